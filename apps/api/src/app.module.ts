@@ -1,0 +1,57 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig, ConfigModule } from '@fanmesh/config';
+import { ProblemFilter } from '@fanmesh/common';
+import { DbModule } from '@fanmesh/db';
+import { BusModule, RealtimeGateway } from '@fanmesh/realtime';
+import { IdentityModule } from '@fanmesh/identity';
+import { VenuesModule } from '@fanmesh/venues';
+import { HealthController } from './health/health.controller';
+import { CHAIN_HEALTH } from './health/chain-health';
+import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/metrics';
+
+/** Every entity and migration of every context, in one place, so both databases get the same schema. */
+export const database = {
+  entities: [...VenuesModule.entities],
+  migrations: [...VenuesModule.migrations],
+};
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            base: { instance: config.instanceId },
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
+            // Health probes and scrapes every few seconds would drown the log.
+            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+            customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+          },
+        }),
+        DbModule.forRoot(database),
+        BusModule.forRoot(),
+        TerminusModule.forRoot({ logger: false }),
+        IdentityModule,
+        VenuesModule,
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        Metrics,
+        RealtimeGateway,
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: CHAIN_HEALTH, useValue: { status: async () => ({ kind: config.chain.kind, state: 'not wired yet' }) } },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
+  }
+}

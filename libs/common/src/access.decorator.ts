@@ -1,0 +1,33 @@
+import { SetMetadata, applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+
+/** The roles a caller can hold. `public` means anyone, signed in or not. */
+export const ROLES = ['fan', 'steward', 'staff', 'sponsor', 'device', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export type Audience = Role | 'public';
+
+export const ACCESS_KEY = 'fanmesh:access';
+
+/**
+ * Every route declares who may call it: `@Access('public')`, `@Access('staff', 'admin')`.
+ * The access guard refuses any route without this declaration, so a forgotten one fails closed.
+ */
+export function Access(...audience: [Audience, ...Audience[]]) {
+  const decorators: Array<ClassDecorator & MethodDecorator> = [SetMetadata(ACCESS_KEY, audience)];
+  if (!audience.includes('public')) {
+    decorators.push(audience.includes('sponsor') ? ApiSecurity('sponsor-key') : ApiBearerAuth());
+  }
+  return applyDecorators(...decorators);
+}
+
+/** Who is calling, as the access guard established it. Roles may be scoped to a venue: `staff@<venueId>`. */
+export interface Principal {
+  subject: string;
+  kind: 'account' | 'sponsor' | 'device';
+  roles: string[];
+}
+
+export function hasRole(principal: Principal | undefined, role: Role, venueId?: string): boolean {
+  if (!principal) return false;
+  return principal.roles.some((r) => r === role || (venueId ? r === `${role}@${venueId}` : r.startsWith(`${role}@`)));
+}

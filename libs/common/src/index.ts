@@ -1,0 +1,6 @@
+export * from './domain-error';
+export * from './problem';
+export * from './problem.filter';
+export * from './validation';
+export * from './access.decorator';
+export * from './principal.decorator';

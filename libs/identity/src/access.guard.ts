@@ -1,0 +1,41 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { ACCESS_KEY, Audience, CommonError, Principal, Role } from '@fanmesh/common';
+import { TokenService } from './token.service';
+
+/**
+ * Enforces each route's `@Access(...)` declaration. A route without one is refused to everyone
+ * (and the boot-time check in AccessAudit stops the app from starting with one).
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true; // the websocket gateway authenticates its own frames
+    const audience = this.reflector.getAllAndOverride<Audience[] | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]);
+    const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    if (!audience) throw new CommonError('forbidden', 'This route declares no access rule, so nobody may call it.');
+    const principal = await this.authenticate(req);
+    if (audience.includes('public')) return true;
+    if (!principal) throw new CommonError('unauthenticated', 'Sign in first: send "Authorization: Bearer <access token>".');
+    const held = new Set(principal.roles.map((r) => r.split('@')[0] as Role));
+    if (!audience.some((a) => held.has(a as Role))) {
+      throw new CommonError('forbidden', `This needs one of the roles: ${audience.join(', ')}.`, { required: audience });
+    }
+    return true;
+  }
+
+  private async authenticate(req: Request & { principal?: Principal }): Promise<Principal | undefined> {
+    const header = req.headers.authorization;
+    if (!header) return undefined;
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new CommonError('unauthenticated', 'The Authorization header must be "Bearer <access token>".');
+    req.principal = await this.tokens.verify(match[1]);
+    return req.principal;
+  }
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { jwtVerify, SignJWT } from 'jose';
+import { APP_CONFIG, AppConfig } from '@fanmesh/config';
+import { CommonError, Principal } from '@fanmesh/common';
+
+const ISSUER = 'fanmesh';
+
+/**
+ * Short-lived access tokens (HS256). The key comes from AUTH_SECRET; without it (embedded defaults
+ * only) a random key is made once and kept in the data folder, so tokens survive a restart.
+ */
+@Injectable()
+export class TokenService {
+  private readonly key: Uint8Array;
+  private readonly ttl: number;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.key = new TextEncoder().encode(config.auth.secret ?? localSecret(config.dataDir));
+    this.ttl = config.auth.accessTokenTtlSeconds;
+  }
+
+  async issue(principal: Principal, ttlSeconds = this.ttl): Promise<{ token: string; expiresAt: string }> {
+    const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+    const token = await new SignJWT({ kind: principal.kind, roles: principal.roles })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setSubject(principal.subject)
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  }
+
+  async verify(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
+      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+      const kind = payload.kind === 'sponsor' || payload.kind === 'device' ? payload.kind : 'account';
+      if (!payload.sub) throw new Error('no subject');
+      return { subject: payload.sub, kind, roles };
+    } catch (err) {
+      const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
+      throw new CommonError('unauthenticated', expired ? 'The access token has expired; refresh it or sign in again.' : 'The access token is not valid; sign in again.');
+    }
+  }
+}
+
+function localSecret(dataDir: string): string {
+  const file = join(dataDir, 'auth-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return secret;
+}

@@ -1,0 +1,128 @@
+import { EventEmitter } from 'node:events';
+import Redis from 'ioredis';
+
+export type BusHandler = (message: unknown, topic: string) => void;
+
+/**
+ * The one way anything publishes across API instances: Redis pub/sub when REDIS_URL is set,
+ * an in-process emitter otherwise. Messages are JSON; delivery is at-most-once (durable facts live
+ * in Postgres, the bus only tells other instances that something happened).
+ */
+export interface Bus {
+  readonly kind: 'redis' | 'memory';
+  publish(topic: string, message: unknown): Promise<void>;
+  /** Subscribes to one exact topic, or to a pattern ending in `*` (`event:*`). Returns the unsubscribe. */
+  subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>>;
+  ping(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class MemoryBus implements Bus {
+  readonly kind = 'memory' as const;
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private readonly patterns = new Map<string, Set<BusHandler>>();
+
+  async publish(topic: string, message: unknown): Promise<void> {
+    // Serialize like Redis would, so a message that cannot cross the wire fails here too.
+    const copy = JSON.parse(JSON.stringify(message)) as unknown;
+    queueMicrotask(() => {
+      this.emitter.emit(topic, copy, topic);
+      for (const [prefix, handlers] of this.patterns) {
+        if (topic.startsWith(prefix)) for (const h of handlers) h(copy, topic);
+      }
+    });
+  }
+
+  async subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>> {
+    if (topic.endsWith('*')) {
+      const prefix = topic.slice(0, -1);
+      const set = this.patterns.get(prefix) ?? new Set();
+      set.add(handler);
+      this.patterns.set(prefix, set);
+      return async () => {
+        set.delete(handler);
+      };
+    }
+    this.emitter.on(topic, handler);
+    return async () => {
+      this.emitter.off(topic, handler);
+    };
+  }
+
+  async ping(): Promise<number> {
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+    this.patterns.clear();
+  }
+}
+
+export class RedisBus implements Bus {
+  readonly kind = 'redis' as const;
+  readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly handlers = new Map<string, Set<BusHandler>>();
+
+  constructor(url: string) {
+    const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
+    this.pub = new Redis(url, options);
+    this.sub = new Redis(url, options);
+    // ioredis reconnects by itself; an unhandled 'error' event would crash the process.
+    this.pub.on('error', () => undefined);
+    this.sub.on('error', () => undefined);
+    this.sub.on('message', (topic: string, raw: string) => this.deliver(topic, topic, raw));
+    this.sub.on('pmessage', (pattern: string, topic: string, raw: string) => this.deliver(pattern, topic, raw));
+  }
+
+  async connect(): Promise<void> {
+    await Promise.all([this.pub.connect(), this.sub.connect()]);
+  }
+
+  async publish(topic: string, message: unknown): Promise<void> {
+    await this.pub.publish(topic, JSON.stringify(message));
+  }
+
+  async subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>> {
+    let set = this.handlers.get(topic);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(topic, set);
+      if (topic.endsWith('*')) await this.sub.psubscribe(topic);
+      else await this.sub.subscribe(topic);
+    }
+    set.add(handler);
+    return async () => {
+      set.delete(handler);
+      if (set.size === 0 && this.handlers.get(topic) === set) {
+        this.handlers.delete(topic);
+        if (topic.endsWith('*')) await this.sub.punsubscribe(topic);
+        else await this.sub.unsubscribe(topic);
+      }
+    };
+  }
+
+  async ping(): Promise<number> {
+    const t0 = performance.now();
+    await this.pub.ping();
+    return performance.now() - t0;
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+    await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
+  }
+
+  private deliver(key: string, topic: string, raw: string): void {
+    const set = this.handlers.get(key);
+    if (!set) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return; // not ours: someone else published non-JSON on our topic
+    }
+    for (const h of set) h(message, topic);
+  }
+}

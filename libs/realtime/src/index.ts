@@ -1,0 +1,3 @@
+export * from './bus';
+export * from './bus.module';
+export * from './realtime.gateway';

@@ -1,0 +1,56 @@
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig, loadConfig } from '@fanmesh/config';
+import { Principal } from '@fanmesh/common';
+import { TokenService } from '@fanmesh/identity';
+import { createApp } from '../../apps/api/src/app';
+import { createTempDataDir, createTestDatabase, testRedisUrl } from './databases';
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  url: string;
+  tokenFor(principal: Principal): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** 'real' = the machine's Postgres and Redis (default); 'embedded' = PGlite + in-process bus. */
+  services?: 'real' | 'embedded';
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+/** Boots the real app on a free port, as `npm start` would, against real or embedded services. */
+export async function startApp(label: string, opts: TestAppOptions = {}): Promise<RunningApp> {
+  const services = opts.services ?? 'real';
+  const dataDir = opts.dataDir ?? createTempDataDir(label);
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    AUTH_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    CHAIN_EMBEDDED: 'off',
+    ...(services === 'real' ? { DATABASE_URL: opts.databaseUrl ?? (await createTestDatabase(label)), REDIS_URL: testRedisUrl() } : {}),
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const tokens = app.get(TokenService);
+  return {
+    app,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    tokenFor: async (p) => (await tokens.issue(p)).token,
+    close: () => app.close(),
+  };
+}
+
+export const adminPrincipal: Principal = { subject: '0x00000000000000000000000000000000000000a1', kind: 'account', roles: ['admin'] };
+export const staffPrincipal = (venueId: string): Principal => ({ subject: '0x00000000000000000000000000000000000000b2', kind: 'account', roles: [`staff@${venueId}`] });
+export const fanPrincipal: Principal = { subject: '0x00000000000000000000000000000000000000c3', kind: 'account', roles: ['fan'] };
