@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig, ConfigModule } from '@fanmesh/config';
 import { ProblemFilter } from '@fanmesh/common';
 import { DbModule } from '@fanmesh/db';
-import { BusModule, RealtimeGateway } from '@fanmesh/realtime';
+import { BusModule, RealtimeModule } from '@fanmesh/realtime';
 import { IdentityModule } from '@fanmesh/identity';
 import { VenuesModule } from '@fanmesh/venues';
 import { HealthController } from './health/health.controller';
@@ -14,8 +14,8 @@ import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/met
 
 /** Every entity and migration of every context, in one place, so both databases get the same schema. */
 export const database = {
-  entities: [...VenuesModule.entities],
-  migrations: [...VenuesModule.migrations],
+  entities: [...VenuesModule.entities, ...IdentityModule.entities],
+  migrations: [...VenuesModule.migrations, ...IdentityModule.migrations],
 };
 
 @Module({})
@@ -39,12 +39,12 @@ export class AppModule implements NestModule {
         BusModule.forRoot(),
         TerminusModule.forRoot({ logger: false }),
         IdentityModule,
+        RealtimeModule,
         VenuesModule,
       ],
       controllers: [HealthController, MetricsController],
       providers: [
         Metrics,
-        RealtimeGateway,
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: CHAIN_HEALTH, useValue: { status: async () => ({ kind: config.chain.kind, state: 'not wired yet' }) } },
       ],

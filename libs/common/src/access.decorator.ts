@@ -1,3 +1,4 @@
+import { CommonError } from './domain-error';
 import { SetMetadata, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 
@@ -30,4 +31,16 @@ export interface Principal {
 export function hasRole(principal: Principal | undefined, role: Role, venueId?: string): boolean {
   if (!principal) return false;
   return principal.roles.some((r) => r === role || (venueId ? r === `${role}@${venueId}` : r.startsWith(`${role}@`)));
+}
+
+export const isAdmin = (principal: Principal | undefined) => !!principal?.roles.includes('admin');
+
+/**
+ * For venue-scoped actions: passes when the caller is an admin or holds one of `roles` at this venue.
+ * The route's `@Access` already checked the role exists somewhere; this checks it is *here*.
+ */
+export function requireVenueRole(principal: Principal | undefined, roles: Role[], venueId: string): void {
+  if (isAdmin(principal)) return;
+  if (roles.some((r) => principal?.roles.includes(`${r}@${venueId}`))) return;
+  throw new CommonError('forbidden', `You need the ${roles.join(' or ')} role at venue ${venueId}.`, { venueId, required: roles });
 }

@@ -43,6 +43,7 @@ const schema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb or 1mb').default('100kb'),
   WEB_DIST: z.string().min(1).default('apps/web/dist'),
   INSTANCE_ID: z.string().min(1).optional(),
+  PUBLIC_ORIGIN: optionalUrl(['http:', 'https:']),
   AUTH_SECRET: z.string().min(32, 'at least 32 characters of random text').optional(),
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(900),
 });
@@ -59,7 +60,7 @@ export interface AppConfig {
   bodyLimit: string;
   webDist: string;
   adminAddress?: string;
-  auth: { secret?: string; accessTokenTtlSeconds: number };
+  auth: { secret?: string; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number; publicOrigin?: string };
   db: { kind: 'postgres'; url: string; schema: string } | { kind: 'pglite'; dir: string };
   bus: { kind: 'redis'; url: string } | { kind: 'memory' };
   chain:
@@ -108,7 +109,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimit: e.BODY_LIMIT,
     webDist: resolve(e.WEB_DIST),
     adminAddress: e.ADMIN_ADDRESS?.toLowerCase(),
-    auth: { secret: e.AUTH_SECRET, accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL },
+    auth: { secret: e.AUTH_SECRET, accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL, refreshTokenTtlSeconds: 30 * 86_400, publicOrigin: e.PUBLIC_ORIGIN },
     db: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA }
       : { kind: 'pglite', dir: resolve(dataDir, 'pglite') },

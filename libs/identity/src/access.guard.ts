@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ACCESS_KEY, Audience, CommonError, Principal, Role } from '@fanmesh/common';
 import { TokenService } from './token.service';
+import { IdentityService } from './identity.service';
 
 /**
  * Enforces each route's `@Access(...)` declaration. A route without one is refused to everyone
@@ -13,6 +14,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
+    private readonly identity: IdentityService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -31,6 +33,11 @@ export class AccessGuard implements CanActivate {
   }
 
   private async authenticate(req: Request & { principal?: Principal }): Promise<Principal | undefined> {
+    const apiKey = req.headers['x-api-key'];
+    if (typeof apiKey === 'string') {
+      req.principal = await this.identity.authenticateSponsorKey(apiKey);
+      return req.principal;
+    }
     const header = req.headers.authorization;
     if (!header) return undefined;
     const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
 
 export type BusHandler = (message: unknown, topic: string) => void;
+export type RawBusHandler = (raw: string, topic: string) => void;
 
 /**
  * The one way anything publishes across API instances: Redis pub/sub when REDIS_URL is set,
@@ -13,6 +14,9 @@ export interface Bus {
   publish(topic: string, message: unknown): Promise<void>;
   /** Subscribes to one exact topic, or to a pattern ending in `*` (`event:*`). Returns the unsubscribe. */
   subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>>;
+  /** The same, for messages that are already serialized (fan-out forwards them without re-encoding). */
+  publishRaw(topic: string, raw: string): Promise<void>;
+  subscribeRaw(topic: string, handler: RawBusHandler): Promise<() => Promise<void>>;
   ping(): Promise<number>;
   close(): Promise<void>;
 }
@@ -20,20 +24,27 @@ export interface Bus {
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
   private readonly emitter = new EventEmitter().setMaxListeners(0);
-  private readonly patterns = new Map<string, Set<BusHandler>>();
+  private readonly patterns = new Map<string, Set<RawBusHandler>>();
 
   async publish(topic: string, message: unknown): Promise<void> {
     // Serialize like Redis would, so a message that cannot cross the wire fails here too.
-    const copy = JSON.parse(JSON.stringify(message)) as unknown;
+    await this.publishRaw(topic, JSON.stringify(message));
+  }
+
+  async publishRaw(topic: string, raw: string): Promise<void> {
     queueMicrotask(() => {
-      this.emitter.emit(topic, copy, topic);
+      this.emitter.emit(topic, raw, topic);
       for (const [prefix, handlers] of this.patterns) {
-        if (topic.startsWith(prefix)) for (const h of handlers) h(copy, topic);
+        if (topic.startsWith(prefix)) for (const h of handlers) h(raw, topic);
       }
     });
   }
 
-  async subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>> {
+  subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>> {
+    return this.subscribeRaw(topic, (raw, t) => handler(JSON.parse(raw), t));
+  }
+
+  async subscribeRaw(topic: string, handler: RawBusHandler): Promise<() => Promise<void>> {
     if (topic.endsWith('*')) {
       const prefix = topic.slice(0, -1);
       const set = this.patterns.get(prefix) ?? new Set();
@@ -63,7 +74,7 @@ export class RedisBus implements Bus {
   readonly kind = 'redis' as const;
   readonly pub: Redis;
   private readonly sub: Redis;
-  private readonly handlers = new Map<string, Set<BusHandler>>();
+  private readonly handlers = new Map<string, Set<RawBusHandler>>();
 
   constructor(url: string) {
     const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
@@ -84,7 +95,23 @@ export class RedisBus implements Bus {
     await this.pub.publish(topic, JSON.stringify(message));
   }
 
-  async subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>> {
+  async publishRaw(topic: string, raw: string): Promise<void> {
+    await this.pub.publish(topic, raw);
+  }
+
+  subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>> {
+    return this.subscribeRaw(topic, (raw, t) => {
+      let message: unknown;
+      try {
+        message = JSON.parse(raw);
+      } catch {
+        return; // not ours: someone else published non-JSON on our topic
+      }
+      handler(message, t);
+    });
+  }
+
+  async subscribeRaw(topic: string, handler: RawBusHandler): Promise<() => Promise<void>> {
     let set = this.handlers.get(topic);
     if (!set) {
       set = new Set();
@@ -117,12 +144,6 @@ export class RedisBus implements Bus {
   private deliver(key: string, topic: string, raw: string): void {
     const set = this.handlers.get(key);
     if (!set) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(raw);
-    } catch {
-      return; // not ours: someone else published non-JSON on our topic
-    }
-    for (const h of set) h(message, topic);
+    for (const h of set) h(raw, topic);
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPrincipal, Principal } from '@fanmesh/common';
+import { Access, CurrentPrincipal, Principal, requireVenueRole } from '@fanmesh/common';
 import {
   CreateEventDto,
   CreateGateDto,
@@ -85,7 +85,8 @@ export class EventsController {
   @Post()
   @Access('staff', 'admin')
   @ApiCreatedResponse({ type: EventView })
-  create(@Body() dto: CreateEventDto): Promise<EventView> {
+  create(@Body() dto: CreateEventDto, @CurrentPrincipal() who: Principal): Promise<EventView> {
+    requireVenueRole(who, ['staff'], dto.venueId);
     return this.venues.createEvent(dto);
   }
 
@@ -101,7 +102,7 @@ export class EventsController {
   @Access('staff', 'admin')
   @ApiOperation({ summary: 'Move an event through its lifecycle; a move the lifecycle does not allow is a 409' })
   @ApiOkResponse({ type: EventView })
-  transition(@Param() p: EventIdParam, @Body() dto: TransitionEventDto, @CurrentPrincipal() who?: Principal): Promise<EventView> {
-    return this.venues.transitionEvent(p.eventId, dto.to, dto.expectedVersion, who?.subject ?? null);
+  transition(@Param() p: EventIdParam, @Body() dto: TransitionEventDto, @CurrentPrincipal() who: Principal): Promise<EventView> {
+    return this.venues.transitionEvent(p.eventId, dto.to, dto.expectedVersion, who);
   }
 }

@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Bus, BUS } from '@fanmesh/realtime';
+import { Injectable, Logger } from '@nestjs/common';
+import { RealtimeService } from '@fanmesh/realtime';
+import { Principal, requireVenueRole } from '@fanmesh/common';
 import { canTransition, EVENT_TRANSITIONS, EventStatus } from './event-lifecycle';
 import { CreateEventDto, CreateGateDto, CreateSectionDto, CreateVenueDto, EventView, VenueSummaryView, VenueView } from './dto/venue.dto';
 import { VenueError } from './venue.error';
@@ -24,7 +25,7 @@ export class VenuesService {
 
   constructor(
     private readonly repo: VenueRepository,
-    @Inject(BUS) private readonly bus: Bus,
+    private readonly realtime: RealtimeService,
   ) {}
 
   async createVenue(dto: CreateVenueDto): Promise<VenueView> {
@@ -110,9 +111,10 @@ export class VenuesService {
     return toEventView(row);
   }
 
-  async transitionEvent(id: string, to: EventStatus, expectedVersion: number | undefined, actor: string | null): Promise<EventView> {
+  async transitionEvent(id: string, to: EventStatus, expectedVersion: number | undefined, actor: Principal): Promise<EventView> {
     const current = await this.repo.findEvent(id);
     if (!current) throw new VenueError('event_not_found', `No event ${id}.`);
+    requireVenueRole(actor, ['staff'], current.venueId);
     const refuse = (reason: string, now: EventRow) =>
       new VenueError('bad_transition', reason, { from: now.status, to, allowed: EVENT_TRANSITIONS[now.status], version: now.version });
     if (!canTransition(current.status, to)) {
@@ -121,7 +123,7 @@ export class VenuesService {
     if (expectedVersion !== undefined && expectedVersion !== current.version) {
       throw refuse(`The event changed since version ${expectedVersion} (now ${current.version}, ${current.status}); reload and try again.`, current);
     }
-    const moved = await this.repo.transitionEvent(id, current.status, to, expectedVersion, actor);
+    const moved = await this.repo.transitionEvent(id, current.status, to, expectedVersion, actor.subject);
     if (!moved) {
       const now = (await this.repo.findEvent(id))!;
       throw refuse(`Someone else moved the event to ${now.status} first; reload and try again.`, now);
@@ -136,7 +138,7 @@ export class VenuesService {
       version: after.version,
       at: after.statusChangedAt.toISOString(),
     };
-    await this.bus.publish(`event:${id}`, change);
+    await Promise.all([this.realtime.publish(`event:${id}`, change), this.realtime.publish(`staff:${after.venueId}`, change)]);
     this.logger.log({ eventId: id, from: current.status, to }, 'event status changed');
     return toEventView(after);
   }

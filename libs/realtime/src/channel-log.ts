@@ -1,0 +1,109 @@
+import type Redis from 'ioredis';
+
+/** How many messages a channel keeps for replay; a client further behind is told to resync over REST. */
+export const REPLAY_DEPTH = 500;
+const STREAM_TTL_SECONDS = 24 * 3600;
+
+export interface Replay {
+  /** Frames after `lastSeq`, oldest first, already serialized. */
+  frames: string[];
+  /** False when the buffer no longer reaches back to `lastSeq + 1`. */
+  complete: boolean;
+  headSeq: number;
+}
+
+/**
+ * Numbers each channel's messages and keeps the last REPLAY_DEPTH of them. `append` assigns the
+ * sequence number, stores the serialized frame and publishes it, as one step, so every instance
+ * sees a channel's frames in sequence order.
+ */
+export interface ChannelLog {
+  append(channel: string, data: unknown): Promise<{ seq: number; frame: string }>;
+  since(channel: string, lastSeq: number): Promise<Replay>;
+  head(channel: string): Promise<number>;
+}
+
+export const frameTopic = (channel: string) => `rt:${channel}`;
+
+function frameOf(channel: string, seq: number, at: string, dataJson: string): string {
+  return `{"type":"message","channel":${JSON.stringify(channel)},"seq":${seq},"at":"${at}","data":${dataJson}}`;
+}
+
+/** The frame's sequence number, read without parsing the whole frame (it is always at the same place). */
+export function seqOf(frame: string): number {
+  const i = frame.indexOf('"seq":');
+  return i < 0 ? -1 : parseInt(frame.slice(i + 6, frame.indexOf(',', i)), 10);
+}
+
+export class MemoryChannelLog implements ChannelLog {
+  private readonly channels = new Map<string, { seq: number; frames: string[] }>();
+
+  constructor(private readonly publish: (topic: string, frame: string) => Promise<void>) {}
+
+  async append(channel: string, data: unknown): Promise<{ seq: number; frame: string }> {
+    const log = this.channels.get(channel) ?? { seq: 0, frames: [] };
+    this.channels.set(channel, log);
+    const seq = ++log.seq;
+    const frame = frameOf(channel, seq, new Date().toISOString(), JSON.stringify(data));
+    log.frames.push(frame);
+    if (log.frames.length > REPLAY_DEPTH) log.frames.splice(0, log.frames.length - REPLAY_DEPTH);
+    await this.publish(frameTopic(channel), frame);
+    return { seq, frame };
+  }
+
+  async since(channel: string, lastSeq: number): Promise<Replay> {
+    const log = this.channels.get(channel);
+    if (!log) return { frames: [], complete: lastSeq === 0, headSeq: 0 };
+    const firstSeq = log.seq - log.frames.length + 1;
+    const frames = log.frames.slice(Math.max(0, lastSeq + 1 - firstSeq));
+    return { frames, complete: lastSeq + 1 >= firstSeq && lastSeq <= log.seq, headSeq: log.seq };
+  }
+
+  async head(channel: string): Promise<number> {
+    return this.channels.get(channel)?.seq ?? 0;
+  }
+}
+
+// INCR, XADD and PUBLISH in one script: atomic, so frames publish in sequence order across instances.
+const APPEND = `
+local seq = redis.call('INCR', KEYS[1])
+local frame = '{"type":"message","channel":' .. ARGV[1] .. ',"seq":' .. seq .. ',"at":"' .. ARGV[2] .. '","data":' .. ARGV[3] .. '}'
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'f', frame)
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('PUBLISH', ARGV[6], frame)
+return {seq, frame}
+`;
+
+export class RedisChannelLog implements ChannelLog {
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('fanmeshAppend', { numberOfKeys: 2, lua: APPEND });
+  }
+
+  async append(channel: string, data: unknown): Promise<{ seq: number; frame: string }> {
+    const [seq, frame] = (await (this.redis as unknown as { fanmeshAppend: (...a: unknown[]) => Promise<[number, string]> }).fanmeshAppend(
+      `rt:seq:{${channel}}`,
+      `rt:log:{${channel}}`,
+      JSON.stringify(channel),
+      new Date().toISOString(),
+      JSON.stringify(data),
+      REPLAY_DEPTH,
+      STREAM_TTL_SECONDS,
+      frameTopic(channel),
+    )) as [number, string];
+    return { seq: Number(seq), frame };
+  }
+
+  async since(channel: string, lastSeq: number): Promise<Replay> {
+    const [head, entries] = await Promise.all([
+      this.head(channel),
+      this.redis.xrange(`rt:log:{${channel}}`, `${lastSeq + 1}-0`, '+', 'COUNT', REPLAY_DEPTH * 2),
+    ]);
+    const frames = entries.map(([, fields]) => fields[1]);
+    const first = entries.length ? parseInt(entries[0][0], 10) : head + 1;
+    return { frames, complete: lastSeq === head || (lastSeq < head && first === lastSeq + 1), headSeq: head };
+  }
+
+  async head(channel: string): Promise<number> {
+    return Number((await this.redis.get(`rt:seq:{${channel}}`)) ?? 0);
+  }
+}

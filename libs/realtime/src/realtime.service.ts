@@ -1,0 +1,26 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Bus } from './bus';
+import { BUS } from './bus.module';
+import { CHANNEL_LOG, ChannelLog } from './channel-log.provider';
+
+/** What every context uses to push live data: `realtime.publish('event:<id>', {...})`. */
+@Injectable()
+export class RealtimeService {
+  constructor(
+    @Inject(CHANNEL_LOG) private readonly log: ChannelLog,
+    @Inject(BUS) private readonly bus: Bus,
+  ) {}
+
+  /** Numbers, keeps and broadcasts a message on a channel; resolves with its sequence number. */
+  async publish(channel: string, data: unknown): Promise<number> {
+    return (await this.log.append(channel, data)).seq;
+  }
+
+  get channelLog(): ChannelLog {
+    return this.log;
+  }
+
+  get transport(): Bus {
+    return this.bus;
+  }
+}
