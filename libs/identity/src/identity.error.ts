@@ -14,6 +14,7 @@ export type IdentityErrorCode =
   | 'grant_not_found'
   | 'sponsor_not_found'
   | 'api_key_invalid'
+  | 'sponsor_key_not_found'
   | 'venue_scope';
 
 const status: Record<IdentityErrorCode, number> = {
@@ -30,6 +31,7 @@ const status: Record<IdentityErrorCode, number> = {
   grant_not_found: 404,
   sponsor_not_found: 404,
   api_key_invalid: 401,
+  sponsor_key_not_found: 404,
   venue_scope: 403,
 };
 

@@ -127,7 +127,7 @@ export class IdentityService {
   }
 
   async revokeSponsorKey(sponsorId: string, keyId: string): Promise<void> {
-    if (!(await this.repo.revokeSponsorKey(sponsorId, keyId))) throw new IdentityError('api_key_invalid', 'No such active key for this sponsor.');
+    if (!(await this.repo.revokeSponsorKey(sponsorId, keyId))) throw new IdentityError('sponsor_key_not_found', 'This sponsor has no active key with that id.');
   }
 
   async authenticateSponsorKey(key: string): Promise<Principal> {

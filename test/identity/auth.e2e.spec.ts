@@ -1,0 +1,133 @@
+import { Wallet } from 'ethers';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_VENUE_ID } from '@fanmesh/venues';
+import { RunningApp, startApp } from '../support/app';
+import { signIn, siweMessage } from '../support/fans';
+
+describe('sign-in with Ethereum, sessions, roles and sponsor keys', () => {
+  let api: RunningApp;
+  const adminWallet = Wallet.createRandom();
+
+  beforeAll(async () => {
+    api = await startApp('auth', { env: { ADMIN_ADDRESS: adminWallet.address } });
+  });
+  afterAll(() => api?.close());
+
+  it('signs a fan in with a real signature and a single-use nonce', async () => {
+    const fan = await signIn(api.url);
+    expect(fan.roles).toEqual(['fan']);
+    const me = await request(api.url).get('/api/v1/auth/me').set('authorization', `Bearer ${fan.accessToken}`).expect(200);
+    expect(me.body).toMatchObject({ subject: fan.address, kind: 'account' });
+  });
+
+  it('refuses a replayed message: the nonce is single use', async () => {
+    const wallet = Wallet.createRandom();
+    const message = await siweMessage(api.url, wallet);
+    const signature = await wallet.signMessage(message);
+    await request(api.url).post('/api/v1/auth/siwe').send({ message, signature }).expect(200);
+    const again = await request(api.url).post('/api/v1/auth/siwe').send({ message, signature }).expect(401);
+    expect(again.body.code).toBe('nonce_used');
+  });
+
+  it('refuses a signature by another key, a made-up nonce, another domain and an expired message', async () => {
+    const wallet = Wallet.createRandom();
+    const other = Wallet.createRandom();
+    const message = await siweMessage(api.url, wallet);
+    const wrongSigner = await request(api.url).post('/api/v1/auth/siwe').send({ message, signature: await other.signMessage(message) }).expect(401);
+    expect(wrongSigner.body.code).toBe('bad_signature');
+    // the failed attempt did not burn the nonce
+    await request(api.url).post('/api/v1/auth/siwe').send({ message, signature: await wallet.signMessage(message) }).expect(200);
+
+    const forged = (await siweMessage(api.url, wallet)).replace(/Nonce: \w+/, 'Nonce: deadbeefdeadbeef');
+    expect((await request(api.url).post('/api/v1/auth/siwe').send({ message: forged, signature: await wallet.signMessage(forged) }).expect(401)).body.code).toBe('unknown_nonce');
+
+    const phishing = await siweMessage(api.url, wallet, { domain: 'evil.example' });
+    expect((await request(api.url).post('/api/v1/auth/siwe').send({ message: phishing, signature: await wallet.signMessage(phishing) }).expect(401)).body.code).toBe('wrong_domain');
+
+    const stale = await siweMessage(api.url, wallet, { expirationTime: new Date(Date.now() - 1000).toISOString() });
+    expect((await request(api.url).post('/api/v1/auth/siwe').send({ message: stale, signature: await wallet.signMessage(stale) }).expect(401)).body.code).toBe('message_expired');
+  });
+
+  it('refuses garbage with 400s', async () => {
+    expect((await request(api.url).post('/api/v1/auth/siwe').send({ message: 'x'.repeat(60), signature: '0x' + '1'.repeat(130) }).expect(400)).body.code).toBe('malformed_siwe_message');
+    expect((await request(api.url).post('/api/v1/auth/siwe').send({ message: 'hello', signature: '0x12' }).expect(400)).body.code).toBe('validation_failed');
+    expect((await request(api.url).post('/api/v1/auth/refresh').send({ refreshToken: 'nope' }).expect(400)).body.code).toBe('validation_failed');
+  });
+
+  it('rotates refresh tokens, and a reused one signs the whole family out', async () => {
+    const fan = await signIn(api.url);
+    const first = await request(api.url).post('/api/v1/auth/refresh').send({ refreshToken: fan.refreshToken }).expect(200);
+    expect(first.body.refreshToken).not.toBe(fan.refreshToken);
+    const reuse = await request(api.url).post('/api/v1/auth/refresh').send({ refreshToken: fan.refreshToken }).expect(401);
+    expect(reuse.body.code).toBe('refresh_token_reused');
+    // the thief's fresh token died with the family
+    expect((await request(api.url).post('/api/v1/auth/refresh').send({ refreshToken: first.body.refreshToken }).expect(401)).body.code).toBe('refresh_token_invalid');
+  });
+
+  it('lets only one of two concurrent refreshes of the same token win', async () => {
+    const fan = await signIn(api.url);
+    const results = await Promise.all([1, 2, 3].map(() => request(api.url).post('/api/v1/auth/refresh').send({ refreshToken: fan.refreshToken })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('signs out by revoking the refresh token', async () => {
+    const fan = await signIn(api.url);
+    await request(api.url).post('/api/v1/auth/logout').send({ refreshToken: fan.refreshToken }).expect(204);
+    await request(api.url).post('/api/v1/auth/refresh').send({ refreshToken: fan.refreshToken }).expect(401);
+  });
+
+  it('makes the configured address an admin who grants venue-scoped staff, effective at the next refresh', async () => {
+    const admin = await signIn(api.url, adminWallet as unknown as Wallet);
+    expect(admin.roles).toContain('admin');
+    const staff = await signIn(api.url);
+    const grant = await request(api.url)
+      .post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`)
+      .set('authorization', `Bearer ${admin.accessToken}`)
+      .send({ address: staff.address, role: 'staff' })
+      .expect(201);
+    expect(grant.body).toMatchObject({ address: staff.address, role: 'staff', venueId: DEMO_VENUE_ID });
+    // granting twice is harmless
+    await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`).set('authorization', `Bearer ${admin.accessToken}`).send({ address: staff.address, role: 'staff' }).expect(201);
+
+    const refreshed = await request(api.url).post('/api/v1/auth/refresh').send({ refreshToken: staff.refreshToken }).expect(200);
+    expect(refreshed.body.principal.roles).toEqual(expect.arrayContaining(['fan', `staff@${DEMO_VENUE_ID}`]));
+    const list = await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}/roles`).set('authorization', `Bearer ${refreshed.body.accessToken}`).expect(200);
+    expect(list.body.map((g: { address: string }) => g.address)).toContain(staff.address);
+
+    // staff of the demo venue may not act on another venue
+    const other = await request(api.url)
+      .post('/api/v1/venues')
+      .set('authorization', `Bearer ${admin.accessToken}`)
+      .send({ name: 'Elsewhere', city: 'Faro', timezone: 'Europe/Lisbon' })
+      .expect(201);
+    const denied = await request(api.url).get(`/api/v1/venues/${other.body.id}/roles`).set('authorization', `Bearer ${refreshed.body.accessToken}`).expect(403);
+    expect(denied.body.code).toBe('forbidden');
+    await request(api.url)
+      .post('/api/v1/events')
+      .set('authorization', `Bearer ${refreshed.body.accessToken}`)
+      .send({ venueId: other.body.id, name: 'Not yours', startsAt: '2026-12-30T20:00:00Z' })
+      .expect(403);
+
+    await request(api.url).delete(`/api/v1/venues/${DEMO_VENUE_ID}/roles/${staff.address}/staff`).set('authorization', `Bearer ${admin.accessToken}`).expect(204);
+    const after = await request(api.url).post('/api/v1/auth/refresh').send({ refreshToken: refreshed.body.refreshToken }).expect(200);
+    expect(after.body.principal.roles).toEqual(['fan']);
+    expect((await request(api.url).delete(`/api/v1/venues/${DEMO_VENUE_ID}/roles/${staff.address}/staff`).set('authorization', `Bearer ${admin.accessToken}`).expect(404)).body.code).toBe('grant_not_found');
+  });
+
+  it('shows a sponsor API key once, stores only its hash, and honours revocation at once', async () => {
+    const admin = await signIn(api.url, adminWallet as unknown as Wallet);
+    const auth = `Bearer ${admin.accessToken}`;
+    const sponsor = await request(api.url).post('/api/v1/sponsors').set('authorization', auth).send({ venueId: DEMO_VENUE_ID, name: 'Lisbon Lager' }).expect(201);
+    const key = await request(api.url).post(`/api/v1/sponsors/${sponsor.body.id}/keys`).set('authorization', auth).expect(201);
+    expect(key.body.key).toMatch(/^fmsk_/);
+    const ds = api.app.get((await import('typeorm')).DataSource);
+    const stored = await ds.query('SELECT key_hash FROM sponsor_keys WHERE id = $1', [key.body.id]);
+    expect(stored[0].key_hash).not.toContain(key.body.key.slice(5));
+
+    const me = await request(api.url).get('/api/v1/auth/me').set('x-api-key', key.body.key).expect(200);
+    expect(me.body).toMatchObject({ subject: sponsor.body.id, kind: 'sponsor', roles: [`sponsor@${DEMO_VENUE_ID}`] });
+    await request(api.url).delete(`/api/v1/sponsors/${sponsor.body.id}/keys/${key.body.id}`).set('authorization', auth).expect(204);
+    expect((await request(api.url).get('/api/v1/auth/me').set('x-api-key', key.body.key).expect(401)).body.code).toBe('api_key_invalid');
+  });
+});

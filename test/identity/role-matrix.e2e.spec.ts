@@ -1,0 +1,98 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Audience, Principal } from '@fanmesh/common';
+import { AccessAudit } from '@fanmesh/identity';
+import { FRAME_ACCESS } from '@fanmesh/realtime';
+import { DEMO_EVENT_ID, DEMO_VENUE_ID } from '@fanmesh/venues';
+import { RunningApp, startApp } from '../support/app';
+
+/**
+ * Every route × every role. The table is the reviewed statement of who may call what: a route that
+ * is not in it fails this test until someone decides its audience here.
+ */
+const MATRIX: Record<string, Audience[]> = {
+  'GET /health': ['public'],
+  'GET /metrics': ['public'],
+  'GET /venues': ['public'],
+  'POST /venues': ['admin'],
+  'GET /venues/:venueId': ['public'],
+  'POST /venues/:venueId/sections': ['admin'],
+  'POST /venues/:venueId/gates': ['admin'],
+  'GET /events': ['public'],
+  'POST /events': ['staff', 'admin'],
+  'GET /events/:eventId': ['public'],
+  'POST /events/:eventId/transitions': ['staff', 'admin'],
+  'POST /auth/nonce': ['public'],
+  'POST /auth/siwe': ['public'],
+  'POST /auth/refresh': ['public'],
+  'POST /auth/logout': ['public'],
+  'GET /auth/me': ['fan', 'steward', 'staff', 'sponsor', 'admin'],
+  'GET /venues/:venueId/roles': ['staff', 'admin'],
+  'POST /venues/:venueId/roles': ['admin'],
+  'DELETE /venues/:venueId/roles/:address/:role': ['admin'],
+  'POST /sponsors': ['admin'],
+  'POST /sponsors/:sponsorId/keys': ['admin'],
+  'DELETE /sponsors/:sponsorId/keys/:keyId': ['admin'],
+};
+
+const CALLERS: Record<string, Principal | undefined> = {
+  none: undefined,
+  fan: { subject: '0x00000000000000000000000000000000000000f1', kind: 'account', roles: ['fan'] },
+  steward: { subject: '0x00000000000000000000000000000000000000f2', kind: 'account', roles: ['fan', `steward@${DEMO_VENUE_ID}`] },
+  staff: { subject: '0x00000000000000000000000000000000000000f3', kind: 'account', roles: ['fan', `staff@${DEMO_VENUE_ID}`] },
+  sponsor: { subject: '7c9e6679-7425-40de-944b-e07fc1f90ae7', kind: 'sponsor', roles: [`sponsor@${DEMO_VENUE_ID}`] },
+  device: { subject: '0x00000000000000000000000000000000000000f5', kind: 'device', roles: ['device'] },
+  admin: { subject: '0x00000000000000000000000000000000000000f6', kind: 'account', roles: ['fan', 'admin'] },
+};
+
+const PARAMS: Record<string, string> = {
+  venueId: DEMO_VENUE_ID,
+  eventId: DEMO_EVENT_ID,
+  address: '0x00000000000000000000000000000000000000f9',
+  role: 'steward',
+  sponsorId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+  keyId: '7c9e6679-7425-40de-944b-e07fc1f90ae8',
+};
+
+describe('the role matrix', () => {
+  let api: RunningApp;
+  let routes: { method: string; path: string; audience: Audience[] | undefined }[];
+
+  beforeAll(async () => {
+    api = await startApp('matrix');
+    routes = api.app.get(AccessAudit).routes();
+  });
+  afterAll(() => api?.close());
+
+  it('has every route in the table, with the audience the code declares', () => {
+    const declared = Object.fromEntries(routes.map((r) => [`${r.method} ${r.path}`, r.audience]));
+    for (const key of Object.keys(declared)) expect(MATRIX[key], `${key} is not in the role matrix: decide who may call it`).toBeDefined();
+    expect(declared).toEqual(MATRIX);
+  });
+
+  it('declares an audience for every websocket frame type', () => {
+    for (const [type, audience] of Object.entries(FRAME_ACCESS)) expect(audience.length, type).toBeGreaterThan(0);
+  });
+
+  it('allows and denies each route for each caller as declared', async () => {
+    const failures: string[] = [];
+    for (const route of routes) {
+      const path = route.path.replace(/:(\w+)/g, (_, name: string) => PARAMS[name]);
+      const url = route.path === '/health' || route.path === '/metrics' ? path : `/api/v1${path}`;
+      for (const [caller, principal] of Object.entries(CALLERS)) {
+        let req = request(api.url)[route.method.toLowerCase() as 'get' | 'post' | 'delete'](url);
+        if (principal) req = req.set('authorization', `Bearer ${await api.tokenFor(principal)}`);
+        if (route.method !== 'GET') req = req.send({});
+        const res = await req;
+        const audience = route.audience ?? [];
+        const allowed = audience.includes('public') || audience.includes(caller as Audience);
+        const denied = res.status === 401 || res.status === 403;
+        const expected = allowed ? 'allowed' : principal ? '403' : '401';
+        const got = !denied ? 'allowed' : String(res.status);
+        if (got !== expected) failures.push(`${route.method} ${route.path} as ${caller}: expected ${expected}, got ${res.status} ${res.body?.code ?? ''}`);
+        expect(res.status, `${route.method} ${url} as ${caller}`).toBeLessThan(500);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
