@@ -28,6 +28,7 @@ export default defineConfig({
       '@fanmesh/common': lib('common'),
       '@fanmesh/venues': lib('venues'),
       '@fanmesh/identity': lib('identity'),
+      '@fanmesh/access': lib('access'),
       '@fanmesh/contracts': resolve(__dirname, 'contracts/artifacts/index.ts'),
     },
   },

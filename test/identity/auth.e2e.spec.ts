@@ -78,7 +78,7 @@ describe('sign-in with Ethereum, sessions, roles and sponsor keys', () => {
   });
 
   it('makes the configured address an admin who grants venue-scoped staff, effective at the next refresh', async () => {
-    const admin = await signIn(api.url, adminWallet as unknown as Wallet);
+    const admin = await signIn(api.url, adminWallet);
     expect(admin.roles).toContain('admin');
     const staff = await signIn(api.url);
     const grant = await request(api.url)
@@ -116,7 +116,7 @@ describe('sign-in with Ethereum, sessions, roles and sponsor keys', () => {
   });
 
   it('shows a sponsor API key once, stores only its hash, and honours revocation at once', async () => {
-    const admin = await signIn(api.url, adminWallet as unknown as Wallet);
+    const admin = await signIn(api.url, adminWallet);
     const auth = `Bearer ${admin.accessToken}`;
     const sponsor = await request(api.url).post('/api/v1/sponsors').set('authorization', auth).send({ venueId: DEMO_VENUE_ID, name: 'Lisbon Lager' }).expect(201);
     const key = await request(api.url).post(`/api/v1/sponsors/${sponsor.body.id}/keys`).set('authorization', auth).expect(201);

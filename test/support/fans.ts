@@ -1,9 +1,9 @@
-import { Wallet } from 'ethers';
+import { BaseWallet, Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import request from 'supertest';
 
 export interface SignedIn {
-  wallet: Wallet;
+  wallet: BaseWallet;
   address: string;
   accessToken: string;
   refreshToken: string;
@@ -11,7 +11,7 @@ export interface SignedIn {
 }
 
 /** Builds the EIP-4361 message a wallet would be asked to sign for this server. */
-export async function siweMessage(url: string, wallet: Wallet, overrides: Partial<SiweMessage> = {}): Promise<string> {
+export async function siweMessage(url: string, wallet: BaseWallet, overrides: Partial<SiweMessage> = {}): Promise<string> {
   const { body } = await request(url).post('/api/v1/auth/nonce').expect(200);
   return new SiweMessage({
     domain: new URL(url).host,
@@ -28,7 +28,7 @@ export async function siweMessage(url: string, wallet: Wallet, overrides: Partia
 }
 
 /** Signs in a fan with a real key and a real signature, as the PWA does. */
-export async function signIn(url: string, wallet: Wallet = Wallet.createRandom() as unknown as Wallet): Promise<SignedIn> {
+export async function signIn(url: string, wallet: BaseWallet = Wallet.createRandom()): Promise<SignedIn> {
   const message = await siweMessage(url, wallet);
   const signature = await wallet.signMessage(message);
   const { body } = await request(url).post('/api/v1/auth/siwe').send({ message, signature }).expect(200);

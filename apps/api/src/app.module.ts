@@ -8,14 +8,15 @@ import { DbModule } from '@fanmesh/db';
 import { BusModule, RealtimeModule } from '@fanmesh/realtime';
 import { IdentityModule } from '@fanmesh/identity';
 import { VenuesModule } from '@fanmesh/venues';
+import { AccessModule } from '@fanmesh/access';
 import { HealthController } from './health/health.controller';
 import { CHAIN_HEALTH } from './health/chain-health';
 import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/metrics';
 
 /** Every entity and migration of every context, in one place, so both databases get the same schema. */
 export const database = {
-  entities: [...VenuesModule.entities, ...IdentityModule.entities],
-  migrations: [...VenuesModule.migrations, ...IdentityModule.migrations],
+  entities: [...VenuesModule.entities, ...IdentityModule.entities, ...AccessModule.entities],
+  migrations: [...VenuesModule.migrations, ...IdentityModule.migrations, ...AccessModule.migrations],
 };
 
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule implements NestModule {
         IdentityModule,
         RealtimeModule,
         VenuesModule,
+        AccessModule,
       ],
       controllers: [HealthController, MetricsController],
       providers: [

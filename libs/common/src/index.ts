@@ -4,3 +4,5 @@ export * from './problem.filter';
 export * from './validation';
 export * from './access.decorator';
 export * from './principal.decorator';
+export * from './local-secret';
+export * from './batcher';

@@ -43,6 +43,7 @@ const schema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb or 1mb').default('100kb'),
   WEB_DIST: z.string().min(1).default('apps/web/dist'),
   INSTANCE_ID: z.string().min(1).optional(),
+  TICKET_ISSUER_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a 0x-prefixed 32-byte hex private key').optional(),
   PUBLIC_ORIGIN: optionalUrl(['http:', 'https:']),
   AUTH_SECRET: z.string().min(32, 'at least 32 characters of random text').optional(),
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(900),
@@ -60,6 +61,7 @@ export interface AppConfig {
   bodyLimit: string;
   webDist: string;
   adminAddress?: string;
+  ticketIssuerKey?: string;
   auth: { secret?: string; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number; publicOrigin?: string };
   db: { kind: 'postgres'; url: string; schema: string } | { kind: 'pglite'; dir: string };
   bus: { kind: 'redis'; url: string } | { kind: 'memory' };
@@ -91,8 +93,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && !e.AUTH_SECRET) {
-    throw new ConfigError(['AUTH_SECRET: expected at least 32 characters of random text in production (instances must share it)']);
+  if (e.NODE_ENV === 'production') {
+    const missing = [
+      !e.AUTH_SECRET && 'AUTH_SECRET: expected at least 32 characters of random text in production (instances must share it)',
+      !e.TICKET_ISSUER_KEY && 'TICKET_ISSUER_KEY: expected the venue ticket issuer private key in production (instances must share it)',
+    ].filter((m): m is string => !!m);
+    if (missing.length) throw new ConfigError(missing);
   }
   if (e.CHAIN_PRIVATE_KEY && !e.CHAIN_RPC_URL) {
     throw new ConfigError(['CHAIN_PRIVATE_KEY: expected only together with CHAIN_RPC_URL']);
@@ -109,6 +115,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimit: e.BODY_LIMIT,
     webDist: resolve(e.WEB_DIST),
     adminAddress: e.ADMIN_ADDRESS?.toLowerCase(),
+    ticketIssuerKey: e.TICKET_ISSUER_KEY,
     auth: { secret: e.AUTH_SECRET, accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL, refreshTokenTtlSeconds: 30 * 86_400, publicOrigin: e.PUBLIC_ORIGIN },
     db: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA }

@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, SignJWT } from 'jose';
 import { APP_CONFIG, AppConfig } from '@fanmesh/config';
-import { CommonError, Principal } from '@fanmesh/common';
+import { CommonError, localSecret, Principal } from '@fanmesh/common';
 
 const ISSUER = 'fanmesh';
 
@@ -18,7 +15,7 @@ export class TokenService {
   private readonly ttl: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.key = new TextEncoder().encode(config.auth.secret ?? localSecret(config.dataDir));
+    this.key = new TextEncoder().encode(config.auth.secret ?? localSecret(config.dataDir, 'auth-secret'));
     this.ttl = config.auth.accessTokenTtlSeconds;
   }
 
@@ -46,14 +43,4 @@ export class TokenService {
       throw new CommonError('unauthenticated', expired ? 'The access token has expired; refresh it or sign in again.' : 'The access token is not valid; sign in again.');
     }
   }
-}
-
-function localSecret(dataDir: string): string {
-  const file = join(dataDir, 'auth-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
-  return secret;
 }

@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { RealtimeService } from '@fanmesh/realtime';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Bus, BUS, RealtimeService } from '@fanmesh/realtime';
 import { Principal, requireVenueRole } from '@fanmesh/common';
 import { canTransition, EVENT_TRANSITIONS, EventStatus } from './event-lifecycle';
 import { CreateEventDto, CreateGateDto, CreateSectionDto, CreateVenueDto, EventView, VenueSummaryView, VenueView } from './dto/venue.dto';
@@ -17,6 +17,9 @@ export interface EventStatusChanged {
   at: string;
 }
 
+/** Bus topic carrying every EventStatusChanged, for contexts that cache event state. */
+export const EVENT_STATUS_TOPIC = 'venues:event-status';
+
 const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === '23505';
 
 @Injectable()
@@ -26,6 +29,7 @@ export class VenuesService {
   constructor(
     private readonly repo: VenueRepository,
     private readonly realtime: RealtimeService,
+    @Inject(BUS) private readonly bus: Bus,
   ) {}
 
   async createVenue(dto: CreateVenueDto): Promise<VenueView> {
@@ -138,7 +142,11 @@ export class VenuesService {
       version: after.version,
       at: after.statusChangedAt.toISOString(),
     };
-    await Promise.all([this.realtime.publish(`event:${id}`, change), this.realtime.publish(`staff:${after.venueId}`, change)]);
+    await Promise.all([
+      this.bus.publish(EVENT_STATUS_TOPIC, change), // other contexts' caches, on every instance
+      this.realtime.publish(`event:${id}`, change),
+      this.realtime.publish(`staff:${after.venueId}`, change),
+    ]);
     this.logger.log({ eventId: id, from: current.status, to }, 'event status changed');
     return toEventView(after);
   }

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { GatesController, TicketsController } from './access.controller';
+import { AccessCache } from './access-cache';
+import { AdmissionLock } from './admission-lock';
+import { AdmissionRepository } from './admission.repository';
+import { GateScanService } from './gate-scan.service';
+import { Access1764000000200 } from './migrations/1764000000200-access';
+import { OfflineScanService } from './offline-scan.service';
+import { TicketSigner } from './ticket-signer';
+import { TicketRepository } from './ticket.repository';
+import { TicketService } from './ticket.service';
+
+@Module({
+  controllers: [TicketsController, GatesController],
+  providers: [AccessCache, AdmissionLock, AdmissionRepository, GateScanService, OfflineScanService, TicketSigner, TicketRepository, TicketService],
+  exports: [GateScanService, TicketService],
+})
+export class AccessModule {
+  static readonly entities = [];
+  static readonly migrations = [Access1764000000200];
+}

@@ -1,0 +1,51 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const ADDRESS_HINT = { message: 'must be a 0x-prefixed 20-byte hex address' };
+
+export class NewTicketDto {
+  @ApiProperty() @Matches(ADDRESS, ADDRESS_HINT) holder: string;
+  @ApiProperty({ example: 'N101' }) @IsString() @MinLength(1) @MaxLength(16) section: string;
+  @ApiProperty({ example: '12-7' }) @IsString() @MinLength(1) @MaxLength(16) seat: string;
+  @ApiProperty({ example: 'standard' }) @IsString() @MinLength(1) @MaxLength(32) tier: string;
+}
+
+export class IssueTicketsDto {
+  @ApiProperty({ type: [NewTicketDto], maxItems: 10000 })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10_000) @ValidateNested({ each: true }) @Type(() => NewTicketDto) tickets: NewTicketDto[];
+}
+
+export class TransferTicketDto {
+  @ApiProperty() @Matches(ADDRESS, ADDRESS_HINT) to: string;
+}
+
+export class ScanDto {
+  @ApiProperty({ description: 'The scanned QR content (FM1.…)' }) @IsString() @MaxLength(400) code: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Refuse tickets of any other event' }) @IsOptional() @IsUUID('4') eventId?: string;
+}
+
+export class ScanBatchDto {
+  @ApiProperty({ type: [String], maxItems: 50 }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(400, { each: true }) codes: string[];
+}
+
+export class OfflineScanDto {
+  @ApiProperty() @IsString() @MaxLength(400) code: string;
+  @ApiProperty({ format: 'date-time' }) @IsISO8601({ strict: true }) scannedAt: string;
+}
+
+export class OfflineUploadDto {
+  @ApiProperty({ type: [OfflineScanDto], maxItems: 1000 })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => OfflineScanDto) scans: OfflineScanDto[];
+}
+
+export class GateIdParam {
+  @IsUUID('4') gateId: string;
+}
+export class TicketIdParam {
+  @IsUUID('4') ticketId: string;
+}
+export class AccessEventIdParam {
+  @IsUUID('4') eventId: string;
+}

@@ -1,0 +1,49 @@
+import { BaseWallet, getBytes, Wallet } from 'ethers';
+import request from 'supertest';
+import { encodeQr, qrDigest, windowAt } from '@fanmesh/access';
+
+export interface IssuedTicket {
+  id: string;
+  eventId: string;
+  holder: string;
+  section: string;
+  seat: string;
+  tier: string;
+  version: number;
+  issuerSignature: string;
+  wallet: BaseWallet;
+}
+
+/** The rotating code a fan's phone shows: the holder's signature over ticket, version and window. */
+export function qrFor(ticket: { id: string; version: number }, wallet: BaseWallet, windowOffset = 0, at = Date.now()): string {
+  const window = windowAt(at) + windowOffset;
+  const signature = wallet.signingKey.sign(getBytes(hashForWallet(ticket.id, ticket.version, window))).serialized;
+  return encodeQr({ ticketId: ticket.id, version: ticket.version, window, signature: getBytes(signature) });
+}
+
+// personal_sign over the 32-byte digest, as the PWA does with wallet.signMessage(bytes)
+import { hashMessage } from 'ethers';
+function hashForWallet(ticketId: string, version: number, window: number): string {
+  return hashMessage(getBytes(qrDigest(ticketId, version, window)));
+}
+
+export async function createEvent(url: string, auth: string, venueId: string, name = 'Match'): Promise<string> {
+  const { body } = await request(url).post('/api/v1/events').set('authorization', auth).send({ venueId, name, startsAt: '2026-12-20T20:00:00Z' }).expect(201);
+  return body.id;
+}
+
+export async function openGates(url: string, auth: string, eventId: string): Promise<void> {
+  await request(url).post(`/api/v1/events/${eventId}/transitions`).set('authorization', auth).send({ to: 'gates_open' }).expect(200);
+}
+
+/** Issues one ticket per fan in the given sections, each bound to a fresh real key. */
+export async function issueTickets(url: string, auth: string, eventId: string, count: number, sections: string[]): Promise<IssuedTicket[]> {
+  const wallets = Array.from({ length: count }, () => Wallet.createRandom());
+  const tickets = wallets.map((w, i) => ({ holder: w.address, section: sections[i % sections.length], seat: `${Math.floor(i / sections.length) + 1}`, tier: i % 10 === 0 ? 'vip' : 'standard' }));
+  const out: IssuedTicket[] = [];
+  for (let i = 0; i < tickets.length; i += 5000) {
+    const { body } = await request(url).post(`/api/v1/events/${eventId}/tickets`).set('authorization', auth).send({ tickets: tickets.slice(i, i + 5000) }).expect(201);
+    out.push(...body.tickets.map((t: Omit<IssuedTicket, 'wallet'>, k: number) => ({ ...t, wallet: wallets[i + k] })));
+  }
+  return out;
+}
