@@ -32,7 +32,8 @@ export class AppModule implements NestModule {
             base: { instance: config.instanceId },
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
             // Health probes and scrapes every few seconds would drown the log.
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+            // Probes, scrapes and gate scans (thousands a second, each kept in scan_log and metrics) are not access-logged.
+            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' || /\/scans(\/batch)?$/.test(req.url ?? '') },
             customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
           },
         }),

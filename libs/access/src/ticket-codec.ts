@@ -1,4 +1,5 @@
-import { concat, getBytes, hashMessage, keccak256, toBeHex, TypedDataDomain, TypedDataField } from 'ethers';
+import { concat, getBytes, keccak256, toBeHex, TypedDataDomain, TypedDataField } from 'ethers';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 
 /** Tickets are EIP-712 typed data signed by the venue's issuer key. */
 export const TICKET_DOMAIN: TypedDataDomain = { name: 'FanMesh Tickets', version: '1' };
@@ -56,8 +57,25 @@ export function qrDigest(ticketId: string, version: number, window: number): str
   return keccak256(concat([new TextEncoder().encode('FanMesh QR'), uuidToBytes16(ticketId), toBeHex(version, 4), toBeHex(window, 8)]));
 }
 
-/** The message hash a scanner recovers the holder from (EIP-191 prefix applied to the digest bytes). */
-export const qrMessageHash = (ticketId: string, version: number, window: number) => hashMessage(getBytes(qrDigest(ticketId, version, window)));
+const QR_TAG = new TextEncoder().encode('FanMesh QR');
+const EIP191_32 = new TextEncoder().encode('\x19Ethereum Signed Message:\n32');
+
+/**
+ * The message hash a scanner recovers the holder from: EIP-191 over the 32-byte digest. Same bytes
+ * as ethers' hashMessage(getBytes(qrDigest(...))) (a test checks), without its generic encoders,
+ * because it runs on every scan.
+ */
+export function qrMessageHash(ticketId: string, version: number, window: number): Uint8Array {
+  const buf = Buffer.alloc(QR_TAG.length + 16 + 4 + 8);
+  buf.set(QR_TAG, 0);
+  buf.write(ticketId.replace(/-/g, ''), QR_TAG.length, 'hex');
+  buf.writeUInt32BE(version, QR_TAG.length + 16);
+  buf.writeBigUInt64BE(BigInt(window), QR_TAG.length + 20);
+  const msg = new Uint8Array(EIP191_32.length + 32);
+  msg.set(EIP191_32, 0);
+  msg.set(keccak_256(buf), EIP191_32.length);
+  return keccak_256(msg);
+}
 
 export function encodeQr(p: QrPayload): string {
   const buf = Buffer.alloc(QR_BYTES);
