@@ -9,14 +9,15 @@ import { BusModule, RealtimeModule } from '@fanmesh/realtime';
 import { IdentityModule } from '@fanmesh/identity';
 import { VenuesModule } from '@fanmesh/venues';
 import { AccessModule } from '@fanmesh/access';
+import { ChainModule, ChainService } from '@fanmesh/chain';
 import { HealthController } from './health/health.controller';
 import { CHAIN_HEALTH } from './health/chain-health';
 import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/metrics';
 
 /** Every entity and migration of every context, in one place, so both databases get the same schema. */
 export const database = {
-  entities: [...VenuesModule.entities, ...IdentityModule.entities, ...AccessModule.entities],
-  migrations: [...VenuesModule.migrations, ...IdentityModule.migrations, ...AccessModule.migrations],
+  entities: [...VenuesModule.entities, ...IdentityModule.entities, ...AccessModule.entities, ...ChainModule.entities],
+  migrations: [...VenuesModule.migrations, ...IdentityModule.migrations, ...AccessModule.migrations, ...ChainModule.migrations],
 };
 
 @Module({})
@@ -42,6 +43,7 @@ export class AppModule implements NestModule {
         TerminusModule.forRoot({ logger: false }),
         IdentityModule,
         RealtimeModule,
+        ChainModule,
         VenuesModule,
         AccessModule,
       ],
@@ -49,7 +51,7 @@ export class AppModule implements NestModule {
       providers: [
         Metrics,
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: CHAIN_HEALTH, useValue: { status: async () => ({ kind: config.chain.kind, state: 'not wired yet' }) } },
+        { provide: CHAIN_HEALTH, useExisting: ChainService },
       ],
     };
   }

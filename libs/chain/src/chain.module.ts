@@ -1,0 +1,10 @@
+import { Global, Module } from '@nestjs/common';
+import { ChainService } from './chain.service';
+import { Chain1764000000300 } from './migrations/1764000000300-chain';
+
+@Global()
+@Module({ providers: [ChainService], exports: [ChainService] })
+export class ChainModule {
+  static readonly entities = [];
+  static readonly migrations = [Chain1764000000300];
+}

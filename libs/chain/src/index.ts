@@ -1,0 +1,4 @@
+export * from './anvil';
+export * from './deploy';
+export * from './chain.service';
+export * from './chain.module';

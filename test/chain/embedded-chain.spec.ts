@@ -1,0 +1,29 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { ChainService } from '@fanmesh/chain';
+import { createTempDataDir } from '../support/databases';
+import { startApp } from '../support/app';
+
+describe('the embedded chain (npm start defaults)', () => {
+  it('deploys the contracts on first boot, finds them again after a restart, and refuses to start when chain and database disagree', async () => {
+    const dataDir = createTempDataDir('chain');
+    const env = { CHAIN_EMBEDDED: 'on' };
+    let api = await startApp('chain', { services: 'embedded', dataDir, env });
+    const health = await request(api.url).get('/health').expect(200);
+    expect(health.body.details.chain).toMatchObject({ status: 'up', kind: 'embedded', chainId: 31337, contracts: 4 });
+    const first = api.app.get(ChainService).deployment!;
+    const token = api.app.get(ChainService).contract('FanToken');
+    expect(await token.version()).toBe('1.0.0');
+    await api.close();
+
+    api = await startApp('chain', { services: 'embedded', dataDir, env });
+    expect(api.app.get(ChainService).deployment).toEqual(first);
+    expect(await api.app.get(ChainService).contract('RewardDistributor').token()).toBe(first.FanToken);
+    await api.close();
+
+    rmSync(join(dataDir, 'chain', 'anvil.json'));
+    await expect(startApp('chain', { services: 'embedded', dataDir, env })).rejects.toThrow(/does not match the database.*anvil\.json/);
+  });
+});
