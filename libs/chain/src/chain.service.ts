@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Contract, JsonRpcProvider, NonceManager, Signer, Wallet } from 'ethers';
+import { Contract, JsonRpcProvider, Signer, Wallet } from 'ethers';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, chainPresets } from '@fanmesh/config';
 import { isEmbedded } from '@fanmesh/db';
@@ -50,12 +50,12 @@ export class ChainService implements OnModuleInit, OnApplicationShutdown {
     if (chain.kind === 'off') return;
     if (chain.kind === 'embedded') {
       this.anvil = await startAnvil({ stateDir: chain.stateDir });
-      this.provider = new JsonRpcProvider(this.anvil.rpcUrl, this.anvil.chainId, { staticNetwork: true, pollingInterval: 250 });
-      this.signer = new NonceManager(new Wallet(anvilDevKey(0), this.provider));
+      this.provider = new JsonRpcProvider(this.anvil.rpcUrl, this.anvil.chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
+      this.signer = new Wallet(anvilDevKey(0), this.provider);
     } else {
       const preset = chain.network === 'custom' ? undefined : chainPresets[chain.network];
-      this.provider = new JsonRpcProvider(chain.rpcUrl, preset?.chainId, preset ? { staticNetwork: true } : undefined);
-      if (chain.privateKey) this.signer = new NonceManager(new Wallet(chain.privateKey, this.provider));
+      this.provider = new JsonRpcProvider(chain.rpcUrl, preset?.chainId, preset ? { staticNetwork: true, cacheTimeout: -1 } : { cacheTimeout: -1 });
+      if (chain.privateKey) this.signer = new Wallet(chain.privateKey, this.provider);
     }
     try {
       this.chainId = Number((await this.provider.getNetwork()).chainId);
