@@ -25,7 +25,7 @@ async function main() {
       ['MomentAttestor', MomentAttestor, [operator.address, operator.address]],
       ['DeviceRegistry', DeviceRegistry, [operator.address, operator.address]],
     ] as const) {
-      const c = await new ContractFactory(art.abi as never, art.bytecode, operator).deploy(...(args as unknown[]));
+      const c = await new ContractFactory(art.abi as never, art.bytecode, operator).deploy(...(args as unknown as unknown[]));
       deployGas[name] = Number((await c.deploymentTransaction()!.wait())!.gasUsed);
     }
     const d = await deployAll(operator);
