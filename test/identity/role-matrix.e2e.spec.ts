@@ -43,6 +43,10 @@ const MATRIX: Record<string, Audience[]> = {
   'GET /events/:eventId/offline-snapshot': ['steward', 'staff', 'device', 'admin'],
   'POST /gates/:gateId/offline-scans': ['steward', 'staff', 'device', 'admin'],
   'GET /events/:eventId/admissions': ['staff', 'admin'],
+  'POST /merch/issuers': ['admin'],
+  'POST /merch/items': ['staff', 'admin'],
+  'POST /merch/verifications': ['fan', 'steward', 'staff', 'admin'],
+  'POST /merch/claims': ['fan'],
 };
 
 const CALLERS: Record<string, Principal | undefined> = {

@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, Principal, requireVenueRole } from '@fanmesh/common';
 import { DataSource } from 'typeorm';
-import { AccessEventIdParam, GateIdParam, IssueTicketsDto, OfflineUploadDto, ScanBatchDto, ScanDto, TicketIdParam, TransferTicketDto } from './dto/access.dto';
+import { AccessEventIdParam, GateIdParam, IssueTicketsDto, MerchIssuerDto, MerchTagDto, OfflineUploadDto, RegisterMerchDto, ScanBatchDto, ScanDto, TicketIdParam, TransferTicketDto, VerifyMerchDto } from './dto/access.dto';
+import { MerchService } from './merch.service';
 import { AccessError } from './access.error';
 import { AdmissionRepository } from './admission.repository';
 import { GateScanService } from './gate-scan.service';
@@ -104,5 +105,41 @@ export class GatesController {
     requireVenueRole(who, ['staff'], event.venueId);
     const [stats, conflicts] = await Promise.all([this.admissions.stats(p.eventId), this.offline.conflicts(p.eventId)]);
     return { ...stats, conflicts };
+  }
+}
+
+@ApiTags('merch')
+@Controller('merch')
+export class MerchController {
+  constructor(private readonly merch: MerchService) {}
+
+  @Post('issuers')
+  @Access('admin')
+  @ApiOperation({ summary: 'Register an address whose signature makes a merch tag genuine' })
+  addIssuer(@Body() dto: MerchIssuerDto) {
+    return this.merch.addIssuer(dto.address, dto.venueId, dto.name);
+  }
+
+  @Post('items')
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: 'Register issuer-signed items (SKU, serial, signature), all or none' })
+  register(@Body() dto: RegisterMerchDto, @CurrentPrincipal() who: Principal) {
+    return this.merch.register(dto.items, who);
+  }
+
+  @Post('verifications')
+  @HttpCode(200)
+  @Access('fan', 'steward', 'staff', 'admin')
+  @ApiOperation({ summary: 'Check a scanned tag: authentic, counterfeit, or likely clone (seen elsewhere just now, or flagged)' })
+  verify(@Body() dto: VerifyMerchDto, @CurrentPrincipal() who: Principal) {
+    return this.merch.verify(dto, dto.place, who);
+  }
+
+  @Post('claims')
+  @HttpCode(200)
+  @Access('fan')
+  @ApiOperation({ summary: 'Become the owner of a genuine item; a second claimant flags the serial' })
+  claim(@Body() dto: MerchTagDto, @CurrentPrincipal() who: Principal) {
+    return this.merch.claim(dto, who);
   }
 }

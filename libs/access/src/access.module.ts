@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { GatesController, TicketsController } from './access.controller';
+import { GatesController, MerchController, TicketsController } from './access.controller';
+import { MerchService } from './merch.service';
 import { AccessCache } from './access-cache';
 import { AdmissionLock } from './admission-lock';
 import { AdmissionRepository } from './admission.repository';
@@ -11,8 +12,8 @@ import { TicketRepository } from './ticket.repository';
 import { TicketService } from './ticket.service';
 
 @Module({
-  controllers: [TicketsController, GatesController],
-  providers: [AccessCache, AdmissionLock, AdmissionRepository, GateScanService, OfflineScanService, TicketSigner, TicketRepository, TicketService],
+  controllers: [TicketsController, GatesController, MerchController],
+  providers: [MerchService, AccessCache, AdmissionLock, AdmissionRepository, GateScanService, OfflineScanService, TicketSigner, TicketRepository, TicketService],
   exports: [GateScanService, TicketService],
 })
 export class AccessModule {

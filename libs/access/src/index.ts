@@ -5,3 +5,4 @@ export * from './ticket-signer';
 export * from './gate-scan.service';
 export * from './ticket.service';
 export * from './recover';
+export * from './merch.service';

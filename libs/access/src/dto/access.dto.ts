@@ -49,3 +49,23 @@ export class TicketIdParam {
 export class AccessEventIdParam {
   @IsUUID('4') eventId: string;
 }
+
+export class MerchIssuerDto {
+  @ApiProperty() @Matches(ADDRESS, ADDRESS_HINT) address: string;
+  @ApiProperty({ format: 'uuid' }) @IsUUID('4') venueId: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(120) name: string;
+}
+
+export class MerchTagDto {
+  @ApiProperty({ example: 'JERSEY-HOME-26' }) @IsString() @MinLength(1) @MaxLength(64) sku: string;
+  @ApiProperty({ example: 'SN-000123' }) @IsString() @MinLength(1) @MaxLength(64) serial: string;
+  @ApiProperty({ description: "The issuer's EIP-712 signature over (sku, serial)" }) @Matches(/^0x[0-9a-fA-F]{130}$/, { message: 'signature must be 0x followed by 130 hex characters' }) signature: string;
+}
+
+export class RegisterMerchDto {
+  @ApiProperty({ type: [MerchTagDto] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(5000) @ValidateNested({ each: true }) @Type(() => MerchTagDto) items: MerchTagDto[];
+}
+
+export class VerifyMerchDto extends MerchTagDto {
+  @ApiProperty({ example: 'gate N-A', description: 'Where the tag was scanned' }) @IsString() @MinLength(1) @MaxLength(80) place: string;
+}
