@@ -6,8 +6,10 @@ import { isEmbedded } from '@fanmesh/db';
 import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '@fanmesh/contracts';
 import { Anvil, anvilDevKey, startAnvil } from './anvil';
 import { deployAll, Deployment } from './deploy';
+import { OutboxIntent, OutboxSender } from './outbox';
 
 const DEPLOY_LOCK = 0x46414e43; // 'FANC'
+const OUTBOX_LOCK = 0x46414e4f; // 'FANO': one sender across instances
 
 export class ChainStartError extends Error {}
 
@@ -24,6 +26,9 @@ export class ChainService implements OnModuleInit, OnApplicationShutdown {
   signer?: Signer;
   chainId?: number;
   deployment?: Deployment;
+  sender?: OutboxSender;
+  private leader?: import('typeorm').QueryRunner;
+  private electTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -64,11 +69,37 @@ export class ChainService implements OnModuleInit, OnApplicationShutdown {
     }
     this.deployment = await this.ensureDeployed();
     this.logger.log({ chainId: this.chainId, ...this.deployment }, 'chain ready');
+    if (this.signer instanceof Wallet) await this.electSender(this.signer);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.electTimer) clearTimeout(this.electTimer);
+    await this.sender?.stop();
+    await this.leader?.release().catch(() => undefined);
     this.provider?.destroy();
     await this.anvil?.stop();
+  }
+
+  /** Queues a transaction; it is sent once, in order, surviving crashes and RPC outages. */
+  async enqueue(intent: OutboxIntent): Promise<void> {
+    await OutboxSender.enqueue(this.ds, intent);
+  }
+
+  /** Only one instance sends (nonces are per account): the holder of a Postgres advisory lock. */
+  private async electSender(wallet: Wallet): Promise<void> {
+    if (!isEmbedded(this.ds)) {
+      const runner = this.leader ?? this.ds.createQueryRunner();
+      const [{ ok }] = await runner.query('SELECT pg_try_advisory_lock($1) AS ok', [OUTBOX_LOCK]);
+      if (!ok) {
+        this.leader = runner;
+        this.electTimer = setTimeout(() => void this.electSender(wallet).catch(() => undefined), 5000);
+        return;
+      }
+      this.leader = runner;
+    }
+    this.sender = new OutboxSender(this.ds, this.provider!, wallet);
+    this.sender.start();
+    this.logger.log('this instance sends the outbox');
   }
 
   contract(name: keyof Deployment): Contract {
@@ -80,7 +111,14 @@ export class ChainService implements OnModuleInit, OnApplicationShutdown {
   async status(): Promise<Record<string, unknown>> {
     if (!this.provider) return { kind: 'off' };
     const block = await this.provider.getBlockNumber();
-    return { kind: this.config.chain.kind, chainId: this.chainId, block, contracts: this.deployment ? Object.keys(this.deployment).length : 0, outboxBacklog: 0 };
+    return {
+      kind: this.config.chain.kind,
+      chainId: this.chainId,
+      block,
+      contracts: this.deployment ? Object.keys(this.deployment).length : 0,
+      outboxBacklog: await OutboxSender.backlog(this.ds),
+      outboxSender: this.sender ? 'this instance' : 'another instance',
+    };
   }
 
   private async ensureDeployed(): Promise<Deployment> {

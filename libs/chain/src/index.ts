@@ -2,3 +2,4 @@ export * from './anvil';
 export * from './deploy';
 export * from './chain.service';
 export * from './chain.module';
+export * from './outbox';
