@@ -50,11 +50,14 @@ async function start(): Promise<{ port: number; broadcast: (payload: object) => 
 
 start().then((server) => {
   gc();
-  send({ type: 'ready', port: server.port, rss: process.memoryUsage().rss });
+  send({ type: 'ready', port: server.port });
   process.on('message', async (m: { cmd: string; payload?: object }) => {
     if (m.cmd === 'mem') {
       gc();
-      send({ type: 'mem', rss: process.memoryUsage().rss, connections: server.connections() });
+      gc();
+      const m = process.memoryUsage();
+      // JS heap + buffers: what each connection costs the process (RSS also moves with the allocator and WASM).
+      send({ type: 'mem', rss: m.rss, heap: m.heapUsed + m.external, connections: server.connections() });
     } else if (m.cmd === 'broadcast') {
       await server.broadcast({ ...m.payload, sentAt: performance.timeOrigin + performance.now() });
       send({ type: 'sent' });

@@ -40,14 +40,14 @@ async function run(mode: Mode, n: number) {
   const server = fork(join(__dirname, '_fanout-server.js'), [mode, dir, channel], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const { port } = await once<{ port: number }>(server, 'ready');
   server.send({ cmd: 'mem' });
-  const before = await once<{ rss: number }>(server, 'mem');
+  const before = await once<{ rss: number; heap: number }>(server, 'mem');
   const per = Math.ceil(n / CLIENT_PROCS);
   const clients = Array.from({ length: CLIENT_PROCS }, (_, i) =>
     fork(join(__dirname, '_fanout-client.js'), [mode, String(port), String(Math.min(per, n - i * per)), channel], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
   );
   await Promise.all(clients.map((c) => once(c, 'connected')));
   server.send({ cmd: 'mem' });
-  const after = await once<{ rss: number; connections: number }>(server, 'mem');
+  const after = await once<{ rss: number; heap: number; connections: number }>(server, 'mem');
   for (let b = 1; b <= BROADCASTS; b++) {
     server.send({ cmd: 'broadcast', payload: { ...PAYLOAD, n: b } });
     await once(server, 'sent');
@@ -77,20 +77,21 @@ async function run(mode: Mode, n: number) {
     p50: pct(all, 50),
     p99: pct(all, 99),
     completionP50: pct(completion, 50),
-    kbPerConn: (after.rss - before.rss) / 1024 / n,
+    kbPerConn: (after.heap - before.heap) / 1024 / n,
+    rssKbPerConn: (after.rss - before.rss) / 1024 / n,
   };
 }
 
 async function main() {
   console.log(`ws-fanout: ${BROADCASTS} broadcasts of ${JSON.stringify(PAYLOAD).length + 40} bytes to N loopback sockets (${CLIENT_PROCS} client processes)`);
-  console.log('mode       N       delivered  p50 ms   p99 ms   all-sockets p50 ms   KB/conn');
+  console.log('mode       N       delivered  p50 ms   p99 ms   all-sockets p50 ms   heap KB/conn  (RSS KB/conn)');
   const results: Awaited<ReturnType<typeof run>>[] = [];
   for (const n of SIZES) {
     for (const mode of MODES) {
       const r = await run(mode, n);
       results.push(r);
       console.log(
-        `${mode.padEnd(10)} ${String(n).padEnd(7)} ${r.delivered.padEnd(10)} ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}  ${r.completionP50.toFixed(1).padStart(12)}          ${r.kbPerConn.toFixed(1).padStart(6)}`,
+        `${mode.padEnd(10)} ${String(n).padEnd(7)} ${r.delivered.padEnd(10)} ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}  ${r.completionP50.toFixed(1).padStart(12)}          ${r.kbPerConn.toFixed(1).padStart(6)}        (${r.rssKbPerConn.toFixed(1)})`,
       );
     }
     const [f, w, s] = MODES.map((m) => results.find((r) => r.mode === m && r.n === n)!);
