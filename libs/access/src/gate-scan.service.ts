@@ -6,7 +6,7 @@ import { AccessError, DenyReason } from './access.error';
 import { AdmissionLock } from './admission-lock';
 import { AdmissionRepository, NewAdmission, ScanLogEntry } from './admission.repository';
 import { decodeQr, qrMessageHash, windowAt } from './ticket-codec';
-import { recoverDigestSigner as recoverSigner } from '@fanmesh/crypto';
+import { recoverSigner } from './recover';
 import { TicketRow } from './ticket.repository';
 
 export type ScanResult =

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Principal, requireVenueRole } from '@fanmesh/common';
-import { recoverTypedDataSigner } from '@fanmesh/crypto';
+import { recoverTypedSigner as recoverTypedDataSigner } from './recover';
 import { RealtimeService } from '@fanmesh/realtime';
 import { AccessError } from './access.error';
 

@@ -4,7 +4,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { APP_CONFIG, AppConfig } from '@fanmesh/config';
 import { localSecret } from '@fanmesh/common';
 import { TICKET_DOMAIN, TICKET_TYPES, TicketClaims, uuidToBytes16 } from './ticket-codec';
-import { recoverDigestSigner as recoverSigner } from '@fanmesh/crypto';
+import { recoverSigner } from './recover';
 
 type NativeSign = { ecdsaSign(msg32: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number } };
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -9,16 +9,31 @@ export class ApiProblem extends Error {
   }
 }
 
-export async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
+let accessToken: string | null = null;
+export const setAccessToken = (t: string | null) => (accessToken = t);
+export const getAccessToken = () => accessToken;
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init?.headers } });
+    res = await fetch(path, {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
   } catch {
     throw new ApiProblem(0, 'offline', 'Cannot reach FanMesh. Check your connection; we will retry.');
   }
   if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { code?: string; detail?: string };
-    throw new ApiProblem(res.status, body.code ?? 'http_error', body.detail ?? `The server answered ${res.status}.`);
+    const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string };
+    throw new ApiProblem(res.status, problem.code ?? 'http_error', problem.detail ?? `The server answered ${res.status}.`);
   }
-  return (await res.json()) as T;
+  return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
 }
+
+export const getJson = <T>(path: string) => call<T>('GET', path);
+export const postJson = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
