@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GatesController, MerchController, TicketsController } from './access.controller';
 import { MerchService } from './merch.service';
+import { AttendancePublisher } from './attendance-publisher';
 import { AccessCache } from './access-cache';
 import { AdmissionLock } from './admission-lock';
 import { AdmissionRepository } from './admission.repository';
@@ -13,7 +14,7 @@ import { TicketService } from './ticket.service';
 
 @Module({
   controllers: [TicketsController, GatesController, MerchController],
-  providers: [MerchService, AccessCache, AdmissionLock, AdmissionRepository, GateScanService, OfflineScanService, TicketSigner, TicketRepository, TicketService],
+  providers: [AttendancePublisher, MerchService, AccessCache, AdmissionLock, AdmissionRepository, GateScanService, OfflineScanService, TicketSigner, TicketRepository, TicketService],
   exports: [GateScanService, TicketService],
 })
 export class AccessModule {
