@@ -1,105 +1,240 @@
-// bench/gas: gas of each platform transaction on a real EVM (anvil), printed beside public anchors.
-// Claims use a proof from a real 100,000-leaf tree (depth 17), as the anchors do.
-// Usage: npm run bench -- gas
+// bench/gas: the gas of every platform transaction, measured on a real EVM (anvil), each printed beside
+// its public anchor and target with the ratio.
+//
+// Claims carry a proof from a real 100,000-leaf OpenZeppelin StandardMerkleTree (depth 17, as the
+// anchors' 100k-leaf trees), built here by a byte-level builder that produces the identical tree
+// (checked at start against @openzeppelin/merkle-tree on a smaller tree, and on chain by the claims).
+//
+// Usage: npm run bench -- gas     (or: node dist/bench/gas.js [--full-check] to also compare the whole
+// 100k tree with @openzeppelin/merkle-tree, which takes a while)
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { Contract, ContractFactory, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet } from 'ethers';
+import { Contract, ContractTransactionResponse, InterfaceAbi, JsonRpcProvider, Wallet, getAddress, hexlify, keccak256, parseUnits, toUtf8Bytes } from 'ethers';
 import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '../contracts/artifacts';
-import { anvilDevKey, startAnvil } from '../libs/chain/src/anvil';
-import { deployAll } from '../libs/chain/src/deploy';
-import { fmt } from './_support';
+import { startAnvil } from '../libs/chain/src/anvil';
+import { MomentRecord, signClaim, signRegistration } from '../libs/chain/src/contracts';
+import { deployAll, Deployment } from '../libs/chain/src/deploy';
 
-async function gasOf(p: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<number> {
-  return Number((await (await p).wait())!.gasUsed);
+// ------------------------------------------------------------------ a fast StandardMerkleTree(['address','uint256'])
+
+interface FastTree {
+  root: string;
+  /** proof of the entry at `index` (the caller's order, as StandardMerkleTree.getProof(index)) */
+  proof(index: number): string[];
 }
 
-async function main() {
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/** StandardMerkleTree leaf for ['address','uint256']: keccak256(keccak256(abi.encode(account, amount))). */
+function standardLeaf(account: string, amount: bigint): Uint8Array {
+  const word = new Uint8Array(64);
+  const addr = account.slice(2);
+  for (let b = 0; b < 20; b++) word[12 + b] = parseInt(addr.slice(2 * b, 2 * b + 2), 16);
+  let v = amount;
+  for (let b = 63; b >= 32 && v > 0n; b--, v >>= 8n) word[b] = Number(v & 0xffn);
+  return keccak_256(keccak_256(word));
+}
+
+/** Same leaves, same sorting, same array layout and sorted-pair hashing as StandardMerkleTree. */
+function buildFastTree(leafHashes: readonly Uint8Array[]): FastTree {
+  const n = leafHashes.length;
+  const size = 2 * n - 1;
+  const nodes = new Uint8Array(32 * size);
+  const node = (i: number) => nodes.subarray(32 * i, 32 * i + 32);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareBytes(leafHashes[a], leafHashes[b]));
+  const treeIndexOf = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    nodes.set(leafHashes[order[k]], 32 * (size - 1 - k));
+    treeIndexOf[order[k]] = size - 1 - k;
+  }
+  const pair = new Uint8Array(64);
+  for (let i = size - 1 - n; i >= 0; i--) {
+    const l = node(2 * i + 1);
+    const r = node(2 * i + 2);
+    const [lo, hi] = compareBytes(l, r) <= 0 ? [l, r] : [r, l];
+    pair.set(lo, 0);
+    pair.set(hi, 32);
+    nodes.set(keccak_256(pair), 32 * i);
+  }
+  return {
+    root: hexlify(node(0)),
+    proof(index: number): string[] {
+      const out: string[] = [];
+      for (let i = treeIndexOf[index]; i > 0; i = Math.floor((i - 1) / 2)) out.push(hexlify(node(i % 2 === 1 ? i + 1 : i - 1)));
+      return out;
+    },
+  };
+}
+
+function checkAgainstOpenZeppelin(entries: readonly (readonly [string, bigint])[]): void {
+  const fast = buildFastTree(entries.map(([a, v]) => standardLeaf(a, v)));
+  const oz = StandardMerkleTree.of(entries.map(([a, v]) => [a, v.toString()]), ['address', 'uint256']);
+  if (fast.root !== oz.root) throw new Error(`fast tree root ${fast.root} differs from StandardMerkleTree ${oz.root}`);
+  for (let i = 0; i < entries.length; i += Math.max(1, Math.floor(entries.length / 50))) {
+    if (JSON.stringify(fast.proof(i)) !== JSON.stringify(oz.getProof(i))) throw new Error(`fast tree proof ${i} differs from StandardMerkleTree`);
+  }
+}
+
+// ------------------------------------------------------------------ the run
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Calldata gas as the EVM charges it (EIP-2028): 4 per zero byte, 16 per other byte. */
+function calldataGas(data: string): number {
+  let gas = 0;
+  for (let i = 2; i < data.length; i += 2) gas += data.slice(i, i + 2) === '00' ? 4 : 16;
+  return gas;
+}
+
+interface Row {
+  what: string;
+  gas: number;
+  anchor?: { label: string; gas: number };
+  target?: number;
+  note?: string;
+}
+
+async function main(): Promise<void> {
+  const N = 100_000;
+  const fullCheck = process.argv.includes('--full-check');
+
+  // a deterministic population: N accounts with realistic 18-decimal amounts; a few are real wallets
+  const filler = (i: number) => getAddress(hexlify(keccak_256(toUtf8Bytes(`fan-${i}`)).subarray(12)));
+  const fans = Array.from({ length: 24 }, (_, i) => new Wallet(keccak256(toUtf8Bytes(`bench-fan-${i}`))));
+  const amountOf = (i: number, epoch: number) => parseUnits(String(1 + ((i * 7919) % 5000)), 16) * BigInt(i < fans.length ? epoch : 1); // 0.01 .. 50 FAN
+  const accounts = Array.from({ length: N }, (_, i) => (i < fans.length ? fans[i].address : filler(i)));
+  const entriesOf = (epoch: number) => accounts.map((a, i) => [a, amountOf(i, epoch)] as const);
+
+  let t0 = performance.now();
+  checkAgainstOpenZeppelin(entriesOf(1).slice(0, 500));
+  const checkMs = performance.now() - t0;
+  // Epoch 2 raises the claimants' cumulative amounts (and leaves the rest as they were), as a later
+  // epoch does for the fans who earned something: the claimants' leaves and every inner node change.
+  t0 = performance.now();
+  const leaves1 = entriesOf(1).map(([a, v]) => standardLeaf(a, v));
+  const tree1 = buildFastTree(leaves1);
+  const firstMs = performance.now() - t0;
+  const leaves2 = leaves1.slice();
+  for (let i = 0; i < fans.length; i++) leaves2[i] = standardLeaf(accounts[i], amountOf(i, 2));
+  const tree2 = buildFastTree(leaves2);
+  console.log(`trees: ${fmt(N)} leaves, built in ${fmt(Math.round(firstMs))} ms (byte-level builder; identical to @openzeppelin/merkle-tree on a 500-leaf check, ${fmt(Math.round(checkMs))} ms)`);
+  if (fullCheck) {
+    t0 = performance.now();
+    checkAgainstOpenZeppelin(entriesOf(1));
+    console.log(`full check: the ${fmt(N)}-leaf tree equals @openzeppelin/merkle-tree's (${fmt(Math.round(performance.now() - t0))} ms for theirs)`);
+  }
+  // claimants whose proofs have the full depth, 17, in both epochs
+  const deep = fans.map((_, i) => i).filter((i) => tree1.proof(i).length === 17 && tree2.proof(i).length === 17);
+  if (deep.length < 2) throw new Error('not enough depth-17 claimants; change the population');
+  const [a, b] = deep;
+
   const anvil = await startAnvil();
-  const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
-  const operator = new Wallet(anvilDevKey(0), provider);
-  const relayer = new Wallet(anvilDevKey(1), provider);
+  const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 10, cacheTimeout: -1, batchMaxCount: 1 });
+  const operator = new Wallet(anvil.privateKeys[0], provider);
+  const relayer = new Wallet(anvil.privateKeys[1], provider);
+  const rows: Row[] = [];
+  const gasOf = async (p: Promise<unknown>): Promise<number> => {
+    const receipt = await (p as Promise<{ wait(): Promise<{ gasUsed: bigint; status: number } | null> }>).then((tx) => tx.wait());
+    if (!receipt || receipt.status !== 1) throw new Error('transaction failed');
+    return Number(receipt.gasUsed);
+  };
   try {
-    const rows: [string, number, string, string][] = [];
     const deployGas: Record<string, number> = {};
-    for (const [name, art, args] of [
-      ['FanToken', FanToken, ['FanMesh Fan Token', 'FAN', 10n ** 27n, operator.address]],
-      ['MomentAttestor', MomentAttestor, [operator.address, operator.address]],
-      ['DeviceRegistry', DeviceRegistry, [operator.address, operator.address]],
-    ] as const) {
-      const c = await new ContractFactory(art.abi as never, art.bytecode, operator).deploy(...(args as unknown as unknown[]));
-      deployGas[name] = Number((await c.deploymentTransaction()!.wait())!.gasUsed);
-    }
-    const d = await deployAll(operator);
-    const distributorDeploy = Number((await provider.getTransactionReceipt((await provider.getBlock(await provider.getBlockNumber() - 3))!.transactions[0]))!.gasUsed);
-    const token = new Contract(d.FanToken, FanToken.abi as never, operator);
-    const distributor = new Contract(d.RewardDistributor, RewardDistributor.abi as never, operator);
-    const attestor = new Contract(d.MomentAttestor, MomentAttestor.abi as never, operator);
-    const registry = new Contract(d.DeviceRegistry, DeviceRegistry.abi as never, operator);
-    for (const [name, gas] of Object.entries(deployGas)) rows.push([`deploy ${name}`, gas, '', '']);
-    rows.push(['deploy RewardDistributor', distributorDeploy, '', '']);
-
-    // A real 100,000-leaf tree: the claimants are the first few leaves, the rest random accounts.
-    process.stdout.write('building a 100,000-leaf tree with @openzeppelin/merkle-tree… ');
-    const t0 = performance.now();
-    const fans = Array.from({ length: 3 }, () => Wallet.createRandom());
-    const N = 100_000;
-    const leaves: [string, string][] = fans.map((f) => [f.address, '1000']);
-    for (let i = leaves.length; i < N; i++) leaves.push([`0x${(i + 1).toString(16).padStart(40, '0')}`, String(1 + (i % 997))]);
-    const build = (amountOf: (i: number) => string) => StandardMerkleTree.of(leaves.map(([a], i) => [a, amountOf(i)]), ['address', 'uint256']);
-    const tree1 = build((i) => leaves[i][1]);
-    console.log(`${fmt((performance.now() - t0) / 1000, 1)} s`);
-    const total1 = leaves.reduce((n, [, v]) => n + BigInt(v), 0n);
-    await (await distributor.fund(total1 * 3n)).wait();
-    rows.push(['publish root', await gasOf(distributor.publishRoot(1, tree1.root, total1)), '', '']);
-    const proof = (t: StandardMerkleTree<string[]>, i: number) => t.getProof(i);
-    const first = await gasOf(distributor.claim(fans[0].address, 1000n, proof(tree1, 0)));
-    rows.push(['first claim (mints to a new holder)', first, '1inch 92,832; Uniswap 94,054', '<= 75,000']);
-    // the repeat claim: a later epoch raises the fan's cumulative amount
-    process.stdout.write('second epoch tree… ');
-    const tree2 = build((i) => String(BigInt(leaves[i][1]) * 2n));
-    console.log('done');
-    await (await distributor.publishRoot(2, tree2.root, total1 * 2n)).wait();
-    const repeat = await gasOf(distributor.claim(fans[0].address, 2000n, proof(tree2, 0)));
-    rows.push(['repeat claim (later epoch)', repeat, '1inch 58,867', '<= 50,000']);
-    // relayed claim for fans[1] with its EIP-712 signature
+    const d: Deployment = await deployAll(operator, { fund: 0n, onReceipt: (label, r) => (deployGas[label] = Number(r.gasUsed)) });
+    for (const name of ['FanToken', 'RewardDistributor', 'MomentAttestor', 'DeviceRegistry']) rows.push({ what: `deploy ${name}`, gas: deployGas[`deploy ${name}`] });
+    const at = (address: string, art: { abi: unknown }, runner = operator) => new Contract(address, art.abi as InterfaceAbi, runner);
+    const token = at(d.FanToken, FanToken);
+    const distributor = at(d.RewardDistributor, RewardDistributor);
+    const attestor = at(d.MomentAttestor, MomentAttestor);
+    const registry = at(d.DeviceRegistry, DeviceRegistry);
     const { chainId } = await provider.getNetwork();
-    const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
-    const sig = await fans[1].signTypedData(
-      { name: 'FanMesh RewardDistributor', version: '1', chainId, verifyingContract: d.RewardDistributor },
-      { Claim: [{ name: 'account', type: 'address' }, { name: 'cumulativeAmount', type: 'uint256' }, { name: 'recipient', type: 'address' }, { name: 'deadline', type: 'uint256' }] },
-      { account: fans[1].address, cumulativeAmount: 2000n, recipient: fans[1].address, deadline },
-    );
-    rows.push(['relayed claim (claimFor, first)', await gasOf((distributor.connect(relayer) as Contract).claimFor(fans[1].address, 2000n, fans[1].address, deadline, sig, proof(tree2, 1))), '', '']);
 
-    const moment = (n: number) => ({ momentId: keccak256(toUtf8Bytes(`m${n}`)), eventId: keccak256(toUtf8Bytes('e')), kind: 1, timestamp: 1_790_000_000 + n, attendance: 58_000 + n, evidenceRoot: keccak256(toUtf8Bytes(`ev${n}`)) });
-    const one = await gasOf(attestor.attest(moment(0)));
-    rows.push(['attest 1 moment', one, 'EAS attest 271,869', '']);
+    const total = (epoch: number) => entriesOf(epoch).reduce((s, [, v]) => s + v, 0n);
+    await gasOf(distributor.fund(total(2)));
+    rows.push({ what: 'publish root (epoch 1)', gas: await gasOf(distributor.publishRoot(1, tree1.root, total(1))) });
+    rows.push({
+      what: 'first claim (17-hash proof)',
+      gas: await gasOf(distributor.claim(fans[a].address, amountOf(a, 1), tree1.proof(a))),
+      anchor: { label: '1inch CumulativeMerkleDrop', gas: 92_832 },
+      target: 75_000,
+    });
+    rows.push({ what: '  same, vs Uniswap MerkleDistributor', gas: rows[rows.length - 1].gas, anchor: { label: 'Uniswap MerkleDistributor', gas: 94_054 }, target: 75_000 });
+    await gasOf(distributor.publishRoot(2, tree2.root, total(2)));
+    const repeatTx: ContractTransactionResponse = await distributor.claim(fans[a].address, amountOf(a, 2), tree2.proof(a));
+    rows.push({ what: 'repeat claim (next epoch)', gas: await gasOf(Promise.resolve(repeatTx)), anchor: { label: '1inch CumulativeMerkleDrop', gas: 58_867 }, target: 50_000 });
+    const repeatCalldata = calldataGas(repeatTx.data);
+    const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
+    const sig = await signClaim(fans[b], chainId, d.RewardDistributor, { account: fans[b].address, cumulativeAmount: amountOf(b, 2), recipient: fans[b].address, deadline });
+    rows.push({
+      what: 'relayed first claim (claimFor)',
+      gas: await gasOf((distributor.connect(relayer) as Contract).claimFor(fans[b].address, amountOf(b, 2), fans[b].address, deadline, sig, tree2.proof(b))),
+      note: 'relayer pays; + EIP-712 signature check',
+    });
+    if ((await token.balanceOf(fans[a].address)) !== amountOf(a, 2)) throw new Error('claims did not pay the expected amount');
+
+    const moment = (n: number): MomentRecord => ({
+      momentId: keccak256(toUtf8Bytes(`moment-${n}`)),
+      eventId: keccak256(toUtf8Bytes('match-1')),
+      kind: 1 + (n % 5),
+      timestamp: 1_790_000_000 + n * 60,
+      attendance: 58_000 + n,
+      evidenceRoot: keccak256(toUtf8Bytes(`evidence-${n}`)),
+    });
+    rows.push({ what: 'attest 1 moment', gas: await gasOf(attestor.attest(moment(0))), anchor: { label: 'EAS attest', gas: 271_869 } });
     const batch = await gasOf(attestor.attestBatch(Array.from({ length: 10 }, (_, i) => moment(i + 1))));
-    rows.push(['attestBatch 10, per moment', Math.round(batch / 10), 'EAS multiAttest 236,688 each', '<= 30,000']);
+    rows.push({ what: 'attestBatch of 10, per moment', gas: Math.round(batch / 10), anchor: { label: 'EAS multiAttest, each', gas: 236_688 }, target: 30_000 });
 
     const device = Wallet.createRandom();
     const owner = Wallet.createRandom();
-    const venueId = keccak256(toUtf8Bytes('venue'));
-    const domain = { name: 'FanMesh DeviceRegistry', version: '1', chainId, verifyingContract: d.DeviceRegistry };
-    const fields = [{ name: 'device', type: 'address' }, { name: 'owner', type: 'address' }, { name: 'venueId', type: 'bytes32' }];
-    const value = { device: device.address, owner: owner.address, venueId };
-    rows.push(['register device (both signatures checked)', await gasOf(registry.register(device.address, owner.address, venueId, await device.signTypedData(domain, { DeviceClaim: fields }, value), await owner.signTypedData(domain, { OwnerClaim: fields }, value))), '', '']);
-    void token;
+    const registration = { device: device.address, owner: owner.address, venueId: keccak256(toUtf8Bytes('venue-1')), deadline };
+    const [deviceSig, ownerSig] = await Promise.all([signRegistration(device, chainId, d.DeviceRegistry, registration), signRegistration(owner, chainId, d.DeviceRegistry, registration)]);
+    rows.push({ what: 'register device (2 signatures)', gas: await gasOf(registry.register(device.address, owner.address, registration.venueId, deadline, deviceSig, ownerSig)) });
 
-    console.log('\ntransaction                                   gas       anchor                           target     ratio to anchor');
-    const anchors: Record<string, number> = { 'first claim (mints to a new holder)': 92_832, 'repeat claim (later epoch)': 58_867, 'attest 1 moment': 271_869, 'attestBatch 10, per moment': 236_688 };
-    const targets: Record<string, number> = { 'first claim (mints to a new holder)': 75_000, 'repeat claim (later epoch)': 50_000, 'attestBatch 10, per moment': 30_000 };
-    for (const [name, gas, anchor, target] of rows) {
-      const ratio = anchors[name] ? `${(gas / anchors[name]).toFixed(2)}x` : '';
-      const verdict = targets[name] ? (gas <= targets[name] ? ' met' : ' MISSED') : '';
-      console.log(`${name.padEnd(44)} ${fmt(gas).padStart(9)}   ${anchor.padEnd(32)} ${(target + verdict).padEnd(16)} ${ratio}`);
-    }
+    const hardfork = String(((await provider.send('anvil_nodeInfo', []).catch(() => ({}))) as { hardFork?: string }).hardFork ?? 'anvil default').toLowerCase();
+    console.log(`\ngas on anvil (${hardfork}; contracts compiled for shanghai), ${fmt(N)}-leaf reward trees, proofs of depth 17\n`);
+    const header = ['transaction', 'gas', 'anchor', 'anchor gas', 'ratio', 'target', ''];
+    const table = rows.map((r) => [
+      r.what,
+      fmt(r.gas),
+      r.anchor?.label ?? r.note ?? '',
+      r.anchor ? fmt(r.anchor.gas) : '',
+      r.anchor ? `${(r.gas / r.anchor.gas).toFixed(2)}x` : '',
+      r.target ? `<= ${fmt(r.target)}` : '',
+      r.target ? (r.gas <= r.target ? 'met' : 'MISSED') : '',
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 1 || i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    console.log(line(header));
+    console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of table) console.log(line(row));
+    const repeat = rows.find((r) => r.what.startsWith('repeat claim'))!;
+    const exec = repeat.gas - 21_000 - repeatCalldata;
+    const fixed = 6_300 + 5_800 + 3_137 + 2_600;
+    console.log(
+      [
+        '',
+        `where the repeat claim's gas goes: 21,000 transaction + ${fmt(repeatCalldata)} calldata (the 17-hash proof ~8,700) + ${fmt(exec)} execution;`,
+        `  execution = 3 cold storage reads (root; holder word; supply word) 6,300 + 2 writes 5,800 + Transfer and Claimed logs 3,137`,
+        `  + the distributor -> token call 2,600 = ${fmt(fixed)} that no code can avoid in this design, and ${fmt(exec - fixed)} for 17 levels of hashing, dispatch and ABI.`,
+        `  So two contracts start at ${fmt(21_000 + repeatCalldata + fixed)} before hashing anything: <= 50,000 would take merging the distributor`,
+        `  into the token and dropping the Claimed log (see the contracts' notes).`,
+      ].join('\n'),
+    );
+    const missed = rows.filter((r) => r.target && r.gas > r.target);
+    console.log(missed.length ? `\ntargets missed: ${missed.map((r) => r.what).join(', ')}` : '\nall targets met');
   } finally {
     provider.destroy();
     await anvil.stop();
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,65 +1,87 @@
-// Offline Solidity build with the solc npm package (no compiler download). Writes contracts/artifacts/:
-// one JSON per contract and index.ts with `as const` ABIs and bytecode for ethers v6.
-// Skips the compile when the sources, compiler and settings are unchanged.
+// Offline Solidity build with the solc npm package (solc-js: no compiler download, no network).
+// Compiles contracts/src/*.sol with standard JSON and writes contracts/artifacts/ (gitignored):
+//   <Name>.json   { contractName, abi, bytecode, deployedBytecode } per deployable contract
+//   index.ts      `export const <Name> = { abi: [...] as const, bytecode: '0x...' as const }`, contractNames
+//   .build-hash   sha256 of sources + imported OpenZeppelin files + solc version + settings
+// When the hash is unchanged the compile is skipped, so `npm start` / `npm test` stay fast.
+// Run from the repo root: `node contracts/scripts/build.mjs` (or `npm run build:contracts`).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const srcDir = join(root, 'src');
-const outDir = join(root, 'artifacts');
-const nodeModules = resolve(root, '..', 'node_modules');
+const contractsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const srcDir = join(contractsDir, 'src');
+const outDir = join(contractsDir, 'artifacts');
+const nodeModules = resolve(contractsDir, '..', 'node_modules');
 
-// Pinned EVM target: 'cancun'. OpenZeppelin 5.4+ uses MCOPY (Cancun) in its byte utilities, and
-// Chiliz Chain's Dragon8 hard fork brought it to Cancun parity; check the target before deploying to
-// another network (anvil here runs the latest hard fork, which accepts cancun bytecode).
-const SETTINGS = { optimizer: { enabled: true, runs: 10_000 }, evmVersion: 'cancun', viaIR: false };
+// evmVersion is pinned to 'shanghai': Chiliz Chain (88888) and its Spicy testnet (88882) run Shanghai
+// (PUSH0, which makes code smaller and cheaper than 'paris'), and we do not assume Cancun there, so no
+// MCOPY / TSTORE / BLOBHASH may appear in the bytecode. That is why EIP712Base.sol exists: OpenZeppelin
+// 5.7's EIP712 pulls in Bytes.sol, which uses MCOPY. Should a target chain lack PUSH0, build with
+// 'paris' (the sources compile for it as well). anvil runs the latest hard fork, which accepts both.
+// Optimizer runs are high because claims and attestations run far more often than deployments.
+const SETTINGS = { optimizer: { enabled: true, runs: 20_000 }, evmVersion: 'shanghai' };
 
 const solc = require('solc');
+const solcVersion = solc.version();
 const files = readdirSync(srcDir).filter((f) => f.endsWith('.sol')).sort();
 const sources = Object.fromEntries(files.map((f) => [`src/${f}`, { content: readFileSync(join(srcDir, f), 'utf8') }]));
-const hash = createHash('sha256').update(JSON.stringify({ sources, version: solc.version(), SETTINGS })).digest('hex');
+
+// The OpenZeppelin version and this script are part of the hash, so an upgrade of either rebuilds.
+const ozPackage = JSON.parse(readFileSync(join(nodeModules, '@openzeppelin/contracts/package.json'), 'utf8'));
+const hash = createHash('sha256')
+  .update(JSON.stringify({ sources, solcVersion, SETTINGS, openzeppelin: ozPackage.version, script: readFileSync(fileURLToPath(import.meta.url), 'utf8') }))
+  .digest('hex');
 const stamp = join(outDir, '.build-hash');
-if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash && existsSync(join(outDir, 'index.ts'))) {
-  console.log(`contracts: up to date (${files.length} sources, solc ${solc.version().split('+')[0]})`);
+const short = solcVersion.split('+')[0];
+if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash && existsSync(join(outDir, 'index.ts'))) {
+  console.log(`contracts: up to date (${files.length} sources, solc ${short}, ${SETTINGS.evmVersion}; hash ${hash.slice(0, 12)})`);
   process.exit(0);
 }
 
 const input = {
   language: 'Solidity',
   sources,
-  settings: { ...SETTINGS, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } } },
+  settings: {
+    ...SETTINGS,
+    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+  },
 };
 const findImports = (path) => {
   const candidate = join(nodeModules, path);
-  return existsSync(candidate) ? { contents: readFileSync(candidate, 'utf8') } : { error: `not found: ${path}` };
+  return existsSync(candidate) ? { contents: readFileSync(candidate, 'utf8') } : { error: `not found: ${path} (looked in node_modules)` };
 };
+
 const t0 = Date.now();
 const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
-const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
-for (const e of output.errors ?? []) if (e.severity !== 'error') console.warn(e.formattedMessage);
+const problems = output.errors ?? [];
+for (const e of problems) if (e.severity !== 'error') console.warn(e.formattedMessage);
+const errors = problems.filter((e) => e.severity === 'error');
 if (errors.length) {
   for (const e of errors) console.error(e.formattedMessage);
-  console.error('contracts: compilation failed; fix the errors above and run `npm run build:contracts` again.');
+  console.error(`contracts: compilation failed (${errors.length} error(s)); fix them and run \`npm run build:contracts\` again.`);
   process.exit(1);
 }
 
 mkdirSync(outDir, { recursive: true });
 const names = [];
-let index = '// Generated by contracts/scripts/build.mjs. Do not edit.\n';
+let index = '// Generated by contracts/scripts/build.mjs from contracts/src. Do not edit: run `npm run build:contracts`.\n';
 for (const file of files) {
   for (const [name, c] of Object.entries(output.contracts[`src/${file}`] ?? {})) {
     if (!c.evm.bytecode.object) continue; // interfaces and abstract contracts
     names.push(name);
-    const artifact = { contractName: name, abi: c.abi, bytecode: '0x' + c.evm.bytecode.object, deployedBytecode: '0x' + c.evm.deployedBytecode.object };
-    writeFileSync(join(outDir, `${name}.json`), JSON.stringify(artifact, null, 2));
-    index += `export const ${name} = { abi: ${JSON.stringify(c.abi)} as const, bytecode: '${artifact.bytecode}' as const };\n`;
+    const artifact = { contractName: name, sourceName: `contracts/src/${file}`, abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
+    writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(artifact, null, 2)}\n`);
+    index += `\nexport const ${name} = {\n  abi: ${JSON.stringify(c.abi)} as const,\n  bytecode: '${artifact.bytecode}' as const,\n};\n`;
   }
 }
-index += `export const contractNames = ${JSON.stringify(names)} as const;\nexport const compiler = ${JSON.stringify({ solc: solc.version(), ...SETTINGS })} as const;\n`;
-writeFileSync(join(outDir, 'index.ts'), index);
-writeFileSync(stamp, hash);
-console.log(`contracts: compiled ${names.join(', ')} with solc ${solc.version().split('+')[0]} (${SETTINGS.evmVersion}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+index += `\nexport const contractNames = ${JSON.stringify(names)} as const;\nexport type ContractName = (typeof contractNames)[number];\n`;
+index += `export const compiler = ${JSON.stringify({ solc: solcVersion, ...SETTINGS })} as const;\n`;
+// index.ts appears whole or not at all (tests and the API import it), and the hash goes last.
+writeFileSync(join(outDir, 'index.ts.tmp'), index);
+renameSync(join(outDir, 'index.ts.tmp'), join(outDir, 'index.ts'));
+writeFileSync(stamp, `${hash}\n`);
+console.log(`contracts: compiled ${names.join(', ')} with solc ${short} (${SETTINGS.evmVersion}, optimizer ${SETTINGS.optimizer.runs} runs) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

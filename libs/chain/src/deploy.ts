@@ -1,6 +1,8 @@
-import { BaseContract, ContractFactory, InterfaceAbi, Signer, parseUnits } from 'ethers';
-import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '@fanmesh/contracts';
+import { Contract, ContractFactory, InterfaceAbi, Signer, TransactionReceipt, TransactionResponse, getCreateAddress, parseUnits } from 'ethers';
+import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '../../../contracts/artifacts';
+import { ROLES } from './contracts';
 
+/** Addresses of one deployment of the four contracts (exactly these keys). */
 export interface Deployment {
   FanToken: string;
   RewardDistributor: string;
@@ -8,30 +10,91 @@ export interface Deployment {
   DeviceRegistry: string;
 }
 
-export const DEFAULT_CAP = parseUnits('1000000000', 18); // one billion FAN
+export type ContractKey = keyof Deployment;
 
-async function deployOne(signer: Signer, artifact: { abi: InterfaceAbi; bytecode: string }, args: unknown[]): Promise<BaseContract> {
-  const contract = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(...args);
-  await contract.waitForDeployment();
-  return contract;
+export interface DeployOptions {
+  /** Token name (also its EIP-712 / permit domain name). Default 'FanMesh Fan Token'. */
+  name?: string;
+  /** Default 'FAN'. */
+  symbol?: string;
+  /** Hard cap in the token's smallest unit. Default {@link DEFAULT_CAP}. */
+  cap?: bigint;
+  /**
+   * Holds DEFAULT_ADMIN_ROLE on all four contracts: grants roles, funds the distributor, revokes
+   * devices. Default: the deployer. When it differs, the deployer wires everything, hands the admin
+   * role over and renounces its own.
+   */
+  admin?: string;
+  /**
+   * The platform's hot signer: OPERATOR_ROLE on RewardDistributor (publishes roots) and
+   * DeviceRegistry (relays registrations), ATTESTER_ROLE on MomentAttestor. Default: the deployer.
+   */
+  operator?: string;
+  /**
+   * Lifetime total the distributor may pay out, funded at deploy (the admin can raise it later with
+   * `fund`). Default: the cap, which suits the embedded dev chain; a production deployment should pass
+   * what the treasury has approved (0 to fund later).
+   */
+  fund?: bigint;
+  /** Called with each transaction's label and receipt (for gas reports). */
+  onReceipt?: (label: string, receipt: TransactionReceipt) => void;
 }
 
+export const DEFAULT_CAP = parseUnits('1000000000', 18); // one billion FAN
+
+
+type Artifact = { abi: unknown; bytecode: string };
+
 /**
- * Deploys the four contracts and wires them: the distributor is FanToken's only minter; the
- * deployer operates the distributor, attests moments and registers devices.
+ * Deploys FanToken, RewardDistributor (wired as FanToken's minter), MomentAttestor and
+ * DeviceRegistry with `signer`, and returns their addresses. Transactions are sent back to back and
+ * their receipts awaited together; any failed transaction throws.
+ *
+ * FanToken is told the distributor's address in advance (the CREATE address of the deployer's next
+ * nonce) so that the distributor's mints skip a role lookup; the role itself is still granted
+ * explicitly, and a wrong guess would only cost gas, never safety.
  */
-export async function deployAll(signer: Signer, opts: { name?: string; symbol?: string; cap?: bigint } = {}): Promise<Deployment> {
-  const admin = await signer.getAddress();
-  const token = await deployOne(signer, FanToken as never, [opts.name ?? 'FanMesh Fan Token', opts.symbol ?? 'FAN', opts.cap ?? DEFAULT_CAP, admin]);
-  const distributor = await deployOne(signer, RewardDistributor as never, [await token.getAddress(), admin, admin]);
-  const minter = await (token as unknown as { MINTER_ROLE(): Promise<string> }).MINTER_ROLE();
-  await (await (token as unknown as { grantRole(r: string, a: string): Promise<{ wait(): Promise<unknown> }> }).grantRole(minter, await distributor.getAddress())).wait();
-  const attestor = await deployOne(signer, MomentAttestor as never, [admin, admin]);
-  const registry = await deployOne(signer, DeviceRegistry as never, [admin, admin]);
-  return {
-    FanToken: await token.getAddress(),
-    RewardDistributor: await distributor.getAddress(),
-    MomentAttestor: await attestor.getAddress(),
-    DeviceRegistry: await registry.getAddress(),
+export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promise<Deployment> {
+  const deployer = await signer.getAddress();
+  const admin = opts.admin ?? deployer;
+  const operator = opts.operator ?? deployer;
+  const cap = opts.cap ?? DEFAULT_CAP;
+  const fund = opts.fund ?? cap;
+  const sent: { label: string; tx: TransactionResponse }[] = [];
+
+  // Explicit nonces: a plain Wallet behind a caching provider would otherwise reuse one for
+  // back-to-back sends; a NonceManager assigns the same numbers itself.
+  const first = await signer.getNonce('pending');
+  let nonce = first;
+  const deploy = async (label: string, artifact: Artifact, args: unknown[]): Promise<string> => {
+    const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer);
+    const contract = await factory.deploy(...args, { nonce: nonce++ });
+    sent.push({ label: `deploy ${label}`, tx: contract.deploymentTransaction()! });
+    return contract.getAddress();
   };
+  const call = async (label: string, address: string, artifact: Artifact, method: string, args: unknown[]): Promise<void> => {
+    const contract = new Contract(address, artifact.abi as InterfaceAbi, signer);
+    sent.push({ label, tx: (await contract.getFunction(method).send(...args, { nonce: nonce++ })) as TransactionResponse });
+  };
+
+  const predictedDistributor = getCreateAddress({ from: deployer, nonce: first + 1 });
+  const token = await deploy('FanToken', FanToken, [opts.name ?? 'FanMesh Fan Token', opts.symbol ?? 'FAN', cap, deployer, predictedDistributor]);
+  const distributor = await deploy('RewardDistributor', RewardDistributor, [token, deployer, operator]);
+  const attestor = await deploy('MomentAttestor', MomentAttestor, [admin, operator]);
+  const registry = await deploy('DeviceRegistry', DeviceRegistry, [admin, operator]);
+  await call('grant MINTER_ROLE to RewardDistributor', token, FanToken, 'grantRole', [ROLES.MINTER_ROLE, distributor]);
+  if (fund > 0n) await call('fund RewardDistributor', distributor, RewardDistributor, 'fund', [fund]);
+  if (admin.toLowerCase() !== deployer.toLowerCase()) {
+    for (const [label, address, artifact] of [['FanToken', token, FanToken], ['RewardDistributor', distributor, RewardDistributor]] as const) {
+      await call(`grant admin on ${label}`, address, artifact, 'grantRole', [ROLES.DEFAULT_ADMIN_ROLE, admin]);
+      await call(`renounce deployer admin on ${label}`, address, artifact, 'renounceRole', [ROLES.DEFAULT_ADMIN_ROLE, deployer]);
+    }
+  }
+
+  for (const { label, tx } of sent) {
+    const receipt = await tx.wait();
+    if (!receipt || receipt.status !== 1) throw new Error(`deployment step failed: ${label} (tx ${tx.hash})`);
+    opts.onReceipt?.(label, receipt);
+  }
+  return { FanToken: token, RewardDistributor: distributor, MomentAttestor: attestor, DeviceRegistry: registry };
 }

@@ -3,3 +3,4 @@ export * from './deploy';
 export * from './chain.service';
 export * from './chain.module';
 export * from './outbox';
+export * from './contracts';
