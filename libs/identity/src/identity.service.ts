@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { getAddress, verifyMessage } from 'ethers';
+import { computeAddress, getAddress, Wallet, verifyMessage } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { APP_CONFIG, AppConfig } from '@fanmesh/config';
-import { Principal } from '@fanmesh/common';
+import { localSecret, Principal } from '@fanmesh/common';
 import { IdentityError } from './identity.error';
 import { GrantRow, IdentityRepository } from './identity.repository';
 import { TokenService } from './token.service';
@@ -24,12 +24,18 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 @Injectable()
 export class IdentityService {
   private readonly logger = new Logger(IdentityService.name);
+  private readonly adminAddress?: string;
 
   constructor(
     private readonly repo: IdentityRepository,
     private readonly tokens: TokenService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    // Outside production with no ADMIN_ADDRESS, the machine's operator is the first admin: a key kept
+    // in the data folder (what `npm run sim` signs in with). Production names its admin explicitly.
+    this.adminAddress =
+      config.adminAddress ?? (config.env === 'production' ? undefined : computeAddress(localSecret(config.dataDir, 'admin-key', () => Wallet.createRandom().privateKey)).toLowerCase());
+  }
 
   async issueNonce(): Promise<{ nonce: string; expiresAt: string; statement: string }> {
     const nonce = randomBytes(16).toString('hex'); // EIP-4361: at least 8 alphanumerics
@@ -92,7 +98,7 @@ export class IdentityService {
   async principalFor(address: string): Promise<Principal> {
     const grants = await this.repo.activeGrants(address);
     const roles = new Set<string>(['fan']);
-    if (this.config.adminAddress && this.config.adminAddress === address) roles.add('admin');
+    if (this.adminAddress && this.adminAddress === address) roles.add('admin');
     for (const g of grants) roles.add(g.venueId ? `${g.role}@${g.venueId}` : g.role);
     return { subject: address, kind: 'account', roles: [...roles] };
   }
