@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const { flags, positional } = args(process.argv.slice(2));
   const scenario = positional[0] ?? 'demo';
   if (!SCENARIOS.includes(scenario as never) || flags.help) {
-    console.log(`usage: npm run sim -- <scenario> [--url http://localhost:3000] [--data .data] [--fans 400] [--seconds 60] [--json]
+    console.log(`usage: npm run sim -- <scenario> [--url http://localhost:3000] [--data .data] [--fans 400] [--seconds 60] [--staff 0xYourAddress] [--json]
 scenarios: ${SCENARIOS.join(', ')} (match, fraud and load come with their backends)`);
     process.exit(flags.help ? 0 : 2);
   }
@@ -35,7 +35,9 @@ scenarios: ${SCENARIOS.join(', ')} (match, fraud and load come with their backen
     dataDir: String(flags.data ?? process.env.DATA_DIR ?? '.data'),
     fans: Number(flags.fans ?? 400),
     seconds: Number(flags.seconds ?? 60),
+    staff: typeof flags.staff === 'string' ? flags.staff.split(',') : [],
   };
+  if (opts.staff.some((a) => !/^0x[0-9a-fA-F]{40}$/.test(a))) throw new SimProblem(0, 'bad_flag', '--staff takes 0x-addresses, comma separated (copy yours from the /staff page)');
   if (!Number.isInteger(opts.fans) || opts.fans < 1 || opts.fans > 10_000) throw new SimProblem(0, 'bad_flag', '--fans takes a whole number from 1 to 10000');
   if (!(opts.seconds > 0 && opts.seconds <= 3600)) throw new SimProblem(0, 'bad_flag', '--seconds takes a number from 1 to 3600');
 

@@ -13,6 +13,8 @@ export interface DemoOptions {
   /** Wall-clock seconds the gates stay open (the arrival curve is compressed into them). */
   seconds: number;
   stewards?: number;
+  /** Addresses to make staff of the demo venue first (the dashboard's own key, shown on /staff). */
+  staff?: string[];
 }
 
 export interface Progress {
@@ -69,6 +71,7 @@ export async function runDemo(opts: DemoOptions, onProgress: (p: Progress) => vo
   if (!roles.includes('admin')) throw new SimProblem(0, 'not_admin', 'the local admin key is not an admin here (is ADMIN_ADDRESS set to someone else?)');
 
   onProgress({ phase: 'setting up', admitted: 0, total: opts.fans, scansPerSecond: 0, errors: 0 });
+  for (const address of opts.staff ?? []) await admin.post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`, { address, role: 'staff' });
   const venue = await admin.get<{ gates: { id: string; code: string; sectionCodes: string[] }[]; sections: { code: string }[] }>(`/api/v1/venues/${DEMO_VENUE_ID}`);
   const event = await admin.post<{ id: string }>('/api/v1/events', {
     venueId: DEMO_VENUE_ID,
