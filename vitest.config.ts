@@ -29,6 +29,7 @@ export default defineConfig({
       '@fanmesh/venues': lib('venues'),
       '@fanmesh/identity': lib('identity'),
       '@fanmesh/access': lib('access'),
+      '@fanmesh/devices': lib('devices'),
       '@fanmesh/contracts': resolve(__dirname, 'contracts/artifacts/index.ts'),
     },
   },

@@ -47,6 +47,13 @@ const MATRIX: Record<string, Audience[]> = {
   'POST /merch/items': ['staff', 'admin'],
   'POST /merch/verifications': ['fan', 'steward', 'staff', 'admin'],
   'POST /merch/claims': ['fan'],
+  'GET /devices/pairing-domains': ['public'],
+  'POST /devices/pairings': ['fan'],
+  'GET /devices/mine': ['fan'],
+  'GET /devices': ['staff', 'admin'],
+  'POST /devices/messages': ['public'],
+  'POST /devices/:address/revoke': ['fan', 'staff', 'admin'],
+  'POST /devices/denylist': ['staff', 'admin'],
 };
 
 const CALLERS: Record<string, Principal | undefined> = {

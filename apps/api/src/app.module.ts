@@ -9,6 +9,7 @@ import { BusModule, RealtimeModule } from '@fanmesh/realtime';
 import { IdentityModule } from '@fanmesh/identity';
 import { VenuesModule } from '@fanmesh/venues';
 import { AccessModule } from '@fanmesh/access';
+import { DevicesModule } from '@fanmesh/devices';
 import { ChainModule, ChainService } from '@fanmesh/chain';
 import { HealthController } from './health/health.controller';
 import { CHAIN_HEALTH } from './health/chain-health';
@@ -16,8 +17,8 @@ import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/met
 
 /** Every entity and migration of every context, in one place, so both databases get the same schema. */
 export const database = {
-  entities: [...VenuesModule.entities, ...IdentityModule.entities, ...AccessModule.entities, ...ChainModule.entities],
-  migrations: [...VenuesModule.migrations, ...IdentityModule.migrations, ...AccessModule.migrations, ...ChainModule.migrations],
+  entities: [...VenuesModule.entities, ...IdentityModule.entities, ...AccessModule.entities, ...ChainModule.entities, ...DevicesModule.entities],
+  migrations: [...VenuesModule.migrations, ...IdentityModule.migrations, ...AccessModule.migrations, ...ChainModule.migrations, ...DevicesModule.migrations],
 };
 
 @Module({})
@@ -46,6 +47,7 @@ export class AppModule implements NestModule {
         ChainModule,
         VenuesModule,
         AccessModule,
+        DevicesModule,
       ],
       controllers: [HealthController, MetricsController],
       providers: [

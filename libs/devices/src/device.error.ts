@@ -1,0 +1,42 @@
+import { DomainError } from '@fanmesh/common';
+
+export type DeviceErrorCode =
+  | 'bad_offer_signature'
+  | 'bad_owner_signature'
+  | 'bad_device_signature'
+  | 'offer_expired'
+  | 'offer_used'
+  | 'device_paired'
+  | 'device_not_found'
+  | 'device_revoked'
+  | 'denylisted'
+  | 'replayed_seq'
+  | 'clock_skew'
+  | 'bad_envelope_signature'
+  | 'unsupported_body'
+  | 'unknown_section'
+  | 'not_device_owner';
+
+const status: Record<DeviceErrorCode, number> = {
+  bad_offer_signature: 422,
+  bad_owner_signature: 422,
+  bad_device_signature: 422,
+  offer_expired: 422,
+  offer_used: 409,
+  device_paired: 409,
+  device_not_found: 404,
+  device_revoked: 403,
+  denylisted: 403,
+  replayed_seq: 409,
+  clock_skew: 422,
+  bad_envelope_signature: 401,
+  unsupported_body: 422,
+  unknown_section: 422,
+  not_device_owner: 403,
+};
+
+export class DeviceError extends DomainError<DeviceErrorCode> {
+  get status(): number {
+    return status[this.code];
+  }
+}

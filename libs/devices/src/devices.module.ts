@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { DevicesController } from './devices.controller';
+import { DeviceRepository } from './device.repository';
+import { DevicesService } from './devices.service';
+import { Devices1764000000400 } from './migrations/1764000000400-devices';
+
+@Module({
+  controllers: [DevicesController],
+  providers: [DeviceRepository, DevicesService],
+  exports: [DevicesService],
+})
+export class DevicesModule {
+  static readonly entities = [];
+  static readonly migrations = [Devices1764000000400];
+}

@@ -1,0 +1,160 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Interface, TypedDataDomain } from 'ethers';
+import { DataSource } from 'typeorm';
+import { isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
+import { ChainService, ARTIFACTS } from '@fanmesh/chain';
+import { RealtimeService } from '@fanmesh/realtime';
+import { DeviceError } from './device.error';
+import { DeviceRepository, DeviceRow } from './device.repository';
+import { envelopeSignedBy, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, typedSigner, uuidToBytes32 } from './device-signatures';
+
+export const CLOCK_SKEW_MS = 30_000;
+const ONLINE_MS = 90_000;
+
+export type DeviceStatus = 'online' | 'degraded' | 'offline' | 'revoked' | 'denylisted';
+
+export interface PairingRequest {
+  offer: { device: string; kind: 'hotspot' | 'sensor' | 'gate'; nonce: string; expiresAt: number; signature: string };
+  venueId: string;
+  sectionCode: string;
+  deadline: number;
+  deviceSignature: string;
+  ownerSignature: string;
+}
+
+export interface Envelope {
+  deviceId: string;
+  seq: number;
+  sentAt: string;
+  body: string;
+  signature: string;
+}
+
+/**
+ * Device pairing (device offer + both signatures over one registration, as DeviceRegistry checks
+ * them on chain), signed envelopes with strictly increasing sequence numbers, heartbeats and
+ * status, revocation and the denylist.
+ */
+@Injectable()
+export class DevicesService {
+  private readonly logger = new Logger(DevicesService.name);
+  private readonly lastStatus = new Map<string, DeviceStatus>();
+
+  constructor(
+    private readonly repo: DeviceRepository,
+    private readonly ds: DataSource,
+    private readonly chain: ChainService,
+    private readonly realtime: RealtimeService,
+  ) {}
+
+  /** The EIP-712 domains a device and its owner sign in; the registration one is the chain's registry. */
+  domains(): { offer: TypedDataDomain; registration: TypedDataDomain; onChain: boolean } {
+    const registry = this.chain.deployment?.DeviceRegistry;
+    return {
+      offer: PAIRING_DOMAIN,
+      registration: registry ? { name: 'FanMesh DeviceRegistry', version: '1', chainId: this.chain.chainId, verifyingContract: registry } : { name: 'FanMesh DeviceRegistry', version: '1' },
+      onChain: !!registry,
+    };
+  }
+
+  async pair(req: PairingRequest, owner: Principal): Promise<DeviceRow> {
+    const device = req.offer.device.toLowerCase();
+    const offerSigner = typedSigner(PAIRING_DOMAIN, PAIRING_OFFER_TYPES, { device: req.offer.device, kind: req.offer.kind, nonce: req.offer.nonce, expiresAt: req.offer.expiresAt }, req.offer.signature);
+    if (!offerSigner || offerSigner.address !== device) throw new DeviceError('bad_offer_signature', 'The pairing offer was not signed by the device it names. Rescan the code on the device.');
+    if (req.offer.expiresAt * 1000 < Date.now()) throw new DeviceError('offer_expired', 'The pairing code has expired; the device shows a new one every few minutes.');
+    const sections: { code: string }[] = await this.ds.query(`SELECT code FROM sections WHERE venue_id = $1 AND code = $2`, [req.venueId, req.sectionCode]);
+    if (!sections.length) throw new DeviceError('unknown_section', `This venue has no section ${req.sectionCode}.`);
+    const registration = { device: req.offer.device, owner: owner.subject, venueId: uuidToBytes32(req.venueId), deadline: req.deadline };
+    const domain = this.domains().registration;
+    if (typedSigner(domain, REGISTRATION_TYPES, registration, req.ownerSignature)?.address !== owner.subject) {
+      throw new DeviceError('bad_owner_signature', 'The registration was not signed by your account.');
+    }
+    if (typedSigner(domain, REGISTRATION_TYPES, registration, req.deviceSignature)?.address !== device) {
+      throw new DeviceError('bad_device_signature', 'The registration was not signed by the device.');
+    }
+    const outcome = await this.repo.pair({ address: device, publicKey: offerSigner.publicKey, kind: req.offer.kind, owner: owner.subject, venueId: req.venueId, sectionCode: req.sectionCode, nonce: req.offer.nonce });
+    if (outcome === 'offer_used') throw new DeviceError('offer_used', 'This pairing code was already used; the device must show a fresh one.');
+    if (outcome === 'device_paired') throw new DeviceError('device_paired', 'This device is already paired to an owner. The owner can release it first.');
+    if (this.domains().onChain) {
+      const registry = new Interface(ARTIFACTS.DeviceRegistry.abi as never);
+      await this.chain.enqueue({
+        kind: 'device.register',
+        idempotencyKey: `device-register:${device}`,
+        to: this.chain.deployment!.DeviceRegistry,
+        data: registry.encodeFunctionData('register', [req.offer.device, owner.subject, registration.venueId, req.deadline, req.deviceSignature, req.ownerSignature]),
+      });
+    }
+    this.logger.log({ device, owner: owner.subject, kind: req.offer.kind }, 'device paired');
+    return (await this.repo.find(device))!;
+  }
+
+  async ingest(env: Envelope): Promise<{ accepted: true; seq: number }> {
+    const address = env.deviceId.toLowerCase();
+    const device = await this.repo.find(address);
+    if (!device) throw new DeviceError('device_not_found', 'Unknown device; pair it first.');
+    if (!envelopeSignedBy(device.publicKey, env.deviceId, env.seq, env.sentAt, env.body, env.signature)) throw new DeviceError('bad_envelope_signature', 'The message was not signed by this device.');
+    if (device.revokedAt) throw new DeviceError('device_revoked', `This device was revoked: ${device.revokedReason}.`);
+    if (device.denylisted) throw new DeviceError('denylisted', `This device or its owner is on the denylist: ${device.denylisted}. The owner can appeal from the app.`);
+    if (Math.abs(Date.parse(env.sentAt) - Date.now()) > CLOCK_SKEW_MS) throw new DeviceError('clock_skew', `sentAt is more than ${CLOCK_SKEW_MS / 1000} s from the server's clock; sync the device clock.`);
+    let body: { type?: string } & Record<string, unknown>;
+    try {
+      body = JSON.parse(env.body);
+    } catch {
+      throw new DeviceError('unsupported_body', 'body must be a JSON object serialized as a string.');
+    }
+    if (body?.type !== 'heartbeat') throw new DeviceError('unsupported_body', `Unknown body type ${JSON.stringify(body?.type)}; this endpoint takes heartbeats.`);
+    if (!(await this.repo.advance(address, env.seq, body))) {
+      throw new DeviceError('replayed_seq', `seq ${env.seq} is not above the last accepted ${device.lastSeq}; replays and reordered messages are refused.`);
+    }
+    await this.publishStatus({ ...device, lastSeenAt: new Date(), lastHeartbeat: body });
+    return { accepted: true, seq: env.seq };
+  }
+
+  status(d: DeviceRow): DeviceStatus {
+    if (d.revokedAt) return 'revoked';
+    if (d.denylisted) return 'denylisted';
+    if (!d.lastSeenAt || Date.now() - new Date(d.lastSeenAt).getTime() > ONLINE_MS) return 'offline';
+    return d.lastHeartbeat?.degraded === true ? 'degraded' : 'online';
+  }
+
+  async list(filter: { owner?: string; venueIds?: string[] }) {
+    return (await this.repo.list(filter)).map((d) => this.view(d));
+  }
+
+  async revoke(address: string, reason: string, by: Principal): Promise<void> {
+    const d = await this.repo.find(address.toLowerCase());
+    if (!d) throw new DeviceError('device_not_found', `No device ${address}.`);
+    if (d.owner !== by.subject && !isAdmin(by)) requireVenueRole(by, ['staff'], d.venueId);
+    await this.repo.revoke(d.address, reason);
+    await this.publishStatus({ ...d, revokedAt: new Date(), revokedReason: reason });
+  }
+
+  async denylist(type: 'device' | 'owner', subject: string, reason: string, venueId: string, by: Principal): Promise<void> {
+    requireVenueRole(by, ['staff'], venueId);
+    await this.repo.denylist(type, subject.toLowerCase(), reason, by.subject);
+    this.logger.warn({ type, subject, reason, by: by.subject }, 'denylisted');
+  }
+
+  view(d: DeviceRow) {
+    return {
+      address: d.address,
+      kind: d.kind,
+      owner: d.owner,
+      venueId: d.venueId,
+      sectionCode: d.sectionCode,
+      status: this.status(d),
+      lastSeq: Number(d.lastSeq),
+      lastSeenAt: d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : null,
+      pairedAt: new Date(d.pairedAt).toISOString(),
+      revokedReason: d.revokedReason,
+      denylistedReason: d.denylisted,
+    };
+  }
+
+  private async publishStatus(d: DeviceRow): Promise<void> {
+    const status = this.status(d);
+    if (this.lastStatus.get(d.address) === status) return;
+    this.lastStatus.set(d.address, status);
+    await this.realtime.publish(`staff:${d.venueId}`, { type: 'device.status', device: d.address, kind: d.kind, sectionCode: d.sectionCode, status });
+  }
+}

@@ -1,0 +1,4 @@
+export * from './devices.module';
+export * from './devices.service';
+export * from './device.error';
+export * from './device-signatures';
