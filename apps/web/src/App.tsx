@@ -2,7 +2,10 @@ import { useEffect, useState } from 'react';
 import { EventList } from './components/EventList';
 import { FanHome } from './fan/FanHome';
 import { StaffDashboard } from './staff/StaffDashboard';
+import { GateScanner } from './steward/GateScanner';
 import { embeddedWallet, Session, signIn, signOut } from './lib/session';
+
+const AREAS = ['/tickets', '/staff', '/steward'];
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
@@ -23,7 +26,7 @@ export function App() {
   };
 
   useEffect(() => {
-    if (path.startsWith('/tickets') || path.startsWith('/staff')) void start();
+    if (AREAS.some((a) => path.startsWith(a))) void start();
   }, []);
 
   return (
@@ -32,17 +35,18 @@ export function App() {
         <a href="/" className="brand-link"><img src="/icons/icon.svg" alt="" width={32} height={32} /><span className="brand">FanMesh</span></a>
         <nav>
           <a href="/tickets">My tickets</a>
+          <a href="/steward">Scan</a>
           <a href="/staff">Staff</a>
           {session && <button className="link" onClick={() => signOut().then(() => setSession(null))}>Sign out</button>}
         </nav>
       </header>
       <main>
-        {path.startsWith('/tickets') || path.startsWith('/staff') ? (
+        {AREAS.some((a) => path.startsWith(a)) ? (
           session ? (
-            path.startsWith('/staff') ? <StaffDashboard session={session} /> : <FanHome session={session} />
+            path.startsWith('/staff') ? <StaffDashboard session={session} /> : path.startsWith('/steward') ? <GateScanner session={session} /> : <FanHome session={session} />
           ) : (
             <section>
-              <h1>{path.startsWith('/staff') ? 'Staff dashboard' : 'My tickets'}</h1>
+              <h1>{path.startsWith('/staff') ? 'Staff dashboard' : path.startsWith('/steward') ? 'Gate scanner' : 'My tickets'}</h1>
               {problem && <p role="alert" className="problem">{problem}</p>}
               <button className="primary" onClick={() => void start()} disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
               <p className="muted">No wallet needed: this app makes a key for you and keeps it on this device.</p>

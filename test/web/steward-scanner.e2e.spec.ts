@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { DEMO_VENUE_ID } from '@fanmesh/venues';
+import { adminPrincipal, RunningApp, startApp } from '../support/app';
+import { launchBrowser, PHONE, SCREENSHOTS } from '../support/browser';
+import { createEvent, issueTickets, openGates, qrFor } from '../support/tickets';
+
+describe('the steward scanner in the PWA', () => {
+  let api: RunningApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [api, browser] = await Promise.all([startApp('pwa-steward', { env: { WEB_DIST: 'apps/web/dist' } }), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  it('shows a big ADMIT for a live code and a big DENY with the reason for the same code again', async () => {
+    const admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;
+    const eventId = await createEvent(api.url, admin, DEMO_VENUE_ID, 'Scanner night');
+    await openGates(api.url, admin, eventId);
+    const [ticket] = await issueTickets(api.url, admin, eventId, 1, ['N101']);
+
+    const page = await browser.newPage({ viewport: PHONE });
+    await page.goto(api.url + '/steward');
+    await page.getByText('not a steward').waitFor({ timeout: 15_000 });
+    const address = (await page.locator('code').first().textContent())!;
+    await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`).set('authorization', admin).send({ address, role: 'steward' }).expect(201);
+    await page.reload();
+    await page.locator('select[aria-label="Gate"]').waitFor({ timeout: 15_000 });
+    await page.locator('select[aria-label="Gate"]').selectOption({ label: 'N-A – North gate A' });
+
+    const code = qrFor(ticket, ticket.wallet); // the payload the camera would read off the fan's phone
+    await page.getByLabel('Ticket code').fill(code);
+    await page.getByRole('button', { name: 'Check' }).click();
+    const verdict = page.getByRole('status');
+    await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('ADMIT');
+    expect(await verdict.textContent()).toContain('Section N101');
+    await page.screenshot({ path: join(SCREENSHOTS, 'steward-admit-phone.png'), fullPage: true });
+
+    await page.getByLabel('Ticket code').fill(code);
+    await page.getByRole('button', { name: 'Check' }).click();
+    await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('Already admitted');
+    expect(await verdict.textContent()).toContain('DENY');
+    await page.screenshot({ path: join(SCREENSHOTS, 'steward-deny-phone.png'), fullPage: true });
+    await page.close();
+  });
+});
