@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
-import { launchBrowser, PHONE, SCREENSHOTS } from '../support/browser';
+import { launchBrowser, PHONE, SCREENSHOTS, seriousA11yViolations, newPage } from '../support/browser';
 import { createEvent, openGates } from '../support/tickets';
 
 describe('a fan’s ticket in the PWA', () => {
@@ -26,7 +26,7 @@ describe('a fan’s ticket in the PWA', () => {
     await openGates(api.url, admin, eventId);
     const gate = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}`)).body.gates.find((g: { code: string }) => g.code === 'N-A');
 
-    const page = await browser.newPage({ viewport: PHONE });
+    const page = await newPage(browser, PHONE);
     await page.goto(api.url + '/tickets');
     const section = page.locator('section[data-address]');
     await section.waitFor({ timeout: 15_000 });
@@ -41,6 +41,7 @@ describe('a fan’s ticket in the PWA', () => {
     const first = (await qr.getAttribute('data-code'))!;
     expect(first).toMatch(/^FM1\./);
     await page.screenshot({ path: join(SCREENSHOTS, 'fan-ticket-qr-phone.png'), fullPage: true });
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await expect.poll(() => qr.getAttribute('data-code'), { timeout: 17_000, interval: 500 }).not.toBe(first);
     const rotated = (await qr.getAttribute('data-code'))!;
 

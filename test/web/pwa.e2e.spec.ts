@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { RunningApp, startApp } from '../support/app';
-import { DESKTOP, launchBrowser, PHONE, SCREENSHOTS } from '../support/browser';
+import { DESKTOP, launchBrowser, PHONE, SCREENSHOTS, seriousA11yViolations, newPage } from '../support/browser';
 
 describe('the PWA in Chromium', () => {
   let api: RunningApp;
@@ -20,19 +20,20 @@ describe('the PWA in Chromium', () => {
 
   it('shows the demo venue’s event list on a phone and on a desktop', async () => {
     for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
-      const page = await browser.newPage({ viewport });
+      const page = await newPage(browser, viewport);
       await page.goto(api.url + '/');
       const list = page.getByRole('list', { name: 'Events' });
       await expect.poll(() => list.getByRole('listitem').count(), { timeout: 10_000 }).toBeGreaterThan(0);
       expect(await list.textContent()).toContain('FanMesh FC vs Harbour City');
       expect(await list.textContent()).toContain('FanMesh Arena');
       await page.screenshot({ path: join(SCREENSHOTS, `events-${name}.png`), fullPage: true });
+      expect(await seriousA11yViolations(page)).toEqual([]);
       await page.close();
     }
   });
 
   it('is installable: a valid manifest with icons, and a service worker that takes control', async () => {
-    const page = await browser.newPage({ viewport: PHONE });
+    const page = await newPage(browser, PHONE);
     await page.goto(api.url + '/');
     const manifestHref = await page.getAttribute('link[rel="manifest"]', 'href');
     const manifest = await (await page.request.get(api.url + manifestHref)).json();
@@ -49,7 +50,7 @@ describe('the PWA in Chromium', () => {
   });
 
   it('serves client routes with the app shell, but unknown API routes as problems', async () => {
-    const page = await browser.newPage();
+    const page = await newPage(browser);
     const res = await page.goto(api.url + '/staff/dashboard');
     expect(res?.status()).toBe(200);
     expect(await page.title()).toBe('FanMesh');

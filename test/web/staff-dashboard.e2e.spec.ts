@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
-import { DESKTOP, launchBrowser, SCREENSHOTS } from '../support/browser';
+import { DESKTOP, launchBrowser, SCREENSHOTS, seriousA11yViolations, newPage } from '../support/browser';
 import { createEvent, issueTickets, openGates, qrFor } from '../support/tickets';
 
 describe('the staff dashboard in the PWA', () => {
@@ -23,7 +23,7 @@ describe('the staff dashboard in the PWA', () => {
     const admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;
     const eventId = await createEvent(api.url, admin, DEMO_VENUE_ID, 'Dashboard derby');
     await openGates(api.url, admin, eventId);
-    const page = await browser.newPage({ viewport: DESKTOP });
+    const page = await newPage(browser, DESKTOP);
     await page.goto(api.url + '/staff');
     const section = page.locator('section[data-address]');
     await section.waitFor({ timeout: 15_000 });
@@ -45,6 +45,7 @@ describe('the staff dashboard in the PWA', () => {
     await expect.poll(() => page.getByTestId('admitted').textContent(), { timeout: 10_000 }).toBe('12');
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(SCREENSHOTS, 'staff-dashboard-desktop.png'), fullPage: true });
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await page.close();
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
-import { launchBrowser, PHONE, SCREENSHOTS } from '../support/browser';
+import { launchBrowser, PHONE, SCREENSHOTS, seriousA11yViolations, newPage } from '../support/browser';
 import { createEvent, issueTickets, openGates, qrFor } from '../support/tickets';
 
 describe('the steward scanner in the PWA', () => {
@@ -25,7 +25,7 @@ describe('the steward scanner in the PWA', () => {
     await openGates(api.url, admin, eventId);
     const [ticket] = await issueTickets(api.url, admin, eventId, 1, ['N101']);
 
-    const page = await browser.newPage({ viewport: PHONE });
+    const page = await newPage(browser, PHONE);
     await page.goto(api.url + '/steward');
     await page.getByText('not a steward').waitFor({ timeout: 15_000 });
     const address = (await page.locator('code').first().textContent())!;
@@ -47,6 +47,7 @@ describe('the steward scanner in the PWA', () => {
     await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('Already admitted');
     expect(await verdict.textContent()).toContain('DENY');
     await page.screenshot({ path: join(SCREENSHOTS, 'steward-deny-phone.png'), fullPage: true });
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await page.close();
   });
 });

@@ -32,7 +32,7 @@ export function App() {
   return (
     <>
       <header className="topbar">
-        <a href="/" className="brand-link"><img src="/icons/icon.svg" alt="" width={32} height={32} /><span className="brand">FanMesh</span></a>
+        <a href="/" className="brand-link" aria-label="FanMesh home"><img src="/icons/icon.svg" alt="" width={32} height={32} /><span className="brand">FanMesh</span></a>
         <nav>
           <a href="/tickets">My tickets</a>
           <a href="/steward">Scan</a>
