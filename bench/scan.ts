@@ -2,7 +2,7 @@
 // distinct tickets and every code sent twice at once; p50/p99; p99 at a steady 1,000 scans/s; and
 // side by side the naive way (TypeORM save per scan + ethers signature recovery) and the raw
 // one-core verification rates. Usage: npm run bench -- scan
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,7 +232,6 @@ async function main() {
         `duplicates admitted exactly once: ${phaseB.verdicts.admit === PHASE_B ? 'yes' : `NO (${phaseB.verdicts.admit})`}; ` +
         `targets: >= 5,000/s (single ${phaseA.rate >= 5000 ? 'met' : 'missed'}, batched ${batchRate >= 5000 ? 'met' : 'missed'}), p99 < 50 ms at 1,000/s (${phaseC.p99 < 50 ? 'met' : 'missed'})`,
     );
-    void randomUUID;
   } finally {
     await api.stop();
     await db.drop();

@@ -4,7 +4,6 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { APP_CONFIG, AppConfig } from '@fanmesh/config';
 import { localSecret } from '@fanmesh/common';
 import { TICKET_DOMAIN, TICKET_TYPES, TicketClaims, uuidToBytes16 } from './ticket-codec';
-import { recoverSigner } from './recover';
 
 type NativeSign = { ecdsaSign(msg32: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number } };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,9 +46,5 @@ export class TicketSigner {
   sign(t: TicketClaims): string {
     const { signature, recid } = secp.ecdsaSign(ticketHash(t), this.key);
     return '0x' + Buffer.from(signature).toString('hex') + (27 + recid).toString(16);
-  }
-
-  verify(t: TicketClaims, signature: string): boolean {
-    return recoverSigner(ticketHash(t), getBytes(signature)) === this.issuer;
   }
 }

@@ -1,5 +1,5 @@
 import { concat, keccak256, toBeHex, TypedDataDomain, TypedDataField } from 'ethers';
-import { recoverPublicKey, recoverTypedDataSigner, verifyDigestWithPublicKey, compressPublicKey, hashTypedData } from '@fanmesh/crypto';
+import { compressPublicKey, hashTypedData, publicKeyToAddress, recoverPublicKey, verifyDigestWithPublicKey } from '@fanmesh/crypto';
 
 /** What a device shows in its pairing QR, signed by the device key (proves the key is there). */
 export const PAIRING_OFFER_TYPES: Record<string, TypedDataField[]> = {
@@ -12,24 +12,17 @@ export const PAIRING_OFFER_TYPES: Record<string, TypedDataField[]> = {
 };
 export const PAIRING_DOMAIN: TypedDataDomain = { name: 'FanMesh Devices', version: '1' };
 
-/** The registration both device and owner sign; byte for byte what DeviceRegistry.register checks on chain. */
-export const REGISTRATION_TYPES: Record<string, TypedDataField[]> = {
-  Registration: [
-    { name: 'device', type: 'address' },
-    { name: 'owner', type: 'address' },
-    { name: 'venueId', type: 'bytes32' },
-    { name: 'deadline', type: 'uint256' },
-  ],
-};
+/** The registration both device and owner sign: the chain kernel's, byte for byte what DeviceRegistry.register checks. */
+export { REGISTRATION_TYPES } from '@fanmesh/chain';
 
 export const uuidToBytes32 = (uuid: string) => '0x' + uuid.replace(/-/g, '').padEnd(64, '0');
 
 /** The signer's address (lower case) and compressed public key, or undefined for any bad signature. */
 export function typedSigner(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>, signature: string): { address: string; publicKey: string } | undefined {
   try {
-    const address = recoverTypedDataSigner(domain, types, value, signature).toLowerCase();
-    const publicKey = compressPublicKey(recoverPublicKey(hashTypedData(domain, types, value), signature));
-    return { address, publicKey };
+    // One hash, one recovery: the address follows from the public key.
+    const publicKey = recoverPublicKey(hashTypedData(domain, types, value), signature);
+    return { address: publicKeyToAddress(publicKey).toLowerCase(), publicKey: compressPublicKey(publicKey) };
   } catch {
     return undefined;
   }

@@ -2,11 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Interface, TypedDataDomain } from 'ethers';
 import { DataSource } from 'typeorm';
 import { isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
-import { ChainService, ARTIFACTS } from '@fanmesh/chain';
+import { ARTIFACTS, ChainService, DOMAIN_NAMES, eip712Domain, REGISTRATION_TYPES } from '@fanmesh/chain';
 import { RealtimeService } from '@fanmesh/realtime';
 import { DeviceError } from './device.error';
 import { DeviceRepository, DeviceRow } from './device.repository';
-import { envelopeSignedBy, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, typedSigner, uuidToBytes32 } from './device-signatures';
+import { envelopeSignedBy, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, typedSigner, uuidToBytes32 } from './device-signatures';
 
 export const CLOCK_SKEW_MS = 30_000;
 const ONLINE_MS = 90_000;
@@ -52,7 +52,7 @@ export class DevicesService {
     const registry = this.chain.deployment?.DeviceRegistry;
     return {
       offer: PAIRING_DOMAIN,
-      registration: registry ? { name: 'FanMesh DeviceRegistry', version: '1', chainId: this.chain.chainId, verifyingContract: registry } : { name: 'FanMesh DeviceRegistry', version: '1' },
+      registration: registry ? eip712Domain(DOMAIN_NAMES.DeviceRegistry, this.chain.chainId!, registry) : { name: DOMAIN_NAMES.DeviceRegistry, version: '1' },
       onChain: !!registry,
     };
   }

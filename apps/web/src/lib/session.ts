@@ -1,4 +1,4 @@
-import { getBytes, HDNodeWallet, Wallet } from 'ethers';
+import { HDNodeWallet, Wallet } from 'ethers';
 import { del, get, set } from 'idb-keyval';
 import { postJson, setAccessToken } from '../api/client';
 
@@ -61,4 +61,3 @@ export async function signOut(): Promise<void> {
   setAccessToken(null);
 }
 
-export const bytes = getBytes;
