@@ -5,6 +5,12 @@ import { AccessAudit } from '@fanmesh/identity';
 import { FRAME_ACCESS } from '@fanmesh/realtime';
 import { DEMO_EVENT_ID, DEMO_VENUE_ID } from '@fanmesh/venues';
 import { RunningApp, startApp } from '../support/app';
+import { COVERAGE_ROUTES } from '../coverage/routes';
+import { SENSING_ROUTES } from '../sensing/routes';
+import { MOMENTS_ROUTES } from '../moments/routes';
+import { REWARDS_ROUTES } from '../rewards/routes';
+import { DROPS_ROUTES } from '../drops/routes';
+import { POLLS_ROUTES } from '../polls/routes';
 
 /**
  * Every route × every role. The table is the reviewed statement of who may call what: a route that
@@ -54,6 +60,12 @@ const MATRIX: Record<string, Audience[]> = {
   'POST /devices/messages': ['public'],
   'POST /devices/:address/revoke': ['fan', 'staff', 'admin'],
   'POST /devices/denylist': ['staff', 'admin'],
+  ...COVERAGE_ROUTES,
+  ...SENSING_ROUTES,
+  ...MOMENTS_ROUTES,
+  ...REWARDS_ROUTES,
+  ...DROPS_ROUTES,
+  ...POLLS_ROUTES,
 };
 
 const CALLERS: Record<string, Principal | undefined> = {

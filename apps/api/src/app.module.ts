@@ -11,14 +11,22 @@ import { VenuesModule } from '@fanmesh/venues';
 import { AccessModule } from '@fanmesh/access';
 import { DevicesModule } from '@fanmesh/devices';
 import { ChainModule, ChainService } from '@fanmesh/chain';
+import { CoverageModule } from '@fanmesh/coverage';
+import { SensingModule } from '@fanmesh/sensing';
+import { MomentsModule } from '@fanmesh/moments';
+import { RewardsModule } from '@fanmesh/rewards';
+import { DropsModule } from '@fanmesh/drops';
+import { PollsModule } from '@fanmesh/polls';
 import { HealthController } from './health/health.controller';
 import { CHAIN_HEALTH } from './health/chain-health';
 import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/metrics';
 
+const contexts = [VenuesModule, IdentityModule, AccessModule, ChainModule, DevicesModule, CoverageModule, SensingModule, MomentsModule, RewardsModule, DropsModule, PollsModule];
+
 /** Every entity and migration of every context, in one place, so both databases get the same schema. */
 export const database = {
-  entities: [...VenuesModule.entities, ...IdentityModule.entities, ...AccessModule.entities, ...ChainModule.entities, ...DevicesModule.entities],
-  migrations: [...VenuesModule.migrations, ...IdentityModule.migrations, ...AccessModule.migrations, ...ChainModule.migrations, ...DevicesModule.migrations],
+  entities: contexts.flatMap((m) => m.entities),
+  migrations: contexts.flatMap((m) => m.migrations),
 };
 
 @Module({})
@@ -48,6 +56,12 @@ export class AppModule implements NestModule {
         VenuesModule,
         AccessModule,
         DevicesModule,
+        CoverageModule,
+        SensingModule,
+        MomentsModule,
+        RewardsModule,
+        DropsModule,
+        PollsModule,
       ],
       controllers: [HealthController, MetricsController],
       providers: [

@@ -4,6 +4,7 @@ import { MerchService } from './merch.service';
 import { AttendancePublisher } from './attendance-publisher';
 import { AccessCache } from './access-cache';
 import { AdmissionLock } from './admission-lock';
+import { AdmissionDirectory } from './admission-directory';
 import { AdmissionRepository } from './admission.repository';
 import { GateScanService } from './gate-scan.service';
 import { Access1764000000200 } from './migrations/1764000000200-access';
@@ -14,8 +15,8 @@ import { TicketService } from './ticket.service';
 
 @Module({
   controllers: [TicketsController, GatesController, MerchController],
-  providers: [AttendancePublisher, MerchService, AccessCache, AdmissionLock, AdmissionRepository, GateScanService, OfflineScanService, TicketSigner, TicketRepository, TicketService],
-  exports: [GateScanService, TicketService],
+  providers: [AdmissionDirectory, AttendancePublisher, MerchService, AccessCache, AdmissionLock, AdmissionRepository, GateScanService, OfflineScanService, TicketSigner, TicketRepository, TicketService],
+  exports: [AdmissionDirectory, GateScanService, TicketService],
 })
 export class AccessModule {
   static readonly entities = [];

@@ -6,3 +6,4 @@ export * from './gate-scan.service';
 export * from './ticket.service';
 export * from './recover';
 export * from './merch.service';
+export * from './admission-directory';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 export interface DeviceRow {
   address: string;
@@ -56,13 +56,18 @@ export class DeviceRepository {
   }
 
   /** Moves the device's sequence forward; false when `seq` is not above the last accepted one (a replay). */
-  async advance(address: string, seq: number, heartbeat: Record<string, unknown> | null): Promise<boolean> {
-    const [rows] = await this.ds.query(
+  async advance(address: string, seq: number, heartbeat: Record<string, unknown> | null, tx: EntityManager = this.ds.manager): Promise<boolean> {
+    const [rows] = await tx.query(
       `UPDATE devices SET last_seq = $2, last_seen_at = now(), last_heartbeat = COALESCE($3::jsonb, last_heartbeat)
        WHERE address = $1 AND last_seq < $2 AND revoked_at IS NULL RETURNING address`,
       [address, seq, heartbeat ? JSON.stringify(heartbeat) : null],
     );
     return rows.length === 1;
+  }
+
+  /** Every heartbeat is kept: uptime per epoch is counted from them, not from what a device claims. */
+  async logHeartbeat(tx: EntityManager, address: string, body: Record<string, unknown>): Promise<void> {
+    await tx.query(`INSERT INTO device_heartbeats (device, body) VALUES ($1, $2)`, [address, JSON.stringify(body)]);
   }
 
   async revoke(address: string, reason: string): Promise<boolean> {

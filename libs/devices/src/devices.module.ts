@@ -3,6 +3,7 @@ import { DevicesController } from './devices.controller';
 import { DeviceRepository } from './device.repository';
 import { DevicesService } from './devices.service';
 import { Devices1764000000400 } from './migrations/1764000000400-devices';
+import { Heartbeats1764000000401 } from './migrations/1764000000401-heartbeats';
 
 @Module({
   controllers: [DevicesController],
@@ -11,5 +12,5 @@ import { Devices1764000000400 } from './migrations/1764000000400-devices';
 })
 export class DevicesModule {
   static readonly entities = [];
-  static readonly migrations = [Devices1764000000400];
+  static readonly migrations = [Devices1764000000400, Heartbeats1764000000401];
 }

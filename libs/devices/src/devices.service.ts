@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interface, TypedDataDomain } from 'ethers';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
 import { ARTIFACTS, ChainService, DOMAIN_NAMES, eip712Domain, REGISTRATION_TYPES } from '@fanmesh/chain';
 import { RealtimeService } from '@fanmesh/realtime';
@@ -30,6 +30,21 @@ export interface Envelope {
   signature: string;
 }
 
+/** What a body handler gets: the verified device, its envelope and parsed body, and the transaction that advances `seq`. */
+export interface EnvelopeContext {
+  device: DeviceRow;
+  envelope: Envelope;
+  body: { type: string } & Record<string, unknown>;
+  /** Write through this: the handler's rows commit together with the device's new `seq`, or not at all. */
+  tx: EntityManager;
+}
+
+/**
+ * Handles one body type (`readings`, `challenge.request`, ...). Throw a DomainError to refuse the
+ * envelope (nothing is written and `seq` does not move); the returned object is merged into the answer.
+ */
+export type BodyHandler = (ctx: EnvelopeContext) => Promise<Record<string, unknown> | void>;
+
 /**
  * Device pairing (device offer + both signatures over one registration, as DeviceRegistry checks
  * them on chain), signed envelopes with strictly increasing sequence numbers, heartbeats and
@@ -39,6 +54,7 @@ export interface Envelope {
 export class DevicesService {
   private readonly logger = new Logger(DevicesService.name);
   private readonly lastStatus = new Map<string, DeviceStatus>();
+  private readonly handlers = new Map<string, BodyHandler>([['heartbeat', (ctx) => this.repo.logHeartbeat(ctx.tx, ctx.device.address, ctx.body)]]);
 
   constructor(
     private readonly repo: DeviceRepository,
@@ -88,7 +104,17 @@ export class DevicesService {
     return (await this.repo.find(device))!;
   }
 
-  async ingest(env: Envelope): Promise<{ accepted: true; seq: number }> {
+  /** Other contexts register the body types they own; a device message of that type reaches them verified. */
+  registerBody(type: string, handler: BodyHandler): void {
+    if (this.handlers.has(type)) throw new Error(`a handler for device body type ${type} is already registered`);
+    this.handlers.set(type, handler);
+  }
+
+  async device(address: string): Promise<DeviceRow | undefined> {
+    return this.repo.find(address.toLowerCase());
+  }
+
+  async ingest(env: Envelope): Promise<{ accepted: true; seq: number } & Record<string, unknown>> {
     const address = env.deviceId.toLowerCase();
     const device = await this.repo.find(address);
     if (!device) throw new DeviceError('device_not_found', 'Unknown device; pair it first.');
@@ -102,12 +128,19 @@ export class DevicesService {
     } catch {
       throw new DeviceError('unsupported_body', 'body must be a JSON object serialized as a string.');
     }
-    if (body?.type !== 'heartbeat') throw new DeviceError('unsupported_body', `Unknown body type ${JSON.stringify(body?.type)}; this endpoint takes heartbeats.`);
-    if (!(await this.repo.advance(address, env.seq, body))) {
-      throw new DeviceError('replayed_seq', `seq ${env.seq} is not above the last accepted ${device.lastSeq}; replays and reordered messages are refused.`);
+    const handler = typeof body?.type === 'string' ? this.handlers.get(body.type) : undefined;
+    if (!handler || typeof body !== 'object' || Array.isArray(body)) {
+      throw new DeviceError('unsupported_body', `Unknown body type ${JSON.stringify(body?.type)}; devices send one of: ${[...this.handlers.keys()].join(', ')}.`);
     }
-    await this.publishStatus({ ...device, lastSeenAt: new Date(), lastHeartbeat: body });
-    return { accepted: true, seq: env.seq };
+    const heartbeat = body.type === 'heartbeat' ? body : null;
+    const result = await this.ds.transaction(async (tx) => {
+      if (!(await this.repo.advance(address, env.seq, heartbeat, tx))) {
+        throw new DeviceError('replayed_seq', `seq ${env.seq} is not above the last accepted ${device.lastSeq}; replays and reordered messages are refused.`, { lastSeq: Number(device.lastSeq) });
+      }
+      return handler({ device, envelope: env, body: body as EnvelopeContext['body'], tx });
+    });
+    await this.publishStatus({ ...device, lastSeenAt: new Date(), lastHeartbeat: heartbeat ?? device.lastHeartbeat });
+    return { ...(result ?? {}), accepted: true, seq: env.seq };
   }
 
   status(d: DeviceRow): DeviceStatus {

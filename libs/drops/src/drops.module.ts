@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+
+@Module({
+  controllers: [],
+  providers: [],
+  exports: [],
+})
+export class DropsModule {
+  static readonly entities = [];
+  static readonly migrations = [];
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+
+@Module({
+  controllers: [],
+  providers: [],
+  exports: [],
+})
+export class SensingModule {
+  static readonly entities = [];
+  static readonly migrations = [];
+}
