@@ -6,6 +6,6 @@ import { Module } from '@nestjs/common';
   exports: [],
 })
 export class DropsModule {
-  static readonly entities = [];
-  static readonly migrations = [];
+  static readonly entities: Function[] = [];
+  static readonly migrations: Function[] = [];
 }

@@ -1,1 +1,2 @@
 export * from './moments.module';
+export * from './moment.types';

@@ -6,6 +6,6 @@ import { Module } from '@nestjs/common';
   exports: [],
 })
 export class PollsModule {
-  static readonly entities = [];
-  static readonly migrations = [];
+  static readonly entities: Function[] = [];
+  static readonly migrations: Function[] = [];
 }

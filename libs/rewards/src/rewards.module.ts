@@ -6,6 +6,6 @@ import { Module } from '@nestjs/common';
   exports: [],
 })
 export class RewardsModule {
-  static readonly entities = [];
-  static readonly migrations = [];
+  static readonly entities: Function[] = [];
+  static readonly migrations: Function[] = [];
 }
