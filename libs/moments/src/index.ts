@@ -1,2 +1,4 @@
 export * from './moments.module';
 export * from './moment.types';
+export * from './moments.service';
+export type { MomentRow, MomentStatus } from './moment.repository';
