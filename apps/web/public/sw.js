@@ -1,10 +1,21 @@
 // FanMesh service worker: the app shell is cached so the app (and a loaded ticket) opens offline.
 // API calls go to the network first and fall back to the last good answer for GETs.
-const SHELL = 'fanmesh-shell-v1';
-const DATA = 'fanmesh-data-v1';
+const SHELL = 'fanmesh-shell-v2';
+const DATA = 'fanmesh-data-v2';
+
+// The shell and the hashed scripts and styles it loads, so a ticket opens offline even if this
+// worker was installed after the page had already loaded them.
+async function precache() {
+  const cache = await caches.open(SHELL);
+  const shell = await fetch('/', { cache: 'no-cache' });
+  const html = await shell.clone().text();
+  const assets = [...new Set(html.match(/\/assets\/[^"']+/g) ?? [])];
+  await cache.put('/', shell);
+  await cache.addAll(['/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', ...assets]);
+}
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(SHELL).then((c) => c.addAll(['/', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png'])));
+  event.waitUntil(precache());
   self.skipWaiting();
 });
 
@@ -23,7 +34,11 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(
       fetch(req)
         .then((res) => {
-          if (res.ok) caches.open(DATA).then((c) => c.put(req, res.clone()));
+          // Clone now: once the page reads the body, a later clone would throw and nothing would be kept.
+          if (res.ok) {
+            const copy = res.clone();
+            event.waitUntil(caches.open(DATA).then((c) => c.put(req, copy)));
+          }
           return res;
         })
         .catch(() => caches.match(req).then((hit) => hit || Response.error())),
@@ -35,7 +50,10 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(
       fetch(req)
         .then((res) => {
-          if (res.ok) caches.open(SHELL).then((c) => c.put('/', res.clone()));
+          if (res.ok) {
+            const copy = res.clone();
+            event.waitUntil(caches.open(SHELL).then((c) => c.put('/', copy)));
+          }
           return res;
         })
         .catch(() => caches.match('/').then((hit) => hit || Response.error())),
@@ -48,7 +66,10 @@ self.addEventListener('fetch', (event) => {
       (hit) =>
         hit ||
         fetch(req).then((res) => {
-          if (res.ok && (url.pathname.startsWith('/assets/') || url.pathname.startsWith('/icons/'))) caches.open(SHELL).then((c) => c.put(req, res.clone()));
+          if (res.ok && (url.pathname.startsWith('/assets/') || url.pathname.startsWith('/icons/'))) {
+            const copy = res.clone();
+            event.waitUntil(caches.open(SHELL).then((c) => c.put(req, copy)));
+          }
           return res;
         }).catch(() => Response.error()),
     ),

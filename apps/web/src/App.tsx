@@ -3,7 +3,8 @@ import { EventList } from './components/EventList';
 import { FanHome } from './fan/FanHome';
 import { StaffDashboard } from './staff/StaffDashboard';
 import { GateScanner } from './steward/GateScanner';
-import { embeddedWallet, Session, signIn, signOut } from './lib/session';
+import { ApiProblem } from './api/client';
+import { embeddedWallet, offlineSession, Session, signIn, signOut } from './lib/session';
 
 const AREAS = ['/tickets', '/staff', '/steward'];
 
@@ -16,10 +17,13 @@ export function App() {
   const start = async () => {
     setBusy(true);
     setProblem(null);
+    const wallet = await embeddedWallet();
     try {
-      setSession(await signIn(await embeddedWallet()));
+      setSession(await signIn(wallet));
     } catch (e) {
-      setProblem((e as Error).message);
+      // No network at the gate: the fan's tickets still open from the saved copy.
+      if (e instanceof ApiProblem && e.code === 'offline' && path.startsWith('/tickets')) setSession(offlineSession(wallet));
+      else setProblem((e as Error).message);
     } finally {
       setBusy(false);
     }

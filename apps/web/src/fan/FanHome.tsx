@@ -26,6 +26,7 @@ export function FanHome({ session }: { session: Session }) {
 
   useEffect(() => {
     void load();
+    if (session.offline) return;
     const conn = new Live(getAccessToken);
     conn.onState = setLive;
     const off = conn.subscribe(`fan:${session.address}`, (data) => {
@@ -45,9 +46,14 @@ export function FanHome({ session }: { session: Session }) {
     <section aria-labelledby="my-tickets" data-address={session.address}>
       <div className="row">
         <h1 id="my-tickets">My tickets</h1>
-        <span className={`live live-${live}`} aria-live="polite">{live === 'open' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline – reconnecting'}</span>
+        {session.offline ? (
+          <span className="live live-closed" aria-live="polite">Offline – saved tickets</span>
+        ) : (
+          <span className={`live live-${live}`} aria-live="polite">{live === 'open' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline – reconnecting'}</span>
+        )}
       </div>
       <p className="muted">Signed in as <code>{session.address.slice(0, 6)}…{session.address.slice(-4)}</code></p>
+      {session.offline && <p className="muted" role="note">No connection. Your saved tickets still work: the code is signed on this phone.</p>}
       {problem && <p role="alert" className="problem">{problem}</p>}
       {tickets === null && !problem && <p aria-busy="true">Loading your tickets…</p>}
       {tickets?.length === 0 && <p>No tickets yet. Tickets sent to your address appear here.</p>}

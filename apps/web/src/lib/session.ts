@@ -8,6 +8,8 @@ export interface Session {
   accessToken: string;
   refreshToken: string;
   wallet: Wallet | HDNodeWallet;
+  /** True when the app opened without a network: tickets come from the last saved copy, nothing is sent. */
+  offline?: boolean;
 }
 
 const KEY = 'fanmesh.embedded-key';
@@ -52,6 +54,11 @@ export async function signIn(wallet: Wallet | HDNodeWallet): Promise<Session> {
   setAccessToken(s.accessToken);
   await set(REFRESH, s.refreshToken);
   return { address: s.principal.subject, roles: s.principal.roles, accessToken: s.accessToken, refreshToken: s.refreshToken, wallet };
+}
+
+/** Without a network a fan can still show their tickets: the key is on the device and signs codes locally. */
+export function offlineSession(wallet: Wallet | HDNodeWallet): Session {
+  return { address: wallet.address.toLowerCase(), roles: ['fan'], accessToken: '', refreshToken: '', wallet, offline: true };
 }
 
 export async function signOut(): Promise<void> {
