@@ -79,7 +79,7 @@ describe('the PWA offline and with a camera', () => {
 
     await page.context().setOffline(true);
     const check = async (code: string) => {
-      await page.getByLabel('Ticket code').fill(code);
+      await page.getByLabel('Ticket or merch tag code').fill(code);
       await page.getByRole('button', { name: 'Check' }).click();
     };
     const verdict = page.getByRole('status');

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { Wallet } from 'ethers';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { encodeMerchTag, MERCH_DOMAIN, MERCH_TYPES } from '@fanmesh/access';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
 import { launchBrowser, PHONE, SCREENSHOTS, seriousA11yViolations, newPage } from '../support/browser';
@@ -35,18 +37,54 @@ describe('the steward scanner in the PWA', () => {
     await page.locator('select[aria-label="Gate"]').selectOption({ label: 'N-A – North gate A' });
 
     const code = qrFor(ticket, ticket.wallet); // the payload the camera would read off the fan's phone
-    await page.getByLabel('Ticket code').fill(code);
+    await page.getByLabel('Ticket or merch tag code').fill(code);
     await page.getByRole('button', { name: 'Check' }).click();
     const verdict = page.getByRole('status');
     await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('ADMIT');
     expect(await verdict.textContent()).toContain('Section N101');
     await page.screenshot({ path: join(SCREENSHOTS, 'steward-admit-phone.png'), fullPage: true });
 
-    await page.getByLabel('Ticket code').fill(code);
+    await page.getByLabel('Ticket or merch tag code').fill(code);
     await page.getByRole('button', { name: 'Check' }).click();
     await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('Already admitted');
     expect(await verdict.textContent()).toContain('DENY');
     await page.screenshot({ path: join(SCREENSHOTS, 'steward-deny-phone.png'), fullPage: true });
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('checks merch tags too: GENUINE for an issuer-signed tag, FAKE for a forged one, CLONED TAG for a serial just seen at another gate', async () => {
+    const admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;
+    const issuer = Wallet.createRandom();
+    await request(api.url).post('/api/v1/merch/issuers').set('authorization', admin).send({ address: issuer.address, venueId: DEMO_VENUE_ID, name: 'Club shop' }).expect(201);
+    const tag = async (serial: string, signer = issuer) => ({ sku: 'SCARF-26', serial, signature: await signer.signTypedData(MERCH_DOMAIN, MERCH_TYPES, { sku: 'SCARF-26', serial }) });
+    await request(api.url).post('/api/v1/merch/items').set('authorization', admin).send({ items: [await tag('SC-1'), await tag('SC-2')] }).expect(201);
+
+    const page = await newPage(browser, PHONE);
+    await page.goto(api.url + '/steward');
+    await page.getByText('not a steward').waitFor({ timeout: 15_000 });
+    const address = (await page.locator('code').first().textContent())!;
+    await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`).set('authorization', admin).send({ address, role: 'steward' }).expect(201);
+    await page.reload();
+    await page.locator('select[aria-label="Gate"]').selectOption({ label: 'N-A – North gate A' }, { timeout: 15_000 });
+    const check = async (code: string) => {
+      await page.getByLabel('Ticket or merch tag code').fill(code);
+      await page.getByRole('button', { name: 'Check' }).click();
+    };
+    const verdict = page.getByRole('status');
+    await check(encodeMerchTag(await tag('SC-1')));
+    await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('GENUINE');
+    expect(await verdict.textContent()).toContain('serial SC-1');
+    await page.screenshot({ path: join(SCREENSHOTS, 'steward-merch-genuine-phone.png'), fullPage: true });
+    await check(encodeMerchTag(await tag('SC-2', Wallet.createRandom())));
+    await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('FAKE');
+    // The same genuine serial seen at the south gate a moment ago: a cloned tag.
+    const fan = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000000f7', kind: 'account', roles: ['fan'] })}`;
+    await request(api.url).post('/api/v1/merch/verifications').set('authorization', fan).send({ ...(await tag('SC-2')), place: 'gate S-B' }).expect(200);
+    await check(encodeMerchTag(await tag('SC-2')));
+    await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('CLONED TAG');
+    expect(await verdict.textContent()).toContain('just seen at gate S-B');
+    await page.screenshot({ path: join(SCREENSHOTS, 'steward-merch-clone-phone.png'), fullPage: true });
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.close();
   });

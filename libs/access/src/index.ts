@@ -7,3 +7,4 @@ export * from './ticket.service';
 export * from './recover';
 export * from './merch.service';
 export * from './admission-directory';
+export * from './merch-tag';

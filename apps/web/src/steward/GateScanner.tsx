@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { BrowserQRCodeReader, IScannerControls } from '@zxing/browser';
 import { ApiProblem, getJson, postJson } from '../api/client';
 import type { Session } from '../lib/session';
+import { decodeMerchTag } from '../lib/merch-tag';
 import { admitOffline, loadSnapshot, queued, Snapshot, syncQueue } from './offline-gate';
 
 interface Gate {
@@ -9,7 +10,11 @@ interface Gate {
   code: string;
   name: string;
 }
-type Verdict = ({ decision: 'admit'; section: string; seat: string; tier: string } | { decision: 'deny'; reason: string; detail: string }) & { offline?: boolean };
+type Verdict =
+  | (({ decision: 'admit'; section: string; seat: string; tier: string } | { decision: 'deny'; reason: string; detail: string }) & { offline?: boolean })
+  | { decision: 'merch'; verdict: 'authentic' | 'counterfeit' | 'likely_clone'; sku?: string; serial: string; reason?: string };
+
+const merchText = { authentic: 'GENUINE', counterfeit: 'FAKE', likely_clone: 'CLONED TAG' } as const;
 type Sync = { state: 'online' | 'offline' | 'syncing'; waiting: number; last?: string };
 
 const reasonText: Record<string, string> = {
@@ -82,6 +87,19 @@ export function GateScanner({ session }: { session: Session }) {
   const scan = async (scanned: string) => {
     if (!gateId || !scanned.trim()) return;
     setProblem(undefined);
+    const tag = decodeMerchTag(scanned.trim());
+    if (tag) {
+      // A merch tag, not a ticket: the server checks the issuer's signature and where the serial was last seen.
+      const place = `gate ${gates.find((g) => g.id === gateId)?.code ?? gateId}`;
+      try {
+        const r = await postJson<{ verdict: 'authentic' | 'counterfeit' | 'likely_clone'; sku?: string; reason?: string }>('/api/v1/merch/verifications', { ...tag, place });
+        setVerdict({ decision: 'merch', ...r, serial: tag.serial });
+        setCode('');
+      } catch (e) {
+        setProblem((e as ApiProblem).detail);
+      }
+      return;
+    }
     try {
       setVerdict(await postJson<Verdict>(`/api/v1/gates/${gateId}/scans`, { code: scanned.trim() }));
       setCode('');
@@ -129,8 +147,10 @@ export function GateScanner({ session }: { session: Session }) {
       </p>
       {sync.last && <p className="muted" data-testid="last-sync">{sync.last}</p>}
       {verdict && (
-        <div className={`verdict verdict-${verdict.decision}`} role="status" aria-live="assertive">
-          {verdict.decision === 'admit' ? (
+        <div className={`verdict verdict-${verdict.decision === 'merch' ? (verdict.verdict === 'authentic' ? 'admit' : 'deny') : verdict.decision}`} role="status" aria-live="assertive">
+          {verdict.decision === 'merch' ? (
+            <><strong>{merchText[verdict.verdict]}</strong><span>Merch {verdict.sku ?? ''} · serial {verdict.serial}</span>{verdict.reason && <small>{verdict.verdict === 'likely_clone' ? `This serial was ${verdict.reason.startsWith('seen_at:') ? `just seen at ${verdict.reason.slice(8)}` : 'flagged before'}: keep the item and call staff.` : 'Not signed by a registered issuer.'}</small>}</>
+          ) : verdict.decision === 'admit' ? (
             <><strong>ADMIT</strong><span>Section {verdict.section}, seat {verdict.seat} · {verdict.tier}</span>{verdict.offline && <small>Checked on this phone (offline); it will sync.</small>}</>
           ) : (
             <><strong>DENY</strong><span>{reasonText[verdict.reason] ?? verdict.reason}</span><small>{verdict.detail}</small></>
@@ -142,7 +162,7 @@ export function GateScanner({ session }: { session: Session }) {
       {camera !== 'on' && <button className="primary" onClick={() => void startCamera().catch(() => setCamera('unsupported'))}>Scan with camera</button>}
       {camera === 'unsupported' && <p className="muted">No camera is available to this page; paste or type the code instead.</p>}
       <form onSubmit={(e) => (e.preventDefault(), void scan(code))} className="manual">
-        <label htmlFor="code">Ticket code</label>
+        <label htmlFor="code">Ticket or merch tag code</label>
         <input id="code" value={code} onChange={(e) => setCode(e.target.value)} placeholder="FM1.…" autoComplete="off" />
         <button type="submit" className="primary">Check</button>
       </form>
