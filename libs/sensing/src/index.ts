@@ -1,1 +1,6 @@
 export * from './sensing.module';
+export * from './sensing.error';
+export * from './reading-rules';
+export * from './readings.service';
+export * from './attendance.service';
+export type { SignedEnvelope, StoredReading } from './readings.repository';

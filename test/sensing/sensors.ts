@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { BaseWallet, getBytes, hexlify, SigningKey, Wallet } from 'ethers';
+import request from 'supertest';
+import { envelopeDigest, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/devices';
+import type { RunningApp } from '../support/app';
+
+export type Reading = [kind: string, atMs: number, value: number, label?: string];
+
+/** A paired device with its own key that signs envelopes with a strictly increasing seq. */
+export class Sensor {
+  seq = 0;
+  constructor(
+    readonly api: RunningApp,
+    readonly wallet: BaseWallet,
+    readonly owner: BaseWallet,
+    readonly section: string,
+  ) {}
+
+  get address(): string {
+    return this.wallet.address.toLowerCase();
+  }
+
+  /** Pairs a fresh device key (kind sensor, hotspot or gate) to `venueId`/`section` under `owner` (fresh if omitted). */
+  static async pair(api: RunningApp, venueId: string, section: string, opts: { kind?: 'sensor' | 'gate' | 'hotspot'; owner?: BaseWallet } = {}): Promise<Sensor> {
+    const device = Wallet.createRandom();
+    const owner = opts.owner ?? Wallet.createRandom();
+    const domain = (await request(api.url).get('/api/v1/devices/pairing-domains').expect(200)).body.registration;
+    const offer = { device: device.address, kind: opts.kind ?? 'sensor', nonce: hexlify(randomBytes(32)), expiresAt: Math.floor(Date.now() / 1000) + 300 };
+    const registration = { device: device.address, owner: owner.address, venueId: uuidToBytes32(venueId), deadline: Math.floor(Date.now() / 1000) + 3600 };
+    const fan = `Bearer ${await api.tokenFor({ subject: owner.address.toLowerCase(), kind: 'account', roles: ['fan'] })}`;
+    await request(api.url)
+      .post('/api/v1/devices/pairings')
+      .set('authorization', fan)
+      .send({
+        offer: { ...offer, signature: await device.signTypedData(PAIRING_DOMAIN, PAIRING_OFFER_TYPES, offer) },
+        venueId,
+        sectionCode: section,
+        deadline: registration.deadline,
+        deviceSignature: await device.signTypedData(domain, REGISTRATION_TYPES, registration),
+        ownerSignature: await owner.signTypedData(domain, REGISTRATION_TYPES, registration),
+      })
+      .expect(201);
+    return new Sensor(api, device, owner, section);
+  }
+
+  /** A signed envelope (the next seq unless given), exactly as a device would send it. */
+  envelope(body: object, opts: { seq?: number; sentAt?: string } = {}) {
+    const seq = opts.seq ?? ++this.seq;
+    const sentAt = opts.sentAt ?? new Date().toISOString();
+    const b = JSON.stringify(body);
+    const signature = new SigningKey(this.wallet.privateKey).sign(getBytes(envelopeDigest(this.wallet.address, seq, sentAt, b))).serialized;
+    return { deviceId: this.wallet.address, seq, sentAt, body: b, signature };
+  }
+
+  readingsEnvelope(eventId: string, readings: Reading[], opts: { seq?: number; sentAt?: string } = {}) {
+    return this.envelope({ type: 'readings', eventId, readings }, opts);
+  }
+
+  /** Sends readings; resolves to the HTTP answer (status and body). */
+  async send(eventId: string, readings: Reading[]): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await request(this.api.url).post('/api/v1/devices/messages').send(this.readingsEnvelope(eventId, readings));
+    return { status: res.status, body: res.body };
+  }
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
