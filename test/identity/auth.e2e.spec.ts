@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { RunningApp, startApp } from '../support/app';
 import { signIn, siweMessage } from '../support/fans';
+import { WsClient } from '../support/ws-client';
 
 describe('sign-in with Ethereum, sessions, roles and sponsor keys', () => {
   let api: RunningApp;
@@ -129,5 +130,21 @@ describe('sign-in with Ethereum, sessions, roles and sponsor keys', () => {
     expect(me.body).toMatchObject({ subject: sponsor.body.id, kind: 'sponsor', roles: [`sponsor@${DEMO_VENUE_ID}`] });
     await request(api.url).delete(`/api/v1/sponsors/${sponsor.body.id}/keys/${key.body.id}`).set('authorization', auth).expect(204);
     expect((await request(api.url).get('/api/v1/auth/me').set('x-api-key', key.body.key).expect(401)).body.code).toBe('api_key_invalid');
+  });
+
+  it('trades a sponsor key for a short session that listens on its own sponsor channel and no other', async () => {
+    const auth = `Bearer ${(await signIn(api.url, adminWallet)).accessToken}`;
+    const sponsor = (await request(api.url).post('/api/v1/sponsors').set('authorization', auth).send({ venueId: DEMO_VENUE_ID, name: 'Harbour Cola' }).expect(201)).body;
+    const other = (await request(api.url).post('/api/v1/sponsors').set('authorization', auth).send({ venueId: DEMO_VENUE_ID, name: 'Rival Cola' }).expect(201)).body;
+    const key = (await request(api.url).post(`/api/v1/sponsors/${sponsor.id}/keys`).set('authorization', auth).expect(201)).body.key;
+    const session = (await request(api.url).post('/api/v1/auth/sponsor-session').set('x-api-key', key).expect(200)).body;
+    expect(session.principal).toMatchObject({ subject: sponsor.id, kind: 'sponsor' });
+    expect(Date.parse(session.expiresAt) - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    const ws = await WsClient.connect(api.url, session.accessToken);
+    expect((await ws.subscribe(`sponsor:${sponsor.id}`)).type).toBe('subscribed');
+    expect((await ws.subscribe(`sponsor:${other.id}`)).code).toBe('forbidden');
+    ws.close();
+    // A fan's token cannot mint a sponsor session.
+    expect((await request(api.url).post('/api/v1/auth/sponsor-session').set('authorization', `Bearer ${(await signIn(api.url)).accessToken}`).expect(403)).body.code).toBe('forbidden');
   });
 });

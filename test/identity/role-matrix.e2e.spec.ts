@@ -32,6 +32,7 @@ const MATRIX: Record<string, Audience[]> = {
   'POST /auth/siwe': ['public'],
   'POST /auth/refresh': ['public'],
   'POST /auth/logout': ['public'],
+  'POST /auth/sponsor-session': ['sponsor'],
   'GET /auth/me': ['fan', 'steward', 'staff', 'sponsor', 'admin'],
   'GET /venues/:venueId/roles': ['staff', 'admin'],
   'POST /venues/:venueId/roles': ['admin'],

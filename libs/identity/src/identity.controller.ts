@@ -17,7 +17,11 @@ import {
   SponsorKeyView,
 } from './dto/identity.dto';
 import { IdentityService } from './identity.service';
+import { TokenService } from './token.service';
 import { IsUUID } from 'class-validator';
+
+/** Sponsor keys are for servers; a console in a browser trades its key for a short session to listen live. */
+const SPONSOR_SESSION_SECONDS = 15 * 60;
 
 class VenueParam {
   @IsUUID('4') venueId: string;
@@ -26,7 +30,10 @@ class VenueParam {
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly identity: IdentityService) {}
+  constructor(
+    private readonly identity: IdentityService,
+    private readonly tokens: TokenService,
+  ) {}
 
   @Post('nonce')
   @HttpCode(200)
@@ -60,6 +67,15 @@ export class AuthController {
   @Access('public')
   async logout(@Body() dto: RefreshDto): Promise<void> {
     await this.identity.signOut(dto.refreshToken);
+  }
+
+  @Post('sponsor-session')
+  @HttpCode(200)
+  @Access('sponsor')
+  @ApiOperation({ summary: 'A 15-minute access token for a sponsor key (x-api-key), e.g. to listen on sponsor:<id> over the websocket' })
+  async sponsorSession(@CurrentPrincipal() who: Principal) {
+    const { token, expiresAt } = await this.tokens.issue(who, SPONSOR_SESSION_SECONDS);
+    return { accessToken: token, expiresAt, principal: who };
   }
 
   @Get('me')
