@@ -14,60 +14,9 @@ import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '../
 import { startAnvil } from '../libs/chain/src/anvil';
 import { MomentRecord, signClaim, signRegistration } from '../libs/chain/src/contracts';
 import { deployAll, Deployment } from '../libs/chain/src/deploy';
+import { buildFastTree, standardLeaf } from '../libs/chain/src/merkle';
 
-// ------------------------------------------------------------------ a fast StandardMerkleTree(['address','uint256'])
-
-interface FastTree {
-  root: string;
-  /** proof of the entry at `index` (the caller's order, as StandardMerkleTree.getProof(index)) */
-  proof(index: number): string[];
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
-}
-
-/** StandardMerkleTree leaf for ['address','uint256']: keccak256(keccak256(abi.encode(account, amount))). */
-function standardLeaf(account: string, amount: bigint): Uint8Array {
-  const word = new Uint8Array(64);
-  const addr = account.slice(2);
-  for (let b = 0; b < 20; b++) word[12 + b] = parseInt(addr.slice(2 * b, 2 * b + 2), 16);
-  let v = amount;
-  for (let b = 63; b >= 32 && v > 0n; b--, v >>= 8n) word[b] = Number(v & 0xffn);
-  return keccak_256(keccak_256(word));
-}
-
-/** Same leaves, same sorting, same array layout and sorted-pair hashing as StandardMerkleTree. */
-function buildFastTree(leafHashes: readonly Uint8Array[]): FastTree {
-  const n = leafHashes.length;
-  const size = 2 * n - 1;
-  const nodes = new Uint8Array(32 * size);
-  const node = (i: number) => nodes.subarray(32 * i, 32 * i + 32);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareBytes(leafHashes[a], leafHashes[b]));
-  const treeIndexOf = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    nodes.set(leafHashes[order[k]], 32 * (size - 1 - k));
-    treeIndexOf[order[k]] = size - 1 - k;
-  }
-  const pair = new Uint8Array(64);
-  for (let i = size - 1 - n; i >= 0; i--) {
-    const l = node(2 * i + 1);
-    const r = node(2 * i + 2);
-    const [lo, hi] = compareBytes(l, r) <= 0 ? [l, r] : [r, l];
-    pair.set(lo, 0);
-    pair.set(hi, 32);
-    nodes.set(keccak_256(pair), 32 * i);
-  }
-  return {
-    root: hexlify(node(0)),
-    proof(index: number): string[] {
-      const out: string[] = [];
-      for (let i = treeIndexOf[index]; i > 0; i = Math.floor((i - 1) / 2)) out.push(hexlify(node(i % 2 === 1 ? i + 1 : i - 1)));
-      return out;
-    },
-  };
-}
+// the fast StandardMerkleTree(['address','uint256']) builder lives in libs/chain/src/merkle.ts (settlement uses it too)
 
 function checkAgainstOpenZeppelin(entries: readonly (readonly [string, bigint])[]): void {
   const fast = buildFastTree(entries.map(([a, v]) => standardLeaf(a, v)));

@@ -4,3 +4,4 @@ export * from './chain.service';
 export * from './chain.module';
 export * from './outbox';
 export * from './contracts';
+export * from './merkle';

@@ -1,0 +1,172 @@
+/**
+ * The reward rules as pure functions: a rewardable domain fact turns into candidate entries
+ * (`rule`), and `applyCaps` clips candidates against the pool and per-account caps. The service
+ * runs exactly these functions inside one database transaction; the property test runs them directly.
+ */
+
+export const REWARD_KINDS = ['admission', 'verification', 'moment', 'witness', 'coverage'] as const;
+export type RewardKind = (typeof REWARD_KINDS)[number];
+
+/** What the ledger says a fan earned each entry for (shown to the fan). */
+export const REASONS: Record<RewardKind, string> = {
+  admission: 'checked in at the gate',
+  verification: 'verified a fan at the gate',
+  moment: 'was in the stadium for a match moment',
+  witness: 'witnessed a hotspot',
+  coverage: 'hotspot coverage that fans witnessed',
+};
+
+/** One kind's emission for one event: a fixed amount per unit, a per-account cap and a pool that caps the total. */
+export interface PoolConfig {
+  kind: RewardKind;
+  /** amount per rewarded unit (smallest token unit); for `coverage`, unused (the pool is split by score) */
+  perUnit: bigint;
+  /** most one account can earn of this kind in one event */
+  accountCap: bigint;
+  /** most this kind pays in one event, all accounts together */
+  pool: bigint;
+}
+
+const FAN = 10n ** 18n;
+
+/** Defaults for a new event; an admin changes them per event before its gates open. */
+export const DEFAULT_POOLS: readonly PoolConfig[] = [
+  { kind: 'admission', perUnit: 10n * FAN, accountCap: 10n * FAN, pool: 600_000n * FAN },
+  { kind: 'verification', perUnit: FAN / 2n, accountCap: 250n * FAN, pool: 50_000n * FAN },
+  { kind: 'moment', perUnit: 2n * FAN, accountCap: 20n * FAN, pool: 600_000n * FAN },
+  { kind: 'witness', perUnit: FAN / 10n, accountCap: 5n * FAN, pool: 100_000n * FAN },
+  { kind: 'coverage', perUnit: 0n, accountCap: 5_000n * FAN, pool: 100_000n * FAN },
+];
+
+// ------------------------------------------------------------------ facts
+
+export interface AdmissionFact {
+  type: 'admission';
+  eventId: string;
+  admissionId: string;
+  holder: string;
+  steward: string | null;
+}
+
+/** A confirmed moment and the fans admitted when it happened. */
+export interface MomentFact {
+  type: 'moment';
+  eventId: string;
+  momentId: string;
+  fans: string[];
+}
+
+export interface WitnessFact {
+  type: 'witness';
+  eventId: string;
+  witnessId: string;
+  fan: string;
+}
+
+/** A hotspot owner's share of the coverage pool for an event, from the coverage scores. */
+export interface CoverageFact {
+  type: 'coverage';
+  eventId: string;
+  scores: { owner: string; hotspot: string; score: number }[];
+}
+
+export type RewardFact = AdmissionFact | MomentFact | WitnessFact | CoverageFact;
+
+/** A candidate entry before caps: `amount` is what the rule asks for. */
+export interface Candidate {
+  eventId: string;
+  account: string;
+  kind: RewardKind;
+  amount: bigint;
+  /** what caused it, e.g. `admission:<id>` */
+  cause: string;
+  /** unique per cause and account: replaying the fact finds it and adds nothing */
+  key: string;
+}
+
+const lower = (a: string) => a.toLowerCase();
+
+/** The rule: fact → candidate entries. Pure; the same fact always gives the same candidates and keys. */
+export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig>): Candidate[] {
+  const per = (k: RewardKind) => pools.get(k)?.perUnit ?? 0n;
+  switch (fact.type) {
+    case 'admission': {
+      const cause = `admission:${fact.admissionId}`;
+      const out: Candidate[] = [{ eventId: fact.eventId, account: lower(fact.holder), kind: 'admission', amount: per('admission'), cause, key: `${cause}:admission` }];
+      if (fact.steward) out.push({ eventId: fact.eventId, account: lower(fact.steward), kind: 'verification', amount: per('verification'), cause, key: `${cause}:verification` });
+      return out;
+    }
+    case 'moment': {
+      const cause = `moment:${fact.momentId}`;
+      return [...new Set(fact.fans.map(lower))].map((account) => ({ eventId: fact.eventId, account, kind: 'moment' as const, amount: per('moment'), cause, key: `${cause}:${account}` }));
+    }
+    case 'witness': {
+      const cause = `witness:${fact.witnessId}`;
+      return [{ eventId: fact.eventId, account: lower(fact.fan), kind: 'witness', amount: per('witness'), cause, key: `${cause}:witness` }];
+    }
+    case 'coverage': {
+      // The coverage pool split by share of score (integer units), per owner; floor division never overpays.
+      const pool = pools.get('coverage')?.pool ?? 0n;
+      const byOwner = new Map<string, bigint>();
+      for (const s of fact.scores) if (s.score > 0) byOwner.set(lower(s.owner), (byOwner.get(lower(s.owner)) ?? 0n) + BigInt(Math.floor(s.score)));
+      const total = [...byOwner.values()].reduce((a, b) => a + b, 0n);
+      if (total === 0n) return [];
+      const cause = `coverage:${fact.eventId}`;
+      return [...byOwner].map(([account, score]) => ({ eventId: fact.eventId, account, kind: 'coverage' as const, amount: (pool * score) / total, cause, key: `${cause}:${account}` }));
+    }
+  }
+}
+
+/** What the database holds when a batch is applied: pool remaining per kind and earned per (kind, account), for one event. */
+export interface CapState {
+  /** `${eventId}|${kind}` → remaining */
+  remaining: Map<string, bigint>;
+  /** `${eventId}|${kind}|${account}` → earned so far */
+  earned: Map<string, bigint>;
+  /** idempotency keys already in the ledger */
+  seen: Set<string>;
+  caps: Map<string, bigint>;
+}
+
+export interface AppliedEntry extends Candidate {
+  /** what the rule asked for, before caps */
+  requested: bigint;
+  /** `capped` when the per-account cap cut it, `pool_exhausted` when the pool did */
+  clipped: null | 'account_cap' | 'pool_exhausted';
+}
+
+export const poolKey = (eventId: string, kind: string) => `${eventId}|${kind}`;
+export const earnedKey = (eventId: string, kind: string, account: string) => `${eventId}|${kind}|${account}`;
+
+/**
+ * Clips candidates in order against the per-account cap and the pool, skipping keys already seen
+ * (in the ledger or earlier in the batch). Mutates `state` to what it becomes after the batch.
+ * Entries clipped to 0 are still returned (and recorded): the cause is processed, it just paid nothing.
+ */
+export function applyCaps(candidates: readonly Candidate[], state: CapState): AppliedEntry[] {
+  const out: AppliedEntry[] = [];
+  for (const c of candidates) {
+    if (state.seen.has(c.key)) continue;
+    state.seen.add(c.key);
+    const pk = poolKey(c.eventId, c.kind);
+    const ek = earnedKey(c.eventId, c.kind, c.account);
+    const remaining = state.remaining.get(pk) ?? 0n;
+    const earned = state.earned.get(ek) ?? 0n;
+    const cap = state.caps.get(pk) ?? 0n;
+    let amount = c.amount;
+    let clipped: AppliedEntry['clipped'] = null;
+    const room = cap > earned ? cap - earned : 0n;
+    if (amount > room) {
+      amount = room;
+      clipped = 'account_cap';
+    }
+    if (amount > remaining) {
+      amount = remaining;
+      clipped = 'pool_exhausted';
+    }
+    state.remaining.set(pk, remaining - amount);
+    state.earned.set(ek, earned + amount);
+    out.push({ ...c, requested: c.amount, amount, clipped });
+  }
+  return out;
+}
