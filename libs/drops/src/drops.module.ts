@@ -1,11 +1,18 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '@fanmesh/access';
+import { VenuesModule } from '@fanmesh/venues';
+import { DropsController } from './drops.controller';
+import { DropRepository } from './drop.repository';
+import { DropsService } from './drops.service';
+import { Drops1764000000900 } from './migrations/1764000000900-drops';
 
 @Module({
-  controllers: [],
-  providers: [],
-  exports: [],
+  imports: [AccessModule, VenuesModule],
+  controllers: [DropsController],
+  providers: [DropRepository, DropsService],
+  exports: [DropsService],
 })
 export class DropsModule {
   static readonly entities: Function[] = [];
-  static readonly migrations: Function[] = [];
+  static readonly migrations: Function[] = [Drops1764000000900];
 }

@@ -21,6 +21,8 @@ export interface ChannelLog {
   append(channel: string, data: unknown): Promise<{ seq: number; frame: string }>;
   since(channel: string, lastSeq: number): Promise<Replay>;
   head(channel: string): Promise<number>;
+  /** The same message appended to many channels (each numbered in its own sequence), in as few round trips as possible. */
+  appendToMany(channels: string[], data: unknown): Promise<void>;
 }
 
 export const frameTopic = (channel: string) => `rt:${channel}`;
@@ -62,6 +64,10 @@ export class MemoryChannelLog implements ChannelLog {
   async head(channel: string): Promise<number> {
     return this.channels.get(channel)?.seq ?? 0;
   }
+
+  async appendToMany(channels: string[], data: unknown): Promise<void> {
+    await Promise.all(channels.map((c) => this.append(c, data)));
+  }
 }
 
 // INCR, XADD and PUBLISH in one script: atomic, so frames publish in sequence order across instances.
@@ -74,9 +80,35 @@ redis.call('PUBLISH', ARGV[6], frame)
 return {seq, frame}
 `;
 
+// APPEND for many channels and one message: KEYS are seq/log pairs, ARGV[6..] the channels' JSON names.
+const APPEND_MANY = `
+for i = 6, #ARGV do
+  local seq = redis.call('INCR', KEYS[(i - 5) * 2 - 1])
+  local frame = '{"type":"message","channel":' .. ARGV[i] .. ',"seq":' .. seq .. ',"at":"' .. ARGV[1] .. '","data":' .. ARGV[2] .. '}'
+  redis.call('XADD', KEYS[(i - 5) * 2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'f', frame)
+  redis.call('EXPIRE', KEYS[(i - 5) * 2], ARGV[4])
+  redis.call('PUBLISH', ARGV[5] .. cjson.decode(ARGV[i]), frame)
+end
+return #ARGV - 5
+`;
+const APPEND_MANY_CHUNK = 500;
+
 export class RedisChannelLog implements ChannelLog {
   constructor(private readonly redis: Redis) {
     redis.defineCommand('fanmeshAppend', { numberOfKeys: 2, lua: APPEND });
+    redis.defineCommand('fanmeshAppendMany', { lua: APPEND_MANY }); // the key count comes first in each call
+  }
+
+  async appendToMany(channels: string[], data: unknown): Promise<void> {
+    const at = new Date().toISOString();
+    const json = JSON.stringify(data);
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < channels.length; i += APPEND_MANY_CHUNK) {
+      const chunk = channels.slice(i, i + APPEND_MANY_CHUNK);
+      const keys = chunk.flatMap((c) => [`rt:seq:{${c}}`, `rt:log:{${c}}`]);
+      calls.push((this.redis as unknown as { fanmeshAppendMany: (...a: unknown[]) => Promise<number> }).fanmeshAppendMany(keys.length, ...keys, at, json, REPLAY_DEPTH, STREAM_TTL_SECONDS, frameTopic(''), ...chunk.map((c) => JSON.stringify(c))));
+    }
+    await Promise.all(calls);
   }
 
   async append(channel: string, data: unknown): Promise<{ seq: number; frame: string }> {
