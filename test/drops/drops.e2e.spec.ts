@@ -218,7 +218,7 @@ describe('sponsor drops', () => {
     expect((await asSponsor(a, lager).get(`/drops/${id}`).expect(200)).body).toEqual(before);
     // Sponsors are refused staff actions; lists hold only their own drops and never an address.
     expect((await asSponsor(a, telecom).post(`/drops/${id}/approve`)).status).toBe(403);
-    const theirs = (await asSponsor(b, telecom).get('/drops').expect(200)).body as { sponsorId: string }[];
+    const theirs = (await asSponsor(b, telecom).get('/drops').expect(200)).body as { id: string; sponsorId: string }[];
     expect(theirs.length).toBeGreaterThan(0);
     expect(theirs.every((d) => d.sponsorId === telecom.id)).toBe(true);
     const ours = (await asSponsor(b, lager).get('/drops').expect(200)).body as { id: string; sponsorId: string }[];
@@ -226,7 +226,7 @@ describe('sponsor drops', () => {
     expect(JSON.stringify([theirs, ours])).not.toMatch(ADDRESS);
     // Staff see every drop of their venue; staff of another venue see none of them.
     const venueDrops = (await request(a.url).get(`/api/v1/drops?venueId=${DEMO_VENUE_ID}`).set('authorization', staff).expect(200)).body as { id: string }[];
-    expect(venueDrops.map((d) => d.id)).toEqual(expect.arrayContaining([...ours, ...theirs].map((d) => (d as { id: string }).id)));
+    expect(venueDrops.map((d) => d.id)).toEqual(expect.arrayContaining([...ours, ...theirs].map((d) => d.id)));
     const otherStaff = `Bearer ${await a.tokenFor(staffPrincipal(randomUUID()))}`;
     expect((await request(a.url).get(`/api/v1/drops/${id}`).set('authorization', otherStaff)).status).toBe(403);
     expect((await request(a.url).get(`/api/v1/drops?venueId=${DEMO_VENUE_ID}`).set('authorization', otherStaff)).status).toBe(403);
