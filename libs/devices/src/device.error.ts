@@ -15,7 +15,11 @@ export type DeviceErrorCode =
   | 'bad_envelope_signature'
   | 'unsupported_body'
   | 'unknown_section'
-  | 'not_device_owner';
+  | 'not_device_owner'
+  | 'not_denylisted'
+  | 'appeal_open'
+  | 'appeal_not_found'
+  | 'appeal_decided';
 
 const status: Record<DeviceErrorCode, number> = {
   bad_offer_signature: 422,
@@ -33,6 +37,10 @@ const status: Record<DeviceErrorCode, number> = {
   unsupported_body: 422,
   unknown_section: 422,
   not_device_owner: 403,
+  not_denylisted: 409,
+  appeal_open: 409,
+  appeal_not_found: 404,
+  appeal_decided: 409,
 };
 
 export class DeviceError extends DomainError<DeviceErrorCode> {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
-import { DenylistDto, DeviceAddressParam, EnvelopeDto, ListDevicesQuery, PairDeviceDto, RevokeDeviceDto } from './dto/device.dto';
+import { AppealIdParam, DecideAppealDto, DenylistDto, DeviceAddressParam, EnvelopeDto, FileAppealDto, ListAppealsQuery, ListDevicesQuery, PairDeviceDto, RevokeDeviceDto } from './dto/device.dto';
 import { DevicesService } from './devices.service';
 
 @ApiTags('devices')
@@ -60,5 +60,27 @@ export class DevicesController {
   @Access('staff', 'admin')
   async denylist(@Body() dto: DenylistDto, @CurrentPrincipal() who: Principal): Promise<void> {
     await this.devices.denylist(dto.type, dto.subject, dto.reason, dto.venueId, who);
+  }
+
+  @Get('appeals')
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: "Denylist appeals at the venues the caller staffs (or one venue), newest first, with the denylisting's reason" })
+  appeals(@Query() q: ListAppealsQuery, @CurrentPrincipal() who: Principal) {
+    return this.devices.appeals({ venueId: q.venueId, status: q.status }, who);
+  }
+
+  @Post(':address/appeals')
+  @Access('fan')
+  @ApiOperation({ summary: "The owner appeals the denylisting that stops their device (one open appeal at a time); staff decide it" })
+  fileAppeal(@Param() p: DeviceAddressParam, @Body() dto: FileAppealDto, @CurrentPrincipal() who: Principal) {
+    return this.devices.fileAppeal(p.address, dto.message, who);
+  }
+
+  @Post('appeals/:appealId/decision')
+  @HttpCode(200)
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: "Venue staff accept (lifts the denylist entry) or reject (keeps it) an open appeal, with a note the owner sees" })
+  decideAppeal(@Param() p: AppealIdParam, @Body() dto: DecideAppealDto, @CurrentPrincipal() who: Principal) {
+    return this.devices.decideAppeal(p.appealId, dto.decision, dto.note, who);
   }
 }

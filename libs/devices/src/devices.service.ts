@@ -5,7 +5,7 @@ import { isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
 import { ARTIFACTS, ChainService, DOMAIN_NAMES, eip712Domain, REGISTRATION_TYPES } from '@fanmesh/chain';
 import { RealtimeService } from '@fanmesh/realtime';
 import { DeviceError } from './device.error';
-import { DeviceRepository, DeviceRow } from './device.repository';
+import { AppealRow, DeviceLogRepository, DeviceRepository, DeviceRow, HeartbeatSummary } from './device.repository';
 import { envelopeSignedBy, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, typedSigner, uuidToBytes32 } from './device-signatures';
 
 export const CLOCK_SKEW_MS = 30_000;
@@ -61,6 +61,7 @@ export class DevicesService {
     private readonly ds: DataSource,
     private readonly chain: ChainService,
     private readonly realtime: RealtimeService,
+    private readonly logs: DeviceLogRepository,
   ) {}
 
   /** The EIP-712 domains a device and its owner sign in; the registration one is the chain's registry. */
@@ -168,6 +169,68 @@ export class DevicesService {
     this.logger.warn({ type, subject, reason, by: by.subject }, 'denylisted');
   }
 
+  /**
+   * What the devices said about themselves between `from` and `to`: heartbeat count, how many
+   * `bucketS`-second buckets had one (uptime), and the medians of reported clients and throughput.
+   * Devices with no heartbeat in the window are absent.
+   */
+  async heartbeatSummary(devices: string[], from: Date, to: Date, bucketS = 60): Promise<HeartbeatSummary[]> {
+    return this.logs.heartbeatSummary(devices.map((d) => d.toLowerCase()), from, to, bucketS);
+  }
+
+  /** The owner asks staff to lift the denylisting that stops their device; one open appeal per device. */
+  async fileAppeal(address: string, message: string, by: Principal): Promise<AppealView> {
+    const d = await this.repo.find(address.toLowerCase());
+    if (!d) throw new DeviceError('device_not_found', `No device ${address}.`);
+    if (d.owner !== by.subject) throw new DeviceError('not_device_owner', 'Only the owner of a device can appeal for it.');
+    const entry = await this.logs.activeDenylisting(d.address, d.owner);
+    if (!entry) throw new DeviceError('not_denylisted', 'This device is not on the denylist; there is nothing to appeal.');
+    const appeal = await this.logs.fileAppeal({ device: d.address, venueId: d.venueId, owner: d.owner, denylistId: entry.id, message });
+    if (!appeal) {
+      const [open] = await this.logs.appeals({ device: d.address, status: 'open' });
+      throw new DeviceError('appeal_open', 'An appeal for this device is already open; staff will decide it.', { appealId: open?.id });
+    }
+    this.logger.log({ appealId: appeal.id, device: d.address, venueId: d.venueId }, 'appeal filed');
+    await this.realtime.publish(`staff:${d.venueId}`, { type: 'device.appeal', appealId: appeal.id, device: d.address, status: appeal.status, reason: appeal.denylistReason });
+    return appealView(appeal);
+  }
+
+  async appeals(filter: { venueId?: string; status?: 'open' | 'accepted' | 'rejected' }, by: Principal): Promise<AppealView[]> {
+    let venueIds: string[] | undefined;
+    if (filter.venueId) {
+      requireVenueRole(by, ['staff'], filter.venueId);
+      venueIds = [filter.venueId];
+    } else if (!isAdmin(by)) {
+      venueIds = by.roles.filter((r) => r.startsWith('staff@')).map((r) => r.slice(6));
+    }
+    return (await this.logs.appeals({ venueIds, status: filter.status })).map(appealView);
+  }
+
+  /** The latest appeal for a device (open or decided), for the owner's report. */
+  async latestAppeal(address: string): Promise<AppealView | undefined> {
+    const [latest] = await this.logs.appeals({ device: address.toLowerCase() });
+    return latest ? appealView(latest) : undefined;
+  }
+
+  /** Staff of the device's venue accept (the denylist entry is lifted) or reject (it stays) an open appeal, with a note. */
+  async decideAppeal(id: string, decision: 'accept' | 'reject', note: string, by: Principal): Promise<AppealView> {
+    const appeal = await this.logs.appeal(id);
+    if (!appeal) throw new DeviceError('appeal_not_found', `No appeal ${id}.`);
+    requireVenueRole(by, ['staff'], appeal.venueId);
+    const status = decision === 'accept' ? 'accepted' : 'rejected';
+    if (!(await this.logs.decideAppeal(id, status, by.subject, note))) {
+      const now = (await this.logs.appeal(id))!;
+      throw new DeviceError('appeal_decided', `This appeal was already ${now.status}.`, { status: now.status });
+    }
+    const after = (await this.logs.appeal(id))!;
+    this.logger.log({ appealId: id, device: after.device, status, by: by.subject }, 'appeal decided');
+    await this.realtime.publish(`staff:${after.venueId}`, { type: 'device.appeal', appealId: id, device: after.device, status });
+    await this.realtime.publish(`fan:${after.owner}`, { type: 'device.appeal', appealId: id, device: after.device, status, note });
+    const d = await this.repo.find(after.device);
+    if (d) await this.publishStatus(d);
+    return appealView(after);
+  }
+
   view(d: DeviceRow) {
     return {
       address: d.address,
@@ -190,4 +253,35 @@ export class DevicesService {
     this.lastStatus.set(d.address, status);
     await this.realtime.publish(`staff:${d.venueId}`, { type: 'device.status', device: d.address, kind: d.kind, sectionCode: d.sectionCode, status });
   }
+}
+
+export interface AppealView {
+  id: string;
+  device: string;
+  venueId: string;
+  owner: string;
+  /** Why the device is (or was) on the denylist. */
+  denylistReason: string;
+  message: string;
+  status: 'open' | 'accepted' | 'rejected';
+  filedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+}
+
+function appealView(a: AppealRow): AppealView {
+  return {
+    id: a.id,
+    device: a.device,
+    venueId: a.venueId,
+    owner: a.owner,
+    denylistReason: a.denylistReason,
+    message: a.message,
+    status: a.status,
+    filedAt: new Date(a.filedAt).toISOString(),
+    decidedBy: a.decidedBy,
+    decidedAt: a.decidedAt ? new Date(a.decidedAt).toISOString() : null,
+    decisionNote: a.decisionNote,
+  };
 }

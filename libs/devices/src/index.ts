@@ -2,4 +2,4 @@ export * from './devices.module';
 export * from './devices.service';
 export * from './device.error';
 export * from './device-signatures';
-export type { DeviceRow } from './device.repository';
+export type { DeviceRow, HeartbeatSummary } from './device.repository';

@@ -86,6 +86,16 @@ export class VenueRepository {
     );
   }
 
+  /** When the event first opened its gates and first ended (from the transition log), for per-event windows. */
+  async window(id: string): Promise<{ openedAt: Date | null; endedAt: Date | null }> {
+    const [row] = await this.ds.query(
+      `SELECT min(at) FILTER (WHERE to_status = 'gates_open') AS "openedAt", min(at) FILTER (WHERE to_status = 'ended') AS "endedAt"
+       FROM event_transitions WHERE event_id = $1`,
+      [id],
+    );
+    return { openedAt: row?.openedAt ?? null, endedAt: row?.endedAt ?? null };
+  }
+
   /**
    * Compare-and-set on the status (and the version when given), so two staff pressing buttons at
    * once, on two instances, cannot both move the event. Returns undefined when the event had moved.

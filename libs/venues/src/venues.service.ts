@@ -115,6 +115,11 @@ export class VenuesService {
     return toEventView(row);
   }
 
+  /** The event's epoch window: when its gates first opened and when it ended (null while not yet). */
+  async eventWindow(id: string): Promise<{ openedAt: Date | null; endedAt: Date | null }> {
+    return this.repo.window(id);
+  }
+
   async transitionEvent(id: string, to: EventStatus, expectedVersion: number | undefined, actor: Principal): Promise<EventView> {
     const current = await this.repo.findEvent(id);
     if (!current) throw new VenueError('event_not_found', `No event ${id}.`);

@@ -49,3 +49,21 @@ export class DeviceAddressParam {
 export class ListDevicesQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID('4') venueId?: string;
 }
+
+export class FileAppealDto {
+  @ApiProperty({ description: 'Why the denylisting is wrong, for the staff who decide' }) @IsString() @MinLength(3) @MaxLength(1000) message: string;
+}
+
+export class DecideAppealDto {
+  @ApiProperty({ enum: ['accept', 'reject'], description: 'accept lifts the denylist entry; reject keeps it' }) @IsIn(['accept', 'reject']) decision: 'accept' | 'reject';
+  @ApiProperty() @IsString() @MinLength(3) @MaxLength(1000) note: string;
+}
+
+export class AppealIdParam {
+  @IsUUID('4') appealId: string;
+}
+
+export class ListAppealsQuery {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID('4') venueId?: string;
+  @ApiPropertyOptional({ enum: ['open', 'accepted', 'rejected'] }) @IsOptional() @IsIn(['open', 'accepted', 'rejected']) status?: 'open' | 'accepted' | 'rejected';
+}

@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { WitnessVerdict } from './coverage.error';
+import type { HotspotScore, ValidWitness } from './coverage.types';
+
+export interface CoveragePolicy {
+  intervalS: number;
+  fanWitnessesPerInterval: number;
+  hotspotWitnessesPerInterval: number;
+  challengeTtlS: number;
+}
+
+export interface ChallengeRow {
+  id: string;
+  eventId: string;
+  venueId: string;
+  hotspot: string;
+  nonce: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  claimedBy: string | null;
+}
+
+/** A verdict to record; `challengeId` is what the fan sent, known or not. */
+export interface VerdictDraft {
+  challengeId: string;
+  eventId: string | null;
+  venueId: string | null;
+  hotspot: string | null;
+  owner: string | null;
+  fan: string;
+  verdict: WitnessVerdict;
+  detail: string;
+  hotspotSection: string | null;
+  fanSection: string | null;
+  signedAt: Date | null;
+}
+
+export interface RecordedVerdict {
+  id: string;
+  verdict: WitnessVerdict;
+  detail: string;
+  at: Date;
+}
+
+const CHALLENGE_COLUMNS = `id, event_id AS "eventId", venue_id AS "venueId", hotspot, nonce, issued_at AS "issuedAt", expires_at AS "expiresAt", claimed_by AS "claimedBy"`;
+
+/** Every query on challenges, witness verdicts, policies and scores. */
+@Injectable()
+export class CoverageRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async policy(eventId: string): Promise<CoveragePolicy | undefined> {
+    const [row] = await this.ds.query(
+      `SELECT interval_s AS "intervalS", fan_witnesses AS "fanWitnessesPerInterval", hotspot_witnesses AS "hotspotWitnessesPerInterval", challenge_ttl_s AS "challengeTtlS"
+       FROM coverage_policies WHERE event_id = $1`,
+      [eventId],
+    );
+    return row;
+  }
+
+  async setPolicy(eventId: string, p: CoveragePolicy, by: string): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO coverage_policies (event_id, interval_s, fan_witnesses, hotspot_witnesses, challenge_ttl_s, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (event_id) DO UPDATE SET interval_s = $2, fan_witnesses = $3, hotspot_witnesses = $4, challenge_ttl_s = $5, updated_by = $6, updated_at = now()`,
+      [eventId, p.intervalS, p.fanWitnessesPerInterval, p.hotspotWitnessesPerInterval, p.challengeTtlS, by],
+    );
+  }
+
+  /** Unanswered challenges of a hotspot that can still be answered. */
+  async outstanding(tx: EntityManager, hotspot: string): Promise<number> {
+    const [row] = await tx.query(`SELECT count(*)::int AS n FROM coverage_challenges WHERE hotspot = $1 AND claimed_by IS NULL AND expires_at > now()`, [hotspot]);
+    return row.n;
+  }
+
+  async insertChallenges(tx: EntityManager, rows: ChallengeRow[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO coverage_challenges (id, event_id, venue_id, hotspot, nonce, issued_at, expires_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
+      [rows.map((r) => r.id), rows.map((r) => r.eventId), rows.map((r) => r.venueId), rows.map((r) => r.hotspot), rows.map((r) => r.nonce), rows.map((r) => r.issuedAt), rows.map((r) => r.expiresAt)],
+    );
+  }
+
+  async challenge(id: string): Promise<ChallengeRow | undefined> {
+    const [row] = await this.ds.query(`SELECT ${CHALLENGE_COLUMNS} FROM coverage_challenges WHERE id = $1`, [id]);
+    return row;
+  }
+
+  /** Records a verdict reached before the challenge is claimed (unknown challenge, bad signatures). */
+  async record(v: VerdictDraft, tx: EntityManager = this.ds.manager): Promise<RecordedVerdict> {
+    const [row] = await tx.query(
+      `INSERT INTO witness_verdicts (challenge_id, event_id, venue_id, hotspot, owner, fan, verdict, detail, hotspot_section, fan_section, signed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, verdict, detail, at`,
+      [v.challengeId, v.eventId, v.venueId, v.hotspot, v.owner, v.fan, v.verdict, v.detail, v.hotspotSection, v.fanSection, v.signedAt],
+    );
+    return row;
+  }
+
+  /**
+   * One transaction per witness that passed both signatures: the challenge is claimed (a second
+   * use of the same response is `replayed`); a draft that is still valid then meets the limits,
+   * counted under advisory locks on the fan and the hotspot (always in that order, so no deadlock),
+   * so K and N hold across every API instance; the verdict row commits with the claim.
+   */
+  async judge(draft: VerdictDraft, policy: CoveragePolicy, limitDetail: { fan: string; hotspot: string; replayed: string }): Promise<RecordedVerdict> {
+    return this.ds.transaction(async (m) => {
+      const [claimed] = await m.query(`UPDATE coverage_challenges SET claimed_by = $2, claimed_at = now() WHERE id = $1 AND claimed_by IS NULL RETURNING id`, [draft.challengeId, draft.fan]);
+      if (claimed.length === 0) return this.record({ ...draft, verdict: 'replayed', detail: limitDetail.replayed }, m);
+      if (draft.verdict !== 'valid') return this.record(draft, m);
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('coverage:fan:' || $1 || ':' || $2, 0))`, [draft.eventId, draft.fan]);
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('coverage:hotspot:' || $1 || ':' || $2, 0))`, [draft.eventId, draft.hotspot]);
+      const [counts] = await m.query(
+        `SELECT (SELECT count(*)::int FROM witness_verdicts WHERE event_id = $1 AND fan = $2 AND verdict = 'valid' AND at > clock_timestamp() - make_interval(secs => $4)) AS fan,
+                (SELECT count(*)::int FROM witness_verdicts WHERE event_id = $1 AND hotspot = $3 AND verdict = 'valid' AND at > clock_timestamp() - make_interval(secs => $4)) AS hotspot`,
+        [draft.eventId, draft.fan, draft.hotspot, policy.intervalS],
+      );
+      if (counts.fan >= policy.fanWitnessesPerInterval) return this.record({ ...draft, verdict: 'fan_limit', detail: limitDetail.fan }, m);
+      if (counts.hotspot >= policy.hotspotWitnessesPerInterval) return this.record({ ...draft, verdict: 'hotspot_limit', detail: limitDetail.hotspot }, m);
+      const [row] = await m.query(
+        `INSERT INTO witness_verdicts (challenge_id, event_id, venue_id, hotspot, owner, fan, verdict, detail, hotspot_section, fan_section, signed_at, at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'valid', $7, $8, $9, $10, clock_timestamp()) RETURNING id, verdict, detail, at`,
+        [draft.challengeId, draft.eventId, draft.venueId, draft.hotspot, draft.owner, draft.fan, draft.detail, draft.hotspotSection, draft.fanSection, draft.signedAt],
+      );
+      return row;
+    });
+  }
+
+  async validWitnesses(eventId: string): Promise<ValidWitness[]> {
+    const rows: (Omit<ValidWitness, 'at'> & { at: Date })[] = await this.ds.query(
+      `SELECT id AS "witnessId", event_id AS "eventId", venue_id AS "venueId", hotspot, owner, fan, at
+       FROM witness_verdicts WHERE event_id = $1 AND verdict = 'valid' ORDER BY at, id`,
+      [eventId],
+    );
+    return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+  }
+
+  /** Distinct fans with a valid witness, per hotspot. */
+  async uniqueWitnesses(eventId: string): Promise<Map<string, { unique: number; owner: string }>> {
+    const rows: { hotspot: string; unique: number; owner: string }[] = await this.ds.query(
+      `SELECT hotspot, count(DISTINCT fan)::int AS unique, (array_agg(owner ORDER BY at DESC))[1] AS owner
+       FROM witness_verdicts WHERE event_id = $1 AND verdict = 'valid' GROUP BY hotspot`,
+      [eventId],
+    );
+    return new Map(rows.map((r) => [r.hotspot, { unique: r.unique, owner: r.owner }]));
+  }
+
+  /** Verdict counts per hotspot and reason (one hotspot, or all of the event). */
+  async verdictCounts(eventId: string, hotspot?: string): Promise<{ hotspot: string; verdict: WitnessVerdict; n: number; last: Date }[]> {
+    return this.ds.query(
+      `SELECT hotspot, verdict, count(*)::int AS n, max(at) AS last FROM witness_verdicts
+       WHERE event_id = $1 AND hotspot IS NOT NULL AND ($2::text IS NULL OR hotspot = $2) GROUP BY hotspot, verdict`,
+      [eventId, hotspot ?? null],
+    );
+  }
+
+  /** A fan's own verdicts at an event, newest first. */
+  async fanVerdicts(eventId: string, fan: string): Promise<{ id: string; hotspot: string | null; verdict: WitnessVerdict; detail: string; at: Date }[]> {
+    return this.ds.query(
+      `SELECT id, hotspot, verdict, detail, at FROM witness_verdicts WHERE event_id = $1 AND fan = $2 ORDER BY at DESC LIMIT 500`,
+      [eventId, fan],
+    );
+  }
+
+  /** Writes an epoch's scores; recomputing replaces the rows with the same values for a closed epoch. */
+  async upsertScores(rows: (HotspotScore & { uptimePm: number; qualityPm: number; windowFrom: Date; windowTo: Date })[]): Promise<void> {
+    if (!rows.length) return;
+    await this.ds.query(
+      `INSERT INTO coverage_scores (event_id, hotspot, owner, unique_witnesses, uptime_pm, quality_pm, claimed_clients, score, window_from, window_to, final)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::boolean[])
+       ON CONFLICT (event_id, hotspot) DO UPDATE SET owner = EXCLUDED.owner, unique_witnesses = EXCLUDED.unique_witnesses, uptime_pm = EXCLUDED.uptime_pm,
+         quality_pm = EXCLUDED.quality_pm, claimed_clients = EXCLUDED.claimed_clients, score = EXCLUDED.score, window_from = EXCLUDED.window_from,
+         window_to = EXCLUDED.window_to, final = EXCLUDED.final, computed_at = now()`,
+      [
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.hotspot),
+        rows.map((r) => r.owner),
+        rows.map((r) => r.uniqueWitnesses),
+        rows.map((r) => r.uptimePm),
+        rows.map((r) => r.qualityPm),
+        rows.map((r) => r.claimedClients),
+        rows.map((r) => r.score),
+        rows.map((r) => r.windowFrom),
+        rows.map((r) => r.windowTo),
+        rows.map((r) => r.final),
+      ],
+    );
+  }
+
+  async scores(eventId: string): Promise<{ eventId: string; hotspot: string; owner: string; uniqueWitnesses: number; uptimePm: number; qualityPm: number; claimedClients: number | null; score: string; final: boolean }[]> {
+    return this.ds.query(
+      `SELECT event_id AS "eventId", hotspot, owner, unique_witnesses AS "uniqueWitnesses", uptime_pm AS "uptimePm", quality_pm AS "qualityPm",
+              claimed_clients AS "claimedClients", score, final
+       FROM coverage_scores WHERE event_id = $1 ORDER BY score DESC, hotspot`,
+      [eventId],
+    );
+  }
+}
