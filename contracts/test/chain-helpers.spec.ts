@@ -84,7 +84,7 @@ describe('libs/chain deployAll', () => {
       const operator = anvil.accounts[2];
       const receipts: string[] = [];
       const d = await deployAll(deployer, { admin, operator, cap: 10n ** 21n, fund: 10n ** 20n, onReceipt: (label) => receipts.push(label) });
-      expect(new Set(Object.values(d)).size).toBe(4);
+      expect(new Set(Object.values(d)).size).toBe(5);
       expect(receipts.slice(0, 5)).toEqual(['deploy FanToken', 'deploy RewardDistributor', 'deploy MomentAttestor', 'deploy DeviceRegistry', 'grant MINTER_ROLE to RewardDistributor']);
       const c = connectContracts(d, provider);
       const deployerAddress = anvil.accounts[0];
@@ -93,12 +93,13 @@ describe('libs/chain deployAll', () => {
       expect(await c.FanToken.hasRole(ROLES.MINTER_ROLE, d.RewardDistributor)).toBe(true);
       expect(await c.RewardDistributor.funded()).toBe(10n ** 20n);
       expect(await c.RewardDistributor.token()).toBe(d.FanToken);
-      for (const contract of [c.FanToken, c.RewardDistributor, c.MomentAttestor, c.DeviceRegistry]) {
+      for (const contract of [c.FanToken, c.RewardDistributor, c.MomentAttestor, c.DeviceRegistry, c.PollAttestor]) {
         expect(await contract.hasRole(ROLES.DEFAULT_ADMIN_ROLE, admin)).toBe(true);
         expect(await contract.hasRole(ROLES.DEFAULT_ADMIN_ROLE, deployerAddress)).toBe(false);
       }
       expect(await c.RewardDistributor.hasRole(ROLES.OPERATOR_ROLE, operator)).toBe(true);
       expect(await c.MomentAttestor.hasRole(ROLES.ATTESTER_ROLE, operator)).toBe(true);
+      expect(await c.PollAttestor.hasRole(ROLES.ATTESTER_ROLE, operator)).toBe(true);
       expect(await c.DeviceRegistry.hasRole(ROLES.OPERATOR_ROLE, operator)).toBe(true);
       expect(await c.RewardDistributor.hasRole(ROLES.OPERATOR_ROLE, deployerAddress)).toBe(false);
     } finally {

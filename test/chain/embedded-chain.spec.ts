@@ -12,7 +12,7 @@ describe('the embedded chain (npm start defaults)', () => {
     const env = { CHAIN_EMBEDDED: 'on' };
     let api = await startApp('chain', { services: 'embedded', dataDir, env });
     const health = await request(api.url).get('/health').expect(200);
-    expect(health.body.details.chain).toMatchObject({ status: 'up', kind: 'embedded', chainId: 31337, contracts: 4 });
+    expect(health.body.details.chain).toMatchObject({ status: 'up', kind: 'embedded', chainId: 31337, contracts: 5 });
     const first = api.app.get(ChainService).deployment!;
     const token = api.app.get(ChainService).contract('FanToken');
     expect(await token.version()).toBe('1.0.0');

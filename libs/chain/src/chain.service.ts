@@ -3,7 +3,7 @@ import { Contract, JsonRpcProvider, Signer, Wallet } from 'ethers';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, chainPresets } from '@fanmesh/config';
 import { isEmbedded } from '@fanmesh/db';
-import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '@fanmesh/contracts';
+import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '@fanmesh/contracts';
 import { Anvil, anvilDevKey, startAnvil } from './anvil';
 import { deployAll, Deployment } from './deploy';
 import { OutboxIntent, OutboxSender } from './outbox';
@@ -104,7 +104,7 @@ export class ChainService implements OnModuleInit, OnApplicationShutdown {
 
   contract(name: keyof Deployment): Contract {
     if (!this.deployment || !this.provider) throw new Error('the chain is not enabled');
-    const abi = { FanToken, RewardDistributor, MomentAttestor, DeviceRegistry }[name].abi;
+    const abi = { FanToken, RewardDistributor, MomentAttestor, DeviceRegistry, PollAttestor }[name].abi;
     return new Contract(this.deployment[name], abi as never, this.signer ?? this.provider);
   }
 

@@ -1,5 +1,5 @@
 import { AbiCoder, Contract, ContractRunner, InterfaceAbi, Signature, TypedDataDomain, TypedDataField, id, keccak256, solidityPackedKeccak256 } from 'ethers';
-import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '../../../contracts/artifacts';
+import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '../../../contracts/artifacts';
 import type { ContractKey, Deployment } from './deploy';
 
 /**
@@ -15,7 +15,7 @@ export const ROLES = {
   ATTESTER_ROLE: id('ATTESTER_ROLE'),
 } as const;
 
-export const ARTIFACTS = { FanToken, RewardDistributor, MomentAttestor, DeviceRegistry } as const;
+export const ARTIFACTS = { FanToken, RewardDistributor, MomentAttestor, DeviceRegistry, PollAttestor } as const;
 
 /** ethers Contract handles for a deployment, connected to `runner` (a Signer to send, a Provider to read). */
 export function connectContracts(deployment: Deployment, runner: ContractRunner): Record<ContractKey, Contract> {
@@ -29,6 +29,7 @@ export function connectContracts(deployment: Deployment, runner: ContractRunner)
 export const DOMAIN_NAMES = {
   RewardDistributor: 'FanMesh RewardDistributor',
   DeviceRegistry: 'FanMesh DeviceRegistry',
+  PollAttestor: 'FanMesh Polls',
 } as const;
 
 export function eip712Domain(name: string, chainId: bigint | number, verifyingContract: string): TypedDataDomain {
@@ -59,6 +60,15 @@ export const DEVICE_TRANSFER_TYPES: Record<string, TypedDataField[]> = {
     { name: 'to', type: 'address' },
     { name: 'nonce', type: 'uint256' },
     { name: 'deadline', type: 'uint256' },
+  ],
+};
+
+/** A fan's ballot, as PollAttestor.ballotDigest hashes it (domain: DOMAIN_NAMES.PollAttestor at the attestor). */
+export const BALLOT_TYPES: Record<string, TypedDataField[]> = {
+  Ballot: [
+    { name: 'pollId', type: 'bytes32' },
+    { name: 'option', type: 'uint8' },
+    { name: 'issuedAt', type: 'uint64' },
   ],
 };
 

@@ -1,13 +1,15 @@
 import { Contract, ContractFactory, InterfaceAbi, Signer, TransactionReceipt, TransactionResponse, getCreateAddress, parseUnits } from 'ethers';
-import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '../../../contracts/artifacts';
+import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '../../../contracts/artifacts';
 import { ROLES } from './contracts';
 
-/** Addresses of one deployment of the four contracts (exactly these keys). */
+/** Addresses of one deployment of the contracts (exactly these keys). */
 export interface Deployment {
   FanToken: string;
   RewardDistributor: string;
   MomentAttestor: string;
   DeviceRegistry: string;
+  /** Poll tallies and the ballots' EIP-712 domain; deployed last, so the other four keep their addresses and gas. */
+  PollAttestor: string;
 }
 
 export type ContractKey = keyof Deployment;
@@ -27,7 +29,7 @@ export interface DeployOptions {
   admin?: string;
   /**
    * The platform's hot signer: OPERATOR_ROLE on RewardDistributor (publishes roots) and
-   * DeviceRegistry (relays registrations), ATTESTER_ROLE on MomentAttestor. Default: the deployer.
+   * DeviceRegistry (relays registrations), ATTESTER_ROLE on MomentAttestor and PollAttestor. Default: the deployer.
    */
   operator?: string;
   /**
@@ -46,8 +48,8 @@ export const DEFAULT_CAP = parseUnits('1000000000', 18); // one billion FAN
 type Artifact = { abi: unknown; bytecode: string };
 
 /**
- * Deploys FanToken, RewardDistributor (wired as FanToken's minter), MomentAttestor and
- * DeviceRegistry with `signer`, and returns their addresses. Transactions are sent back to back and
+ * Deploys FanToken, RewardDistributor (wired as FanToken's minter), MomentAttestor, DeviceRegistry and
+ * (last) PollAttestor with `signer`, and returns their addresses. Transactions are sent back to back and
  * their receipts awaited together; any failed transaction throws.
  *
  * FanToken is told the distributor's address in advance (the CREATE address of the deployer's next
@@ -90,11 +92,13 @@ export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promi
       await call(`renounce deployer admin on ${label}`, address, artifact, 'renounceRole', [ROLES.DEFAULT_ADMIN_ROLE, deployer]);
     }
   }
+  // Last, so the transactions above keep their nonces (FanToken's predicted distributor) and order.
+  const polls = await deploy('PollAttestor', PollAttestor, [admin, operator]);
 
   for (const { label, tx } of sent) {
     const receipt = await tx.wait();
     if (!receipt || receipt.status !== 1) throw new Error(`deployment step failed: ${label} (tx ${tx.hash})`);
     opts.onReceipt?.(label, receipt);
   }
-  return { FanToken: token, RewardDistributor: distributor, MomentAttestor: attestor, DeviceRegistry: registry };
+  return { FanToken: token, RewardDistributor: distributor, MomentAttestor: attestor, DeviceRegistry: registry, PollAttestor: polls };
 }

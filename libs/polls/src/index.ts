@@ -1,1 +1,6 @@
 export * from './polls.module';
+export * from './polls.service';
+export * from './polls.error';
+export * from './ballots';
+export * from './token-snapshot';
+export * from './dto/poll.dto';
