@@ -14,8 +14,8 @@ export class Moments1764000000650 implements MigrationInterface {
         at timestamptz NOT NULL,
         status text NOT NULL DEFAULT 'candidate' CHECK (status IN ('candidate', 'confirmed', 'rejected')),
         source text NOT NULL CHECK (source IN ('sensors', 'feed')),
-        -- sensors: one candidate per event and detection window; feed: the feed's own reference
-        detection_key text UNIQUE,
+        -- the official feed's reference for this moment (venue-scoped), so a feed retry changes nothing
+        feed_ref text UNIQUE,
         signal jsonb,
         confirmed_by text CHECK (confirmed_by IN ('staff', 'feed')),
         decided_by text,
@@ -45,6 +45,15 @@ export class Moments1764000000650 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now()
       );
 
+      -- Each sensor's record against the quorum, one vote per cause (a decided moment, a lone spike minute).
+      CREATE TABLE sensor_trust_votes (
+        device text NOT NULL,
+        cause text NOT NULL,
+        agree boolean NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (device, cause)
+      );
+
       -- One official-feed secret per venue, encrypted at rest (AES-256-GCM under a key derived from the auth secret).
       CREATE TABLE feed_secrets (
         venue_id uuid PRIMARY KEY REFERENCES venues(id),
@@ -63,6 +72,6 @@ export class Moments1764000000650 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE feed_receipts; DROP TABLE feed_secrets; DROP TABLE moment_attestations; DROP TABLE moment_evidence; DROP TABLE moments;');
+    await q.query('DROP TABLE feed_receipts; DROP TABLE feed_secrets; DROP TABLE sensor_trust_votes; DROP TABLE moment_attestations; DROP TABLE moment_evidence; DROP TABLE moments;');
   }
 }

@@ -1,0 +1,53 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal, Principal, requireVenueRole } from '@fanmesh/common';
+import { AttestationService } from './attestation.service';
+import { ConfirmMomentDto, EventIdParam, MomentIdParam, RejectMomentDto, VenueIdParam } from './dto/moments.dto';
+import { MomentsService } from './moments.service';
+
+@ApiTags('moments')
+@Controller()
+export class MomentsController {
+  constructor(
+    private readonly moments: MomentsService,
+    private readonly attestation: AttestationService,
+  ) {}
+
+  @Get('events/:eventId/moments')
+  @Access('public')
+  @ApiOperation({ summary: "An event's confirmed moments; the venue's staff also see candidates and rejections with the sensor signal" })
+  list(@Param() p: EventIdParam, @CurrentPrincipal() who?: Principal) {
+    return this.moments.list(p.eventId, who);
+  }
+
+  @Post('moments/:id/confirm')
+  @HttpCode(200)
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: 'Confirm a candidate moment (venue staff), optionally saying what it was; it goes live on the event channel and is attested on chain' })
+  confirm(@Param() p: MomentIdParam, @Body() dto: ConfirmMomentDto, @CurrentPrincipal() who: Principal) {
+    return this.moments.confirm(p.id, dto, who);
+  }
+
+  @Post('moments/:id/reject')
+  @HttpCode(200)
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: 'Reject a candidate moment (venue staff); the sensors that fired lose trust' })
+  reject(@Param() p: MomentIdParam, @Body() dto: RejectMomentDto, @CurrentPrincipal() who: Principal) {
+    return this.moments.reject(p.id, dto.reason, who);
+  }
+
+  @Get('moments/:id/evidence')
+  @Access('public')
+  @ApiOperation({ summary: 'For anyone to verify a confirmed moment: its on-chain record and commitment, the signed envelopes that evidence it, each with its Merkle proof to the attested root' })
+  evidence(@Param() p: MomentIdParam) {
+    return this.attestation.evidence(p.id);
+  }
+
+  @Get('venues/:venueId/sensor-trust')
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: "The venue's sound sensors with their record against the quorum and their trust weight" })
+  trust(@Param() p: VenueIdParam, @CurrentPrincipal() who: Principal) {
+    requireVenueRole(who, ['staff'], p.venueId);
+    return this.moments.trust(p.venueId);
+  }
+}
