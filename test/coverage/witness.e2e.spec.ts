@@ -132,6 +132,26 @@ describe('coverage witnesses: one explicit verdict each', () => {
     expect((await submit(api, ticket.wallet, await witnessBody(ticket.wallet, c2, hotspot.sign(c2))).expect(200)).body.verdict).toBe('fan_not_admitted');
   });
 
+  it('refuses an owner witnessing their own hotspot', async () => {
+    const [owner] = await admittedFans(api, admin, eventId, 1, ['N105']);
+    const hotspot = await pairDevice(api, 'N105', { owner });
+    expect(judged(await witness(api, hotspot, owner, eventId)).verdict).toBe('own_hotspot');
+  });
+
+  it('slows down a fan flooding witnesses with 429 rate_limited, recording nothing for the refused requests', async () => {
+    const hotspot = await pairDevice(api, 'W103');
+    const flooder = Wallet.createRandom();
+    const [c] = await challenges(api, hotspot, eventId);
+    const body = await witnessBody(flooder, c, hotspot.sign(c));
+    const auth = await fanAuth(api, flooder);
+    const codes = await Promise.all(Array.from({ length: 40 }, async () => (await submit(api, flooder, body, auth)).status));
+    const limited = codes.filter((s) => s === 429).length;
+    expect(limited).toBeGreaterThan(0);
+    expect(codes.filter((s) => s !== 429 && s !== 200)).toEqual([]);
+    const mine = (await request(api.url).get(`/api/v1/coverage/events/${eventId}/witnesses/mine`).set('authorization', auth).expect(200)).body;
+    expect(mine).toHaveLength(40 - limited);
+  });
+
   it("refuses a fan seated far from the hotspot's section", async () => {
     const hotspot = await pairDevice(api, 'N101');
     const [far] = await admittedFans(api, admin, eventId, 1, ['N103']); // N101's neighbours are W105, N102 and N201

@@ -8,7 +8,8 @@ export type CoverageErrorCode =
   | 'too_many_challenges'
   | 'hotspot_not_found'
   | 'not_hotspot_owner'
-  | 'bad_challenge_request';
+  | 'bad_challenge_request'
+  | 'rate_limited';
 
 const status: Record<CoverageErrorCode, number> = {
   not_a_hotspot: 403,
@@ -19,6 +20,7 @@ const status: Record<CoverageErrorCode, number> = {
   hotspot_not_found: 404,
   not_hotspot_owner: 403,
   bad_challenge_request: 422,
+  rate_limited: 429,
 };
 
 export class CoverageError extends DomainError<CoverageErrorCode> {
@@ -41,6 +43,7 @@ export const WITNESS_VERDICTS = [
   'expired_challenge',
   'event_closed',
   'hotspot_inactive',
+  'own_hotspot',
   'fan_not_admitted',
   'implausible_section',
   'fan_limit',
@@ -59,6 +62,7 @@ export const VERDICT_MEANING: Record<WitnessVerdict, string> = {
   expired_challenge: 'The challenge had expired (or the signing time was outside its life) when the witness arrived.',
   event_closed: 'The event is not open (gates not open yet, or it has ended).',
   hotspot_inactive: 'The hotspot is revoked or on the denylist.',
+  own_hotspot: "A hotspot's owner cannot witness their own hotspot.",
   fan_not_admitted: 'The witnessing fan was not admitted to this event.',
   implausible_section: "The fan's seat is not in the hotspot's section or a neighbouring one.",
   fan_limit: 'The fan already witnessed the most hotspots allowed in this interval.',

@@ -21,6 +21,9 @@ export const MAX_OUTSTANDING_CHALLENGES = 128;
 /** How far a phone's signing time may sit outside the challenge's life (clock drift). */
 export const SIGNED_AT_SKEW_MS = 5_000;
 const OPEN = new Set(['gates_open', 'live']);
+/** Witness submissions per fan and instance: a phone honestly sends one every few minutes; this keeps a flood out of the audit table. */
+export const WITNESSES_PER_SECOND = 5;
+const WITNESS_BURST = 20;
 
 export interface WitnessSubmission {
   challengeId: string;
@@ -53,6 +56,7 @@ export class CoverageService implements OnModuleInit {
   private readonly listeners: ((w: ValidWitness) => void)[] = [];
   private readonly policies = new Map<string, { policy: CoveragePolicy; at: number }>();
   private readonly sections = new Map<string, { map: Map<string, string[]>; at: number }>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
     private readonly repo: CoverageRepository,
@@ -111,6 +115,7 @@ export class CoverageService implements OnModuleInit {
   /** Judges one witness: a verdict always (recorded), never an HTTP error for a refused witness. */
   async submitWitness(who: Principal, w: WitnessSubmission): Promise<WitnessAnswer> {
     const fan = who.subject.toLowerCase();
+    this.rateLimit(fan);
     const signedAt = new Date(w.signedAt);
     const challenge = await this.repo.challenge(w.challengeId.toLowerCase());
     const draft: VerdictDraft = {
@@ -159,6 +164,7 @@ export class CoverageService implements OnModuleInit {
     const event = await this.event(challenge.eventId);
     if (!OPEN.has(event.status)) return 'event_closed';
     if (device.revokedAt || device.denylisted) return 'hotspot_inactive';
+    if (device.owner === draft.fan) return 'own_hotspot';
     const admitted = await this.admissions.admitted(challenge.eventId, draft.fan);
     if (!admitted) return 'fan_not_admitted';
     draft.fanSection = admitted.section;
@@ -195,6 +201,17 @@ export class CoverageService implements OnModuleInit {
       await this.realtime.publish(`fan:${draft.fan}`, { type: 'coverage.witness', ...answer }).catch(() => undefined);
     }
     return answer;
+  }
+
+  private rateLimit(fan: string): void {
+    const now = Date.now();
+    if (this.buckets.size > 100_000) this.buckets.clear(); // forget idle fans rather than grow without bound
+    const b = this.buckets.get(fan) ?? { tokens: WITNESS_BURST, at: now };
+    b.tokens = Math.min(WITNESS_BURST, b.tokens + ((now - b.at) / 1000) * WITNESSES_PER_SECOND);
+    b.at = now;
+    if (b.tokens < 1) throw new CoverageError('rate_limited', `A fan may submit at most ${WITNESSES_PER_SECOND} witnesses a second; slow down.`);
+    b.tokens -= 1;
+    this.buckets.set(fan, b);
   }
 
   /** Every valid witness of an event, in the order they were judged. */
