@@ -132,7 +132,7 @@ export class MomentsService implements OnModuleInit, OnModuleDestroy {
       if (b.quorate) await this.candidate(eventId, venueId, b, sensors);
       else if (b.to < latest - 2 * DETECTOR.windowMs) {
         // a closed burst that never met the quorum: its sensors spiked on their own
-        for (const device of b.devices) lone.push({ device, cause: `lone:${eventId}:${Math.floor(b.from / 60_000)}`, agree: false });
+        for (const device of b.devices) lone.push({ device, cause: `lone:${eventId}:${b.from}`, agree: false });
       }
     }
     await this.repo.vote(lone);
@@ -245,8 +245,8 @@ export class MomentsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private assertCandidate(m: MomentRow): void {
-    if (m.status === 'rejected') throw new MomentsError('moment_rejected', `Moment ${m.id} was rejected (${m.rejectReason}); it cannot be decided again.`, { status: m.status });
-    if (m.status === 'confirmed') throw new MomentsError('moment_confirmed', `Moment ${m.id} is already confirmed (by ${m.confirmedBy}).`, { status: m.status });
+    if (m.status === 'rejected') throw new MomentsError('moment_rejected', `Moment ${m.id} was rejected (${m.rejectReason}); it cannot be decided again.`, { momentStatus: m.status });
+    if (m.status === 'confirmed') throw new MomentsError('moment_confirmed', `Moment ${m.id} is already confirmed (by ${m.confirmedBy}).`, { momentStatus: m.status });
   }
 
   private async attendanceAt(eventId: string, at: Date): Promise<number> {
