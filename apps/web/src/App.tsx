@@ -3,10 +3,11 @@ import { EventList } from './components/EventList';
 import { FanHome } from './fan/FanHome';
 import { StaffDashboard } from './staff/StaffDashboard';
 import { GateScanner } from './steward/GateScanner';
+import { PollsArea } from './polls/PollPage';
 import { ApiProblem } from './api/client';
 import { embeddedWallet, offlineSession, Session, signIn, signOut } from './lib/session';
 
-const AREAS = ['/tickets', '/staff', '/steward'];
+const AREAS = ['/tickets', '/staff', '/steward', '/polls'];
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
@@ -47,10 +48,10 @@ export function App() {
       <main>
         {AREAS.some((a) => path.startsWith(a)) ? (
           session ? (
-            path.startsWith('/staff') ? <StaffDashboard session={session} /> : path.startsWith('/steward') ? <GateScanner session={session} /> : <FanHome session={session} />
+            path.startsWith('/staff') ? <StaffDashboard session={session} /> : path.startsWith('/polls') ? <PollsArea session={session} /> : path.startsWith('/steward') ? <GateScanner session={session} /> : <FanHome session={session} />
           ) : (
             <section>
-              <h1>{path.startsWith('/staff') ? 'Staff dashboard' : path.startsWith('/steward') ? 'Gate scanner' : 'My tickets'}</h1>
+              <h1>{path.startsWith('/staff') ? 'Staff dashboard' : path.startsWith('/polls') ? 'Fan poll' : path.startsWith('/steward') ? 'Gate scanner' : 'My tickets'}</h1>
               {problem && <p role="alert" className="problem">{problem}</p>}
               <button className="primary" onClick={() => void start()} disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
               <p className="muted">No wallet needed: this app makes a key for you and keeps it on this device.</p>
