@@ -272,7 +272,8 @@ export class RewardsRepository {
 
   /** Moves an epoch from one status to another; false when it was not in `from` (someone else moved it). */
   async move(id: string, from: EpochStatus[], to: EpochStatus, extra: { decidedBy?: string; note?: string; error?: string } = {}): Promise<boolean> {
-    const rows = await this.ds.query(
+    // TypeORM answers an UPDATE with [rows, count]
+    const [rows] = await this.ds.query(
       `UPDATE reward_epochs SET status = $3,
          decided_by = coalesce($4, decided_by), decided_at = CASE WHEN $4::text IS NULL THEN decided_at ELSE now() END,
          decision_note = coalesce($5, decision_note), last_error = $6,

@@ -35,6 +35,8 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
   private timer?: NodeJS.Timeout;
   private running = false;
   failpoint?: (at: SettlementFailpoint) => void;
+  /** The same for every instance in this process, set before boot (a test's "crash on restart"). */
+  static failpoint?: (at: SettlementFailpoint, epochId: string) => void;
   /** How long each stage of the last settlement took (ms), for the benchmark. */
   readonly stages: Record<string, number> = {};
 
@@ -91,7 +93,7 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
     );
     const [agg] = await m.query(`SELECT coalesce(sum(amount), 0)::text AS total, count(DISTINCT account)::int AS accounts FROM reward_entries WHERE epoch_id = $1 AND amount > 0`, [epochId]);
     const movers: { account: string; amount: string; kinds: Record<string, string> }[] = await m.query(
-      `SELECT account, sum(amount)::text AS amount, jsonb_object_agg(kind, k) AS kinds FROM (
+      `SELECT account, sum(s)::text AS amount, jsonb_object_agg(kind, k) AS kinds FROM (
          SELECT account, kind, sum(amount)::text AS k, sum(amount) AS s FROM reward_entries WHERE epoch_id = $1 GROUP BY account, kind) x
        GROUP BY account ORDER BY sum(s) DESC, account LIMIT 20`,
       [epochId],
@@ -180,7 +182,7 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
       this.stages.stored = performance.now() - t0 - (this.stages.cumulative ?? 0) - (this.stages.tree ?? 0);
       if (!built) return;
       this.logger.log({ epochId: epoch.id }, 'reward tree built and proofs stored');
-      this.failpoint?.('after-tree');
+      this.fail('after-tree', epoch.id);
       epoch = (await this.repo.epoch(epoch.id))!;
     }
     if (epoch.status === 'tree_built') {
@@ -195,7 +197,7 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
           return;
         }
         await this.chain.enqueue({ kind: 'rewards.fund', idempotencyKey: `rewards-fund:${epoch.id}`, to: this.chain.deployment.RewardDistributor, data: distributorAbi.encodeFunctionData('fund', [total - funded]) });
-        this.failpoint?.('after-fund-enqueue');
+        this.fail('after-fund-enqueue', epoch.id);
       }
       await this.chain.enqueue({
         kind: 'rewards.publishRoot',
@@ -203,7 +205,7 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
         to: this.chain.deployment.RewardDistributor,
         data: distributorAbi.encodeFunctionData('publishRoot', [BigInt(epoch.id), epoch.root, total]),
       });
-      this.failpoint?.('after-root-enqueue');
+      this.fail('after-root-enqueue', epoch.id);
       await this.repo.move(epoch.id, ['tree_built'], 'publishing');
       epoch = (await this.repo.epoch(epoch.id))!;
     }
@@ -220,6 +222,11 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
         await this.repo.move(epoch.id, ['publishing'], 'failed', { error: row.lastError ?? 'publishRoot failed on chain' });
       }
     }
+  }
+
+  private fail(at: SettlementFailpoint, epochId: string): void {
+    this.failpoint?.(at);
+    SettlementService.failpoint?.(at, epochId);
   }
 
   // ------------------------------------------------------------------ claims
