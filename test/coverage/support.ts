@@ -110,10 +110,18 @@ export async function ticketsFor(api: RunningApp, admin: string, eventId: string
 export async function admittedFans(api: RunningApp, admin: string, eventId: string, count: number, sections: string[]): Promise<BaseWallet[]> {
   const venue = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}`).expect(200)).body;
   const tickets = await ticketsFor(api, admin, eventId, count, sections);
+  const byGate = new Map<string, typeof tickets>();
   for (const t of tickets) {
     const gate = venue.gates.find((g: { sectionCodes: string[] }) => g.sectionCodes.includes(t.section));
-    const res = await request(api.url).post(`/api/v1/gates/${gate.id}/scans`).set('authorization', admin).send({ code: qrFor(t, t.wallet) }).expect(200);
-    if (res.body.decision !== 'admit') throw new Error(`ticket not admitted: ${JSON.stringify(res.body)}`);
+    byGate.set(gate.id, [...(byGate.get(gate.id) ?? []), t]);
+  }
+  for (const [gateId, batch] of byGate) {
+    for (let i = 0; i < batch.length; i += 50) {
+      const chunk = batch.slice(i, i + 50);
+      const res = await request(api.url).post(`/api/v1/gates/${gateId}/scans/batch`).set('authorization', admin).send({ codes: chunk.map((t) => qrFor(t, t.wallet)) }).expect(200);
+      const refused = res.body.results.filter((r: { decision: string }) => r.decision !== 'admit');
+      if (refused.length) throw new Error(`tickets not admitted: ${JSON.stringify(refused)}`);
+    }
   }
   return tickets.map((t) => t.wallet); // in the order of `sections`, round robin
 }

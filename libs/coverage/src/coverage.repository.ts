@@ -99,29 +99,42 @@ export class CoverageRepository {
   /**
    * One transaction per witness that passed both signatures: the challenge is claimed (a second
    * use of the same response is `replayed`); a draft that is still valid then meets the limits,
-   * counted under advisory locks on the fan and the hotspot (always in that order, so no deadlock),
-   * so K and N hold across every API instance; the verdict row commits with the claim.
+   * counted under advisory locks on the fan and the hotspot (taken in that order, so no deadlock),
+   * so K and N hold across every API instance; the verdict row commits with the claim. The common
+   * path is two statements: claim + locks, then an insert that only lands under both limits.
    */
   async judge(draft: VerdictDraft, policy: CoveragePolicy, limitDetail: { fan: string; hotspot: string; replayed: string }): Promise<RecordedVerdict> {
     return this.ds.transaction(async (m) => {
-      const [claimed] = await m.query(`UPDATE coverage_challenges SET claimed_by = $2, claimed_at = now() WHERE id = $1 AND claimed_by IS NULL RETURNING id`, [draft.challengeId, draft.fan]);
-      if (claimed.length === 0) return this.record({ ...draft, verdict: 'replayed', detail: limitDetail.replayed }, m);
-      if (draft.verdict !== 'valid') return this.record(draft, m);
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('coverage:fan:' || $1 || ':' || $2, 0))`, [draft.eventId, draft.fan]);
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('coverage:hotspot:' || $1 || ':' || $2, 0))`, [draft.eventId, draft.hotspot]);
-      const [counts] = await m.query(
-        `SELECT (SELECT count(*)::int FROM witness_verdicts WHERE event_id = $1 AND fan = $2 AND verdict = 'valid' AND at > clock_timestamp() - make_interval(secs => $4)) AS fan,
-                (SELECT count(*)::int FROM witness_verdicts WHERE event_id = $1 AND hotspot = $3 AND verdict = 'valid' AND at > clock_timestamp() - make_interval(secs => $4)) AS hotspot`,
-        [draft.eventId, draft.fan, draft.hotspot, policy.intervalS],
+      const claim = `WITH c AS (UPDATE coverage_challenges SET claimed_by = $2, claimed_at = now() WHERE id = $1 AND claimed_by IS NULL RETURNING id)`;
+      if (draft.verdict !== 'valid') {
+        const [{ claimed }] = await m.query(`${claim} SELECT count(*)::int AS claimed FROM c`, [draft.challengeId, draft.fan]);
+        return this.record(claimed ? draft : { ...draft, verdict: 'replayed', detail: limitDetail.replayed }, m);
+      }
+      const [{ claimed }] = await m.query(
+        `${claim} SELECT (SELECT count(*)::int FROM c) AS claimed,
+           pg_advisory_xact_lock(hashtextextended('coverage:fan:' || $3 || ':' || $2, 0)) AS fan_lock,
+           pg_advisory_xact_lock(hashtextextended('coverage:hotspot:' || $3 || ':' || $4, 0)) AS hotspot_lock`,
+        [draft.challengeId, draft.fan, draft.eventId, draft.hotspot],
       );
-      if (counts.fan >= policy.fanWitnessesPerInterval) return this.record({ ...draft, verdict: 'fan_limit', detail: limitDetail.fan }, m);
-      if (counts.hotspot >= policy.hotspotWitnessesPerInterval) return this.record({ ...draft, verdict: 'hotspot_limit', detail: limitDetail.hotspot }, m);
+      if (!claimed) return this.record({ ...draft, verdict: 'replayed', detail: limitDetail.replayed }, m);
+      // A new statement, so its snapshot sees every witness committed before the locks were ours.
+      const window = `event_id = $2 AND verdict = 'valid' AND at > clock_timestamp() - make_interval(secs => $11)`;
       const [row] = await m.query(
         `INSERT INTO witness_verdicts (challenge_id, event_id, venue_id, hotspot, owner, fan, verdict, detail, hotspot_section, fan_section, signed_at, at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'valid', $7, $8, $9, $10, clock_timestamp()) RETURNING id, verdict, detail, at`,
-        [draft.challengeId, draft.eventId, draft.venueId, draft.hotspot, draft.owner, draft.fan, draft.detail, draft.hotspotSection, draft.fanSection, draft.signedAt],
+         SELECT $1, $2, $3, $4, $5, $6, 'valid', $7, $8, $9, $10, clock_timestamp()
+         WHERE (SELECT count(*) FROM witness_verdicts WHERE ${window} AND fan = $6) < $12
+           AND (SELECT count(*) FROM witness_verdicts WHERE ${window} AND hotspot = $4) < $13
+         RETURNING id, verdict, detail, at`,
+        [draft.challengeId, draft.eventId, draft.venueId, draft.hotspot, draft.owner, draft.fan, draft.detail, draft.hotspotSection, draft.fanSection, draft.signedAt, policy.intervalS, policy.fanWitnessesPerInterval, policy.hotspotWitnessesPerInterval],
       );
-      return row;
+      if (row) return row;
+      const [counts] = await m.query(
+        `SELECT count(*)::int AS n FROM witness_verdicts WHERE event_id = $1 AND fan = $2 AND verdict = 'valid' AND at > clock_timestamp() - make_interval(secs => $3)`,
+        [draft.eventId, draft.fan, policy.intervalS],
+      );
+      return counts.n >= policy.fanWitnessesPerInterval
+        ? this.record({ ...draft, verdict: 'fan_limit', detail: limitDetail.fan }, m)
+        : this.record({ ...draft, verdict: 'hotspot_limit', detail: limitDetail.hotspot }, m);
     });
   }
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { hexlify } from 'ethers';
 import { Principal, requireVenueRole } from '@fanmesh/common';
-import { AdmissionDirectory } from '@fanmesh/access';
+import { AdmissionDirectory, AdmittedFan } from '@fanmesh/access';
 import { DeviceRow, DevicesService, EnvelopeContext } from '@fanmesh/devices';
 import { RealtimeService } from '@fanmesh/realtime';
 import { EventView, VenueError, VenuesService } from '@fanmesh/venues';
@@ -134,7 +134,13 @@ export class CoverageService implements OnModuleInit {
     const refuse = (verdict: WitnessVerdict, detail = VERDICT_MEANING[verdict]) => this.finish({ ...draft, verdict, detail }, () => this.repo.record({ ...draft, verdict, detail }));
     if (!challenge) return refuse('unknown_challenge');
     if (w.eventId.toLowerCase() !== challenge.eventId) return refuse('wrong_event');
-    const device = await this.devices.device(challenge.hotspot);
+    // Everything the later checks read, at once: they depend only on the challenge.
+    const [device, event, admitted, policy] = await Promise.all([
+      this.devices.device(challenge.hotspot),
+      this.event(challenge.eventId),
+      this.admissions.admitted(challenge.eventId, fan),
+      this.policy(challenge.eventId),
+    ]);
     draft.owner = device?.owner ?? null;
     draft.hotspotSection = device?.sectionCode ?? null;
     const digest = challengeDigest(toChallenge(challenge));
@@ -142,8 +148,7 @@ export class CoverageService implements OnModuleInit {
     if (witnessSigner(witnessDigest(digest, fan, challenge.eventId, w.signedAt), w.fanSignature) !== fan) return refuse('bad_fan_signature');
 
     // Both signatures hold: from here the response is used up, whatever the verdict.
-    const policy = await this.policy(challenge.eventId);
-    const verdict = await this.precheck(draft, challenge, device, signedAt);
+    const verdict = await this.precheck(draft, challenge, device, event, admitted, signedAt);
     const judged = { ...draft, verdict, detail: VERDICT_MEANING[verdict] };
     return this.finish(judged, () =>
       this.repo.judge(judged, policy, {
@@ -155,17 +160,15 @@ export class CoverageService implements OnModuleInit {
   }
 
   /** The checks between the signatures and the limits, cheapest first; fills in the fan's section. */
-  private async precheck(draft: VerdictDraft, challenge: ChallengeRow, device: DeviceRow, signedAt: Date): Promise<WitnessVerdict> {
+  private async precheck(draft: VerdictDraft, challenge: ChallengeRow, device: DeviceRow, event: EventView, admitted: AdmittedFan | undefined, signedAt: Date): Promise<WitnessVerdict> {
     const now = Date.now();
     const signed = signedAt.getTime();
     if (now > new Date(challenge.expiresAt).getTime() || signed > new Date(challenge.expiresAt).getTime() + SIGNED_AT_SKEW_MS || signed < new Date(challenge.issuedAt).getTime() - SIGNED_AT_SKEW_MS) {
       return 'expired_challenge';
     }
-    const event = await this.event(challenge.eventId);
     if (!OPEN.has(event.status)) return 'event_closed';
     if (device.revokedAt || device.denylisted) return 'hotspot_inactive';
     if (device.owner === draft.fan) return 'own_hotspot';
-    const admitted = await this.admissions.admitted(challenge.eventId, draft.fan);
     if (!admitted) return 'fan_not_admitted';
     draft.fanSection = admitted.section;
     if (!(await this.plausible(device.venueId, device.sectionCode, admitted.section))) return 'implausible_section';
@@ -198,7 +201,8 @@ export class CoverageService implements OnModuleInit {
           this.logger.warn({ err: (err as Error).message, witnessId: row.id }, 'valid witness listener failed');
         }
       }
-      await this.realtime.publish(`fan:${draft.fan}`, { type: 'coverage.witness', ...answer }).catch(() => undefined);
+      // The fan's live copy does not hold up the answer (the answer already says it all).
+      void this.realtime.publish(`fan:${draft.fan}`, { type: 'coverage.witness', ...answer }).catch((err) => this.logger.warn({ err: (err as Error).message, witnessId: row.id }, 'fan publish failed'));
     }
     return answer;
   }
