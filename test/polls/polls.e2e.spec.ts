@@ -203,6 +203,45 @@ describe('fan polls on the embedded chain', () => {
     expect((await vote(api, poll.id, await fanAuth(api, alice), await signBallot(alice, poll, 0, nowS() - 10))).body.code).toBe('poll_closed');
   });
 
+  it('takes the snapshot when a scheduled poll opens, not when it is created', async () => {
+    const dave = Wallet.createRandom();
+    const poll = await createPoll({ opensAt: inSeconds(2), closesAt: inSeconds(600) });
+    expect(poll.status).toBe('scheduled');
+    expect(poll.snapshot).toBeNull();
+    await chain.reward([[dave.address, FAN('7')]]); // after creation, before opening: it counts
+    const created = await chain.provider.getBlockNumber();
+    await expect.poll(async () => (await request(api.url).get(`/api/v1/polls/${poll.id}`)).body.snapshot?.block ?? null, { timeout: 10_000, interval: 250 }).not.toBeNull();
+    const opened = (await request(api.url).get(`/api/v1/polls/${poll.id}`)).body;
+    expect(opened.snapshot.block).toBeGreaterThanOrEqual(created);
+    expect((await vote(api, poll.id, await fanAuth(api, dave), await signBallot(dave, opened, 2)).expect(200)).body.weight).toBe(FAN('7').toString());
+  });
+
+  it('counts or refuses each ballot racing a close: every ballot answered 200 is in the tally, every other was refused as poll_closed', async () => {
+    const racers = Array.from({ length: 24 }, () => Wallet.createRandom());
+    await chain.reward(racers.map((w) => [w.address, FAN('1')] as [string, bigint]));
+    const poll = await createPoll({ weighting: 'one_per_fan' });
+    const ballots = await Promise.all(racers.map(async (w, i) => ({ w, auth: await fanAuth(api, w), ballot: await signBallot(w, poll, i % 3) })));
+    // One ballot every 30 ms and the close in the middle: ballots land before, during and after it.
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const closing = wait(250).then(() => request(api.url).post(`/api/v1/polls/${poll.id}/close`).set('authorization', staff));
+    const answers = await Promise.all(ballots.slice(0, 20).map((b, i) => wait(i * 30).then(() => vote(api, poll.id, b.auth, b.ballot))));
+    expect((await closing).status).toBe(200);
+    // ... and those sent after the close answered are all refused
+    answers.push(...(await Promise.all(ballots.slice(20).map((b) => vote(api, poll.id, b.auth, b.ballot)))));
+    const accepted = new Set<string>();
+    answers.forEach((res, i) => {
+      if (res.status === 200) accepted.add(racers[i].address.toLowerCase());
+      else expect(res.body.code).toBe('poll_closed');
+      if (i >= 20) expect(res.status).toBe(409);
+    });
+    console.log(`racing a close: ${accepted.size} of ${racers.length} ballots counted, the rest refused as poll_closed`);
+    const published = (await request(api.url).get(`/api/v1/polls/${poll.id}/ballots`).expect(200)).body;
+    expect(new Set(published.ballots.map((b: { voter: string }) => b.voter))).toEqual(accepted);
+    const closed = (await request(api.url).get(`/api/v1/polls/${poll.id}`).expect(200)).body;
+    expect(closed.voters).toBe(accepted.size);
+    expect(closed.options.reduce((n: number, o: { total: string }) => n + Number(o.total), 0)).toBe(accepted.size);
+  });
+
   it('attests the tally and ballots root on chain at close, and a recount from the published ballots equals it', async () => {
     const poll = await createPoll();
     const voters = [alice, bob];

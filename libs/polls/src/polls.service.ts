@@ -91,7 +91,8 @@ export class PollsService implements OnModuleInit, OnApplicationShutdown {
     }
     const id = await this.repo.create({ venueId: dto.venueId, eventId: dto.eventId ?? null, question: dto.question.trim(), options: dto.options.map((o) => o.trim()), opensAt, closesAt, eligibility: dto.eligibility, weighting: dto.weighting, createdBy: by.subject });
     this.logger.log({ pollId: id, venueId: dto.venueId, eventId: dto.eventId, eligibility: dto.eligibility, weighting: dto.weighting }, 'poll created');
-    if (opensAt.getTime() <= Date.now()) await this.open(id);
+    // Should the chain not answer now, the poll is still created; the sweeper (or the first ballot) opens it.
+    if (opensAt.getTime() <= Date.now()) await this.open(id).catch(() => undefined);
     return this.get(id);
   }
 
@@ -187,8 +188,13 @@ export class PollsService implements OnModuleInit, OnApplicationShutdown {
     let snap: { block: number; hash: string; balances: Map<string, bigint> } | null = null;
     if (this.needsChain(poll)) {
       if (!this.snapshot.available) throw new PollError('chain_unavailable', 'This poll needs the chain for its token snapshot, and the chain is not enabled.');
-      const head = await this.snapshot.head();
-      snap = { ...head, balances: await this.snapshot.balancesAt(head.block) };
+      try {
+        const head = await this.snapshot.head();
+        snap = { ...head, balances: await this.snapshot.balancesAt(head.block) };
+      } catch (err) {
+        this.logger.warn({ pollId: id, err: (err as Error).message }, 'token snapshot failed; the poll opens once the chain answers');
+        throw new PollError('chain_unavailable', 'The token snapshot for this poll cannot be taken right now (the chain does not answer). Try again in a moment.');
+      }
     }
     const opened = await this.repo.transaction(async (tx) => {
       const locked = await this.repo.find(id, tx, 'update');
