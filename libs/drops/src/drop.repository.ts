@@ -193,6 +193,14 @@ export class DropRepository {
     );
   }
 
+  /** Events that have approved moment-triggered drops still open. */
+  async eventsWithArmedMomentDrops(): Promise<string[]> {
+    const rows: { event_id: string }[] = await this.ds.query(
+      `SELECT DISTINCT event_id FROM drops WHERE status = 'approved' AND trigger_kind = 'moment' AND ends_at > now() AND starts_at < now()`,
+    );
+    return rows.map((r) => r.event_id);
+  }
+
   /** Approved time-triggered drops whose time has come. */
   async dueTimeDrops(now: Date): Promise<string[]> {
     const rows: { id: string }[] = await this.ds.query(
@@ -203,29 +211,40 @@ export class DropRepository {
   }
 
   /**
-   * Fires a drop once: moves it from approved to fired, records the firing (primary key per drop) and
-   * inserts every delivery in one statement, all in one transaction. Undefined when it was not
-   * approved any more (another instance, a replayed moment, a cancel) — then nothing is written.
+   * Claims the firing of a drop, once: moves it from approved to fired and records the firing (primary
+   * key per drop) with the instant its audience is taken at, in one transaction. False when it was not
+   * approved any more (another instance, a replayed moment, a cancel): then nothing is written.
    */
-  async fire(id: string, cause: string, momentId: string | null, fans: { fan: string; section: string; tier: string }[]): Promise<string[] | undefined> {
+  async startFiring(id: string, cause: string, momentId: string | null, audienceAt: Date, targeted: number): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       const moved = await m.query(`WITH upd AS (UPDATE drops SET status = 'fired', version = version + 1, updated_at = now() WHERE id = $1 AND status = 'approved' RETURNING id) SELECT id FROM upd`, [id]);
-      if (moved.length !== 1) return undefined;
-      const firing = await m.query(`INSERT INTO drop_firings (drop_id, cause, moment_id, targeted) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING drop_id`, [
+      if (moved.length !== 1) return false;
+      const firing = await m.query(`INSERT INTO drop_firings (drop_id, cause, moment_id, audience_at, targeted) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING drop_id`, [
         id,
         cause,
         momentId,
-        fans.length,
+        audienceAt,
+        targeted,
       ]);
-      if (firing.length === 0) return undefined;
-      const rows: { fan: string }[] = await m.query(
-        `INSERT INTO drop_deliveries (drop_id, fan, section, tier)
-         SELECT $1, u.fan, u.section, u.tier FROM unnest($2::text[], $3::text[], $4::text[]) AS u(fan, section, tier)
-         ON CONFLICT DO NOTHING RETURNING fan`,
-        [id, fans.map((f) => f.fan), fans.map((f) => f.section), fans.map((f) => f.tier)],
-      );
-      return rows.map((r) => r.fan);
+      if (firing.length !== 1) throw new Error(`drop ${id} was approved but already had a firing`);
+      return true;
     });
+  }
+
+  /** Inserts deliveries in one statement; with `returning`, the fans that were not there yet (recovery). */
+  async insertDeliveries(id: string, fans: { fan: string; section: string; tier: string }[], returning = false): Promise<string[]> {
+    const rows: { fan: string }[] = await this.ds.query(
+      `INSERT INTO drop_deliveries (drop_id, fan, section, tier)
+       SELECT $1, u.fan, u.section, u.tier FROM unnest($2::text[], $3::text[], $4::text[]) AS u(fan, section, tier)
+       ON CONFLICT DO NOTHING ${returning ? 'RETURNING fan' : ''}`,
+      [id, fans.map((f) => f.fan), fans.map((f) => f.section), fans.map((f) => f.tier)],
+    );
+    return returning ? rows.map((r) => r.fan) : [];
+  }
+
+  async firing(id: string): Promise<{ cause: string; audienceAt: Date; firedAt: Date; publishedAt: Date | null } | undefined> {
+    const [row] = await this.ds.query(`SELECT cause, audience_at AS "audienceAt", fired_at AS "firedAt", published_at AS "publishedAt" FROM drop_firings WHERE drop_id = $1`, [id]);
+    return row;
   }
 
   async markPublished(id: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { hasRole, isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
 import { AdmissionDirectory } from '@fanmesh/access';
-import { MOMENT_KINDS, type ConfirmedMoment } from '@fanmesh/moments';
+import { MOMENT_KINDS, MomentsService, type ConfirmedMoment } from '@fanmesh/moments';
 import { RealtimeService } from '@fanmesh/realtime';
 import { VenueError, VenuesService } from '@fanmesh/venues';
 import { DropError } from './drops.error';
@@ -12,7 +12,8 @@ import { CreateDropDto, DropView, FanDropView, RedemptionView, UpdateDropDto } f
 export interface FireResult {
   dropId: string;
   targeted: number;
-  stages: { audienceMs: number; allocateMs: number; publishMs: number };
+  /** publishMs overlaps allocateMs: each chunk is published while the next one is written. */
+  stages: { audienceMs: number; allocateMs: number; publishMs: number; totalMs: number };
 }
 
 export interface DropAnalytics {
@@ -46,6 +47,12 @@ const TICK_MS = 1000;
 const ANALYTICS_EVERY_MS = 1000;
 const REPUBLISH_AFTER_MS = 30_000;
 const CLAIM_ATTEMPTS = 4;
+/** Deliveries written and published per step while firing (one INSERT .. unnest and one batched publish each). */
+const FIRE_CHUNK = 2500;
+/** Every few ticks each instance re-reads recent confirmed moments for armed drops, in case the confirming instance died before firing. */
+const CATCH_UP_EVERY_TICKS = 5;
+/** A moment older than this is not news any more: catch-up does not fire a goal drop for a goal long past. */
+const CATCH_UP_MS = 5 * 60_000;
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === '23505';
 
@@ -60,6 +67,8 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private analyticsTimer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private ticks = 0;
+  private unsubscribe: (() => void) | undefined;
   /** Drops whose counters moved on this instance since the last analytics push. */
   private readonly dirty = new Set<string>();
 
@@ -68,14 +77,20 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
     private readonly venues: VenuesService,
     private readonly admissions: AdmissionDirectory,
     private readonly realtime: RealtimeService,
+    private readonly moments: MomentsService,
   ) {}
 
   onModuleInit(): void {
+    // Live: the instance that confirms a moment fires its drops at once. The database makes it once per drop.
+    this.unsubscribe = this.moments.onConfirmed((m) => {
+      void this.fireForMoment(m).catch((err) => this.logger.error({ err: (err as Error).message, momentId: m.momentId }, 'firing drops for a moment failed; catch-up will retry'));
+    });
     this.timer = setInterval(() => void this.tick(), TICK_MS).unref();
     this.analyticsTimer = setInterval(() => void this.pushAnalytics(), ANALYTICS_EVERY_MS).unref();
   }
 
   onModuleDestroy(): void {
+    this.unsubscribe?.();
     clearInterval(this.timer);
     clearInterval(this.analyticsTimer);
   }
@@ -197,28 +212,64 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Selects the audience, allocates (firing row + every delivery in one transaction, once per drop)
-   * and publishes to each targeted fan's channel in batches. Undefined when it had already fired.
+   * Selects the audience, claims the firing (once per drop, in the database), then writes deliveries
+   * in chunks of one INSERT .. unnest each and publishes every chunk to its fans' channels as soon as
+   * it is written, so the database and Redis work side by side. A fan is told only after their
+   * delivery row committed. Undefined when the drop had already fired. If this instance dies midway,
+   * the firing stays unpublished and another instance's tick completes it with the same audience.
    */
   async fire(drop: DropRow, cause: string, momentId: string | null, at: Date): Promise<FireResult | undefined> {
     const t0 = performance.now();
-    let fans = await this.admissions.fans(drop.eventId, { sections: drop.audienceSections ?? undefined, tiers: drop.audienceTiers ?? undefined, before: at });
-    if (drop.audienceFirstN) fans = fans.sort((a, b) => new Date(a.admittedAt).getTime() - new Date(b.admittedAt).getTime()).slice(0, drop.audienceFirstN);
+    const fans = await this.audience(drop, at);
     const t1 = performance.now();
-    const targeted = await this.repo.fire(drop.id, cause, momentId, fans.map((f) => ({ fan: f.holder, section: f.section, tier: f.tier })));
-    const t2 = performance.now();
-    if (!targeted) return undefined;
-    await this.publish(drop, targeted);
-    const t3 = performance.now();
-    const stages = { audienceMs: t1 - t0, allocateMs: t2 - t1, publishMs: t3 - t2 };
-    this.logger.log({ dropId: drop.id, cause, targeted: targeted.length, ...stages }, 'drop fired');
-    void this.realtime.publish(`staff:${drop.venueId}`, { type: 'drop.fired', dropId: drop.id, eventId: drop.eventId, sponsorId: drop.sponsorId, targeted: targeted.length }).catch(() => undefined);
+    if (!(await this.repo.startFiring(drop.id, cause, momentId, at, fans.length))) return undefined;
+    let allocateMs = performance.now() - t1;
+    let publishMs = 0;
+    const message = this.message(drop);
+    let publishing: Promise<void> = Promise.resolve();
+    for (let i = 0; i < fans.length; i += FIRE_CHUNK) {
+      const chunk = fans.slice(i, i + FIRE_CHUNK);
+      const a = performance.now();
+      await this.repo.insertDeliveries(drop.id, chunk);
+      allocateMs += performance.now() - a;
+      publishing = publishing.then(async () => {
+        const b = performance.now();
+        await this.realtime.publishToMany(chunk.map((f) => `fan:${f.fan}`), message);
+        publishMs += performance.now() - b;
+      });
+    }
+    await publishing;
+    await this.repo.markPublished(drop.id);
+    const stages = { audienceMs: t1 - t0, allocateMs, publishMs, totalMs: performance.now() - t0 };
+    this.logger.log({ dropId: drop.id, cause, targeted: fans.length, ...stages }, 'drop fired');
+    void this.realtime.publish(`staff:${drop.venueId}`, { type: 'drop.fired', dropId: drop.id, eventId: drop.eventId, sponsorId: drop.sponsorId, targeted: fans.length }).catch(() => undefined);
     this.dirty.add(drop.id);
-    return { dropId: drop.id, targeted: targeted.length, stages };
+    return { dropId: drop.id, targeted: fans.length, stages };
   }
 
-  private async publish(drop: DropRow, fans: string[]): Promise<void> {
-    const message: DropDeliveredMessage = {
+  /** Completes a firing an instance did not finish: the same audience (taken at the same instant), missing rows added, everyone told again (clients dedupe by dropId). */
+  private async completeFiring(id: string): Promise<void> {
+    const [drop, firing] = await Promise.all([this.repo.find(id), this.repo.firing(id)]);
+    if (!drop || !firing || firing.publishedAt) return;
+    const fans = await this.audience(drop, new Date(firing.audienceAt));
+    for (let i = 0; i < fans.length; i += FIRE_CHUNK) await this.repo.insertDeliveries(id, fans.slice(i, i + FIRE_CHUNK));
+    const all = await this.repo.deliveredFans(id);
+    await this.realtime.publishToMany(all.map((f) => `fan:${f}`), this.message(drop));
+    await this.repo.markPublished(id);
+    this.logger.warn({ dropId: id, targeted: all.length }, 'completed a firing another instance left unpublished');
+  }
+
+  /** Who a drop goes to: admitted by `at`, in its sections and tiers, the first N of them if it says so. */
+  private async audience(drop: DropRow, at: Date): Promise<{ fan: string; section: string; tier: string }[]> {
+    let fans = await this.admissions.fans(drop.eventId, { sections: drop.audienceSections ?? undefined, tiers: drop.audienceTiers ?? undefined, before: at });
+    if (drop.audienceFirstN) {
+      fans = fans.sort((a, b) => new Date(a.admittedAt).getTime() - new Date(b.admittedAt).getTime() || a.holder.localeCompare(b.holder)).slice(0, drop.audienceFirstN);
+    }
+    return fans.map((f) => ({ fan: f.holder, section: f.section, tier: f.tier }));
+  }
+
+  private message(drop: DropRow): DropDeliveredMessage {
+    return {
       type: 'drop.delivered',
       dropId: drop.id,
       eventId: drop.eventId,
@@ -230,8 +281,6 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
       perFanLimit: drop.perFanLimit,
       expiresAt: new Date(drop.endsAt).toISOString(),
     };
-    await this.realtime.publishToMany(fans.map((f) => `fan:${f}`), message);
-    await this.repo.markPublished(drop.id);
   }
 
   /** Time triggers, and firings whose publish an instance never finished (it died between commit and publish). */
@@ -243,14 +292,22 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
         const drop = await this.repo.find(id);
         if (drop?.status === 'approved' && drop.triggerAt) await this.fire(drop, 'time', null, new Date(drop.triggerAt));
       }
-      for (const id of await this.repo.unpublished(new Date(Date.now() - REPUBLISH_AFTER_MS))) {
-        const drop = await this.repo.find(id);
-        if (drop) await this.publish(drop, await this.repo.deliveredFans(id));
-      }
+      if (++this.ticks % CATCH_UP_EVERY_TICKS === 0) await this.catchUp();
+      for (const id of await this.repo.unpublished(new Date(Date.now() - REPUBLISH_AFTER_MS))) await this.completeFiring(id);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'drop tick failed; retrying next second');
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** Recent confirmed moments of events with armed moment drops, fired again (a no-op for drops that already fired). */
+  private async catchUp(): Promise<void> {
+    const since = Date.now() - CATCH_UP_MS;
+    for (const eventId of await this.repo.eventsWithArmedMomentDrops()) {
+      for (const m of await this.moments.confirmed(eventId)) {
+        if (new Date(m.at).getTime() >= since) await this.fireForMoment(m);
+      }
     }
   }
 
