@@ -178,6 +178,8 @@ describe('fan polls on the embedded chain', () => {
       ['validation_failed', 400, { weighting: 'quadratic' }],
       ['validation_failed', 400, { closesAt: 'tomorrow' }],
       ['validation_failed', 400, { sneaky: true }],
+      ['validation_failed', 400, { question: '     ' }],
+      ['validation_failed', 400, { options: ['Home', '   '] }],
     ];
     const before = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}/polls`).expect(200)).body.length;
     for (const [code, status, body, auth] of cases) {

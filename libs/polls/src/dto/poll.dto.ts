@@ -10,13 +10,14 @@ export class CreatePollDto {
   @IsOptional()
   @IsUUID('4')
   eventId?: string;
-  @ApiProperty({ example: 'Player of the match?' }) @IsString() @MinLength(3) @MaxLength(280) question: string;
+  @ApiProperty({ example: 'Player of the match?' }) @IsString() @MinLength(3) @MaxLength(280) @Matches(/\S.*\S/s, { message: 'question must have some text, not only spaces' }) question: string;
   @ApiProperty({ type: [String], example: ['Keeper', 'Striker'] })
   @ArrayMinSize(2)
   @ArrayMaxSize(16)
   @IsString({ each: true })
   @MinLength(1, { each: true })
   @MaxLength(80, { each: true })
+  @Matches(/\S/, { each: true, message: 'each option must have some text, not only spaces' })
   options: string[];
   @ApiPropertyOptional({ format: 'date-time', description: 'default: now; the token snapshot is taken when the poll opens' })
   @IsOptional()
