@@ -7,6 +7,8 @@ export const COVERAGE_ROUTES: Record<string, Audience[]> = {
   'GET /coverage/events/:eventId/policy': ['public'],
   'PUT /coverage/events/:eventId/policy': ['staff', 'admin'],
   'GET /coverage/events/:eventId/hotspots': ['staff', 'admin'],
+  'GET /coverage/events/:eventId/hotspots/mine': ['fan'],
+  'GET /coverage/events/:eventId/verdicts': ['staff', 'admin'],
   'POST /coverage/events/:eventId/scores': ['staff', 'admin'],
   'GET /coverage/events/:eventId/scores': ['public'],
   'GET /coverage/hotspots/:address/report': ['fan', 'staff', 'admin'],

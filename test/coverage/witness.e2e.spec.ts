@@ -193,6 +193,15 @@ describe('coverage witnesses: one explicit verdict each', () => {
     await request(api.url).get(`/api/v1/coverage/hotspots/${hotspot.address}/report`).query({ eventId }).set('authorization', staff).expect(200);
     const listed = (await request(api.url).get(`/api/v1/coverage/events/${eventId}/hotspots`).set('authorization', staff).expect(200)).body;
     expect(listed.find((h: { address: string }) => h.address === hotspot.address)).toMatchObject({ status: 'denylisted', validWitnesses: 1, refusedWitnesses: 2, uniqueWitnesses: 1 });
+    const trail = (await request(api.url).get(`/api/v1/coverage/events/${eventId}/verdicts`).query({ hotspot: hotspot.address }).set('authorization', staff).expect(200)).body;
+    expect(trail.map((v: { verdict: string }) => v.verdict)).toEqual(['hotspot_inactive', 'implausible_section', 'valid']);
+    expect(trail[1]).toMatchObject({ hotspotSection: 'S101', fanSection: 'N101', fan: far.address.toLowerCase() });
+    const onlyValid = (await request(api.url).get(`/api/v1/coverage/events/${eventId}/verdicts`).query({ verdict: 'valid', limit: '1000' }).set('authorization', staff).expect(200)).body;
+    expect(onlyValid.length).toBeGreaterThan(1);
+    expect(onlyValid.every((v: { verdict: string }) => v.verdict === 'valid')).toBe(true);
+    await request(api.url).get(`/api/v1/coverage/events/${eventId}/verdicts`).query({ verdict: 'nice' }).set('authorization', staff).expect(400);
+    const mine = (await request(api.url).get(`/api/v1/coverage/events/${eventId}/hotspots/mine`).set('authorization', owner).expect(200)).body;
+    expect(mine).toEqual([report]);
   });
 
   it('answers malformed witnesses with 400 problem+json and records nothing', async () => {

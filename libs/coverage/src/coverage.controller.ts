@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, Principal } from '@fanmesh/common';
-import { CoverageEventParam, CoveragePolicyDto, HotspotAddressParam, ReportQuery, SubmitWitnessDto } from './dto/coverage.dto';
+import { CoverageEventParam, CoveragePolicyDto, HotspotAddressParam, ReportQuery, SubmitWitnessDto, VerdictsQuery } from './dto/coverage.dto';
 import { CoverageService } from './coverage.service';
 
 @ApiTags('coverage')
@@ -43,6 +43,20 @@ export class CoverageController {
   @ApiOperation({ summary: "The venue's hotspots at an event for the staff dashboard: status, valid and refused witnesses, score" })
   hotspots(@Param() p: CoverageEventParam, @CurrentPrincipal() who: Principal) {
     return this.coverage.hotspots(p.eventId, who);
+  }
+
+  @Get('events/:eventId/verdicts')
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: 'The audit trail: every witness verdict of the event (newest first), by hotspot or verdict' })
+  verdicts(@Param() p: CoverageEventParam, @Query() q: VerdictsQuery, @CurrentPrincipal() who: Principal) {
+    return this.coverage.audit(p.eventId, q, who);
+  }
+
+  @Get('events/:eventId/hotspots/mine')
+  @Access('fan')
+  @ApiOperation({ summary: "The caller's hotspots at an event, each with its report: refusals by reason, uptime, score, denylisting and appeal" })
+  myHotspots(@Param() p: CoverageEventParam, @CurrentPrincipal() who: Principal) {
+    return this.coverage.myHotspots(p.eventId, who);
   }
 
   @Post('events/:eventId/scores')

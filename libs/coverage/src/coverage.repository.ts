@@ -166,6 +166,17 @@ export class CoverageRepository {
     );
   }
 
+  /** The audit trail: verdicts of an event, newest first, optionally one hotspot or one verdict. */
+  async verdicts(eventId: string, filter: { hotspot?: string; verdict?: string; limit: number }) {
+    const rows: { id: string; challengeId: string; hotspot: string | null; owner: string | null; fan: string; verdict: WitnessVerdict; detail: string; hotspotSection: string | null; fanSection: string | null; signedAt: Date | null; at: Date }[] =
+      await this.ds.query(
+        `SELECT id, challenge_id AS "challengeId", hotspot, owner, fan, verdict, detail, hotspot_section AS "hotspotSection", fan_section AS "fanSection", signed_at AS "signedAt", at
+         FROM witness_verdicts WHERE event_id = $1 AND ($2::text IS NULL OR hotspot = $2) AND ($3::text IS NULL OR verdict = $3) ORDER BY at DESC, id LIMIT $4`,
+        [eventId, filter.hotspot ?? null, filter.verdict ?? null, filter.limit],
+      );
+    return rows.map((r) => ({ ...r, signedAt: r.signedAt ? new Date(r.signedAt).toISOString() : null, at: new Date(r.at).toISOString() }));
+  }
+
   /** A fan's own verdicts at an event, newest first. */
   async fanVerdicts(eventId: string, fan: string): Promise<{ id: string; hotspot: string | null; verdict: WitnessVerdict; detail: string; at: Date }[]> {
     return this.ds.query(

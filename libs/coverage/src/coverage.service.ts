@@ -334,6 +334,21 @@ export class CoverageService implements OnModuleInit {
       });
   }
 
+  /** The verdict audit trail of an event for venue staff, newest first. */
+  async audit(eventId: string, filter: { hotspot?: string; verdict?: WitnessVerdict; limit?: number }, by: Principal) {
+    await this.requireStaff(eventId, by);
+    return this.repo.verdicts(eventId, { hotspot: filter.hotspot?.toLowerCase(), verdict: filter.verdict, limit: filter.limit ?? 200 });
+  }
+
+  /** The caller's hotspots with their report for one event: what the PWA's "my hotspots" page shows. */
+  async myHotspots(eventId: string, by: Principal) {
+    await this.event(eventId);
+    const mine = (await this.devices.list({ owner: by.subject.toLowerCase() })).filter((d) => d.kind === 'hotspot');
+    const reports = [];
+    for (const d of mine) reports.push(await this.report(d.address, eventId, by));
+    return reports;
+  }
+
   /**
    * What the owner (or venue staff) sees for one hotspot at one event: every verdict reason with its
    * count and meaning (never a silent zero), uptime, quality and the score as it stands, and the

@@ -1,5 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsUUID, Matches, Max, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { WITNESS_VERDICTS, WitnessVerdict } from '../coverage.error';
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const SIG = /^0x[0-9a-fA-F]{130}$/;
@@ -30,4 +32,10 @@ export class HotspotAddressParam {
 
 export class ReportQuery {
   @ApiProperty({ format: 'uuid' }) @IsUUID('4') eventId: string;
+}
+
+export class VerdictsQuery {
+  @ApiPropertyOptional({ description: 'Only this hotspot' }) @IsOptional() @Matches(ADDRESS, { message: 'hotspot must be a 0x address' }) hotspot?: string;
+  @ApiPropertyOptional({ enum: WITNESS_VERDICTS }) @IsOptional() @IsIn(WITNESS_VERDICTS) verdict?: WitnessVerdict;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
