@@ -37,18 +37,19 @@ export async function fanAuth(api: RunningApp, w: BaseWallet): Promise<string> {
 }
 
 /** Pairs a device (real offer and both registration signatures) in a section of the demo venue. */
-export async function pairDevice(api: RunningApp, section: string, opts: { kind?: 'hotspot' | 'sensor'; owner?: BaseWallet } = {}): Promise<TestDevice> {
+export async function pairDevice(api: RunningApp, section: string, opts: { kind?: 'hotspot' | 'sensor'; owner?: BaseWallet; venueId?: string } = {}): Promise<TestDevice> {
+  const venueId = opts.venueId ?? DEMO_VENUE_ID;
   const device = Wallet.createRandom();
   const owner = opts.owner ?? Wallet.createRandom();
   const domain = (await request(api.url).get('/api/v1/devices/pairing-domains').expect(200)).body.registration;
   const offer = { device: device.address, kind: opts.kind ?? 'hotspot', nonce: hexlify(randomBytes(32)), expiresAt: Math.floor(Date.now() / 1000) + 300 };
-  const registration = { device: device.address, owner: owner.address, venueId: uuidToBytes32(DEMO_VENUE_ID), deadline: Math.floor(Date.now() / 1000) + 3600 };
+  const registration = { device: device.address, owner: owner.address, venueId: uuidToBytes32(venueId), deadline: Math.floor(Date.now() / 1000) + 3600 };
   await request(api.url)
     .post('/api/v1/devices/pairings')
     .set('authorization', await fanAuth(api, owner))
     .send({
       offer: { ...offer, signature: await device.signTypedData(PAIRING_DOMAIN, PAIRING_OFFER_TYPES, offer) },
-      venueId: DEMO_VENUE_ID,
+      venueId,
       sectionCode: section,
       deadline: registration.deadline,
       deviceSignature: await device.signTypedData(domain, REGISTRATION_TYPES, registration),

@@ -44,6 +44,13 @@ describe('coverage witnesses: one explicit verdict each', () => {
     expect((await sendEnvelope(api, hotspot.envelope({ type: 'challenge.request', eventId, count: 1000 }, 10)).expect(422)).body.code).toBe('bad_challenge_request');
     expect((await sendEnvelope(api, hotspot.envelope({ type: 'challenge.request' }, 10)).expect(422)).body.code).toBe('bad_challenge_request');
     expect((await sendEnvelope(api, hotspot.envelope({ type: 'challenge.request', eventId: '7c9e6679-7425-40de-944b-e07fc1f90ae7' }, 10)).expect(404)).body.code).toBe('event_not_found');
+    const { body: venue } = await request(api.url).post('/api/v1/venues').set('authorization', admin)
+      .send({ name: 'Other ground', city: 'Porto', timezone: 'Europe/Lisbon', sections: [{ code: 'A1', name: 'Block A1', stand: 'north', tier: 1, capacity: 100 }] }).expect(201);
+    const abroad = await pairDevice(api, 'A1', { venueId: venue.id });
+    expect((await sendEnvelope(api, abroad.envelope({ type: 'challenge.request', eventId })).expect(403)).body.code).toBe('wrong_venue');
+    const chatty = await pairDevice(api, 'N101');
+    for (let i = 0; i < 4; i++) await challenges(api, chatty, eventId, 32);
+    expect((await sendEnvelope(api, chatty.envelope({ type: 'challenge.request', eventId })).expect(429)).body.code).toBe('too_many_challenges');
     // none of the refusals used seq 10
     expect((await sendEnvelope(api, hotspot.envelope({ type: 'challenge.request', eventId }, 10)).expect(200)).body).toMatchObject({ accepted: true, seq: 10 });
   });
