@@ -58,8 +58,10 @@ describe('moment detector', () => {
 
   it('lowers trust with disagreements and never to zero', () => {
     expect(trustWeight(0, 0)).toBe(1);
-    expect(trustWeight(0, 2)).toBe(0.5);
-    expect(trustWeight(10, 1)).toBeGreaterThan(0.9);
+    expect(trustWeight(0, 2)).toBe(0.6);
+    expect(trustWeight(0, 6)).toBeCloseTo(1 / 3);
+    expect(trustWeight(2, 1)).toBe(1);
+    expect(trustWeight(9, 13)).toBe(0.75);
     expect(trustWeight(0, 100)).toBe(0.1);
   });
 });

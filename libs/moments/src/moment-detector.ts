@@ -120,7 +120,12 @@ export function detectBursts(samples: SoundSample[], sensors: Map<string, Sensor
   });
 }
 
-/** Trust from a sensor's record: 1 for a new sensor, falling towards 0.1 as it disagrees with the quorum. */
+/**
+ * Trust from a sensor's record against the quorum: 1 for a new sensor and for one that agrees at
+ * least as often as it disagrees; below that, (agree + 3) / (disagree + 3), never under 0.1. So a
+ * sensor that is occasionally quiet in a far section keeps its weight, one that fires alone or on
+ * rejected moments again and again fades out.
+ */
 export function trustWeight(agree: number, disagree: number): number {
-  return Math.max(0.1, (agree + 2) / (agree + disagree + 2));
+  return Math.max(0.1, Math.min(1, (agree + 3) / (disagree + 3)));
 }

@@ -77,8 +77,8 @@ export class MomentRepository {
   }
 
   /** Moments of an event within `ms` of `at` (nearest first). */
-  async near(tx: EntityManager, eventId: string, at: Date, ms: number): Promise<MomentRow[]> {
-    return tx.query(
+  async near(tx: EntityManager | undefined, eventId: string, at: Date, ms: number): Promise<MomentRow[]> {
+    return (tx ?? this.ds.manager).query(
       `SELECT ${COLUMNS} FROM moments m WHERE m.event_id = $1 AND m.at BETWEEN $2::timestamptz - make_interval(secs => $3) AND $2::timestamptz + make_interval(secs => $3)
        ORDER BY abs(extract(epoch FROM m.at - $2::timestamptz)), m.id`,
       [eventId, at.toISOString(), ms / 1000],

@@ -218,11 +218,12 @@ export class MomentsService implements OnModuleInit, OnModuleDestroy {
     if (!m) throw new MomentsError('moment_not_found', `No moment ${id}.`);
     requireVenueRole(who, ['staff'], m.venueId);
     const kind = d.kind ?? m.kind;
+    this.assertCandidate(m);
+    // read before the transaction: code holding a connection never waits on a second one
+    const attendance = await this.attendanceAt(m.eventId, new Date(m.at));
     const confirmed = await this.repo.transaction(async (tx) => {
       await this.repo.lockEvent(tx, m.eventId);
-      const now = (await this.repo.get(id, tx))!;
-      this.assertCandidate(now);
-      const attendance = await this.attendanceAt(m.eventId, new Date(m.at));
+      this.assertCandidate((await this.repo.get(id, tx))!);
       await this.repo.confirm(tx, id, { kind, team: kind === 'goal' ? (d.team ?? null) : null, by: 'staff', decidedBy: who.subject, attendance, feedRef: null });
       return (await this.repo.get(id, tx))!;
     });
@@ -234,6 +235,7 @@ export class MomentsService implements OnModuleInit, OnModuleDestroy {
     const m = await this.repo.get(id);
     if (!m) throw new MomentsError('moment_not_found', `No moment ${id}.`);
     requireVenueRole(who, ['staff'], m.venueId);
+    this.assertCandidate(m);
     const rejected = await this.repo.transaction(async (tx) => {
       await this.repo.lockEvent(tx, m.eventId);
       this.assertCandidate((await this.repo.get(id, tx))!);
@@ -310,6 +312,12 @@ export class MomentsService implements OnModuleInit, OnModuleDestroy {
     const feedRef = `${venueId}:${msg.ref}`;
     const at = new Date(msg.at);
     const team = msg.kind === 'goal' ? (msg.team ?? null) : null;
+    // Reads other contexts answer come first (a transaction never waits on a second connection):
+    // the attendance at the moment the feed most likely confirms, and the evidence if it creates one.
+    const likely = (await this.repo.near(undefined, msg.eventId, at, FEED_MATCH_MS)).find((m) => m.status === 'candidate');
+    const likelyAttendance = await this.attendanceAt(msg.eventId, likely ? new Date(likely.at) : at);
+    const ownAttendance = likely ? await this.attendanceAt(msg.eventId, at) : likelyAttendance;
+    const evidence = await this.evidenceAround(msg.eventId, at);
     const outcome = await this.repo.transaction(async (tx) => {
       await this.repo.lockEvent(tx, msg.eventId);
       if (!(await this.repo.receipt(tx, venueId, signature))) throw new MomentsError('feed_replayed', 'This exact feed message was received before.');
@@ -321,12 +329,12 @@ export class MomentsService implements OnModuleInit, OnModuleDestroy {
         await this.repo.setFeedRef(tx, match.id, feedRef);
         return { moment: match, changed: false };
       }
-      const attendance = await this.attendanceAt(msg.eventId, match ? new Date(match.at) : at);
       if (match) {
+        const attendance = match.id === likely?.id ? likelyAttendance : ownAttendance;
         await this.repo.confirm(tx, match.id, { kind: msg.kind, team, by: 'feed', decidedBy: `feed:${venueId}`, attendance, feedRef });
         return { moment: (await this.repo.get(match.id, tx))!, changed: true };
       }
-      const evidence = await this.evidenceAround(msg.eventId, at);
+      const attendance = ownAttendance;
       const id = await this.repo.insert(tx, {
         eventId: msg.eventId,
         venueId,

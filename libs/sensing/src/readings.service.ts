@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DevicesService, EnvelopeContext } from '@fanmesh/devices';
-import { VenuesService } from '@fanmesh/venues';
+import { VenueError, VenuesService } from '@fanmesh/venues';
+import type { EntityManager } from 'typeorm';
 import { parseReadings, ReadingKind, READING_KINDS } from './reading-rules';
 import { ReadingsRepository, SignedEnvelope, StoredReading } from './readings.repository';
 import { SensingError } from './sensing.error';
@@ -53,7 +54,7 @@ export class ReadingsService implements OnModuleInit {
       throw new SensingError('device_kind_not_allowed', `A ${device.kind} cannot send readings; pair a sensor (or a gate for turnstile counts).`);
     }
     const parsed = parseReadings(body, envelope.sentAt, device.kind === 'gate' ? GATE_KINDS : READING_KINDS);
-    const event = await this.event(parsed.eventId);
+    const event = await this.event(parsed.eventId, tx);
     if (!event) throw new SensingError('event_not_found', `No event ${parsed.eventId}.`);
     if (event.venueId !== device.venueId) throw new SensingError('sensor_not_at_venue', `This sensor is paired to another venue than event ${parsed.eventId}'s.`);
     if (!OPEN_STATUSES.has(event.status)) throw new SensingError('event_not_open', `Event ${parsed.eventId} is ${event.status}; readings are taken from gates open until it ends.`);
@@ -98,10 +99,13 @@ export class ReadingsService implements OnModuleInit {
     }
   }
 
-  private async event(id: string): Promise<{ venueId: string; status: string } | undefined> {
+  private async event(id: string, tx: EntityManager): Promise<{ venueId: string; status: string } | undefined> {
     const hit = this.events.get(id);
     if (hit && Date.now() - hit.at < EVENT_CACHE_MS) return hit.event;
-    const e = await this.venues.getEvent(id).catch(() => undefined);
+    const e = await this.venues.getEvent(id, tx).catch((err) => {
+      if (err instanceof VenueError && err.code === 'event_not_found') return undefined;
+      throw err;
+    });
     if (this.events.size > 10_000) this.events.clear();
     const event = e ? { venueId: e.venueId, status: e.status } : undefined;
     this.events.set(id, { at: Date.now(), event });

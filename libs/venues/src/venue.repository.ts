@@ -72,8 +72,8 @@ export class VenueRepository {
     return id;
   }
 
-  async findEvent(id: string): Promise<EventRow | undefined> {
-    const rows = await this.ds.query(`SELECT ${EVENT_COLUMNS} FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = $1`, [id]);
+  async findEvent(id: string, tx: EntityManager = this.ds.manager): Promise<EventRow | undefined> {
+    const rows = await tx.query(`SELECT ${EVENT_COLUMNS} FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = $1`, [id]);
     return rows[0];
   }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { Bus, BUS, RealtimeService } from '@fanmesh/realtime';
 import { Principal, requireVenueRole } from '@fanmesh/common';
 import { canTransition, EVENT_TRANSITIONS, EventStatus } from './event-lifecycle';
@@ -109,8 +110,9 @@ export class VenuesService {
     return (await this.repo.listEvents(filter)).map(toEventView);
   }
 
-  async getEvent(id: string): Promise<EventView> {
-    const row = await this.repo.findEvent(id);
+  /** `tx`: read inside a caller's transaction (a device body handler), never waiting on a second connection. */
+  async getEvent(id: string, tx?: EntityManager): Promise<EventView> {
+    const row = await this.repo.findEvent(id, tx);
     if (!row) throw new VenueError('event_not_found', `No event ${id}.`);
     return toEventView(row);
   }
