@@ -8,6 +8,7 @@ import { AdmissionDirectory } from './admission-directory';
 import { AdmissionRepository } from './admission.repository';
 import { GateScanService } from './gate-scan.service';
 import { Access1764000000200 } from './migrations/1764000000200-access';
+import { AdmissionsHolder1764000000201 } from './migrations/1764000000201-admissions-holder';
 import { OfflineScanService } from './offline-scan.service';
 import { TicketSigner } from './ticket-signer';
 import { TicketRepository } from './ticket.repository';
@@ -20,5 +21,5 @@ import { TicketService } from './ticket.service';
 })
 export class AccessModule {
   static readonly entities = [];
-  static readonly migrations = [Access1764000000200];
+  static readonly migrations = [Access1764000000200, AdmissionsHolder1764000000201];
 }
