@@ -11,7 +11,7 @@ import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBytes, hashMessage } from 'ethers';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     );
     return last;
   };
-  console.log(`\ndrops: confirmed goal -> drop on every targeted fan's socket, ${fmt(FANS)} fans (ms)`);
+  console.log(`\ndrops: confirmed goal -> drop on every targeted fan's socket, ${fmt(FANS)} fans (ms); machine load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on 2 cores`);
   console.log(`${'way'.padEnd(34)} ${'delivered'.padStart(14)}  audience  allocation   publish   returned   p50 sock  last sock`);
   const fastLast = row('fanmesh: 1 INSERT..unnest + batched', fastStart, fast, [fired.stages.audienceMs, fired.stages.allocateMs, fired.stages.publishMs], fastReturned);
   const naiveLast = row('naive: INSERT + publish per fan', naiveStart, naive, [naiveAudience - naiveStart, naiveInsertMs, naivePublishMs], naiveReturned);

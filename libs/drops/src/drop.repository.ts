@@ -21,6 +21,7 @@ export interface DropSpec {
   audienceSections: string[] | null;
   audienceTiers: string[] | null;
   audienceFirstN: number | null;
+  audienceWitnessed: boolean;
   inventory: number;
   perFanLimit: number;
   startsAt: Date;
@@ -57,7 +58,7 @@ export interface Funnel {
 const COLUMNS = `d.id, d.sponsor_id AS "sponsorId", d.venue_id AS "venueId", d.event_id AS "eventId", d.title, d.body, d.image_url AS "imageUrl",
   d.cta_label AS "ctaLabel", d.cta_url AS "ctaUrl", d.reward_kind AS "rewardKind", d.reward_name AS "rewardName", d.token_amount::text AS "tokenAmount",
   d.trigger_kind AS "triggerKind", d.trigger_moment AS "triggerMoment", d.trigger_team AS "triggerTeam", d.trigger_at AS "triggerAt",
-  d.audience_sections AS "audienceSections", d.audience_tiers AS "audienceTiers", d.audience_first_n AS "audienceFirstN",
+  d.audience_sections AS "audienceSections", d.audience_tiers AS "audienceTiers", d.audience_first_n AS "audienceFirstN", d.audience_witnessed AS "audienceWitnessed",
   d.inventory, d.per_fan_limit AS "perFanLimit", d.starts_at AS "startsAt", d.ends_at AS "endsAt", d.status, d.review_note AS "reviewNote",
   d.version, d.created_at AS "createdAt", f.fired_at AS "firedAt",
   (SELECT count(*)::int FROM drop_codes c WHERE c.drop_id = d.id) AS loaded,
@@ -65,12 +66,12 @@ const COLUMNS = `d.id, d.sponsor_id AS "sponsorId", d.venue_id AS "venueId", d.e
 
 const SPEC_COLUMNS = [
   'title', 'body', 'image_url', 'cta_label', 'cta_url', 'reward_kind', 'reward_name', 'token_amount', 'trigger_kind', 'trigger_moment', 'trigger_team',
-  'trigger_at', 'audience_sections', 'audience_tiers', 'audience_first_n', 'inventory', 'per_fan_limit', 'starts_at', 'ends_at',
+  'trigger_at', 'audience_sections', 'audience_tiers', 'audience_first_n', 'audience_witnessed', 'inventory', 'per_fan_limit', 'starts_at', 'ends_at',
 ] as const;
 
 const specValues = (s: DropSpec) => [
   s.title, s.body, s.imageUrl, s.ctaLabel, s.ctaUrl, s.rewardKind, s.rewardName, s.tokenAmount, s.triggerKind, s.triggerMoment, s.triggerTeam,
-  s.triggerAt, s.audienceSections, s.audienceTiers, s.audienceFirstN, s.inventory, s.perFanLimit, s.startsAt, s.endsAt,
+  s.triggerAt, s.audienceSections, s.audienceTiers, s.audienceFirstN, s.audienceWitnessed, s.inventory, s.perFanLimit, s.startsAt, s.endsAt,
 ];
 
 /** Drops, their inventory, firings, deliveries and token-bonus intents. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { hasRole, isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
 import { AdmissionDirectory } from '@fanmesh/access';
+import { CoverageService } from '@fanmesh/coverage';
 import { MOMENT_KINDS, MomentsService, type ConfirmedMoment } from '@fanmesh/moments';
 import { RealtimeService } from '@fanmesh/realtime';
 import { VenueError, VenuesService } from '@fanmesh/venues';
@@ -78,6 +79,7 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
     private readonly admissions: AdmissionDirectory,
     private readonly realtime: RealtimeService,
     private readonly moments: MomentsService,
+    private readonly coverage: CoverageService,
   ) {}
 
   onModuleInit(): void {
@@ -115,7 +117,7 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
       content: dto.content ?? { title: drop.title, body: drop.body, imageUrl: drop.imageUrl ?? undefined, cta: drop.ctaLabel && drop.ctaUrl ? { label: drop.ctaLabel, url: drop.ctaUrl } : undefined },
       reward: dto.reward ?? { kind: drop.rewardKind, name: drop.rewardName ?? undefined, amount: drop.tokenAmount ?? undefined },
       trigger: dto.trigger ?? { kind: drop.triggerKind, moment: drop.triggerMoment ?? undefined, team: drop.triggerTeam ?? undefined, at: drop.triggerAt ? new Date(drop.triggerAt).toISOString() : undefined },
-      audience: dto.audience ?? { sections: drop.audienceSections ?? undefined, tiers: drop.audienceTiers ?? undefined, firstN: drop.audienceFirstN ?? undefined },
+      audience: dto.audience ?? { sections: drop.audienceSections ?? undefined, tiers: drop.audienceTiers ?? undefined, firstN: drop.audienceFirstN ?? undefined, witnessed: drop.audienceWitnessed || undefined },
       inventory: dto.inventory ?? drop.inventory,
       perFanLimit: dto.perFanLimit ?? drop.perFanLimit,
       window: dto.window ?? { startsAt: new Date(drop.startsAt).toISOString(), endsAt: new Date(drop.endsAt).toISOString() },
@@ -259,9 +261,13 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
     this.logger.warn({ dropId: id, targeted: all.length }, 'completed a firing another instance left unpublished');
   }
 
-  /** Who a drop goes to: admitted by `at`, in its sections and tiers, the first N of them if it says so. */
+  /** Who a drop goes to: admitted by `at`, in its sections and tiers, with a valid hotspot witness by `at` if it says so, the first N of them if it says so. */
   private async audience(drop: DropRow, at: Date): Promise<{ fan: string; section: string; tier: string }[]> {
     let fans = await this.admissions.fans(drop.eventId, { sections: drop.audienceSections ?? undefined, tiers: drop.audienceTiers ?? undefined, before: at });
+    if (drop.audienceWitnessed) {
+      const witnesses = new Set((await this.coverage.validWitnesses(drop.eventId)).filter((w) => new Date(w.at) <= at).map((w) => w.fan.toLowerCase()));
+      fans = fans.filter((f) => witnesses.has(f.holder));
+    }
     if (drop.audienceFirstN) {
       fans = fans.sort((a, b) => new Date(a.admittedAt).getTime() - new Date(b.admittedAt).getTime() || a.holder.localeCompare(b.holder)).slice(0, drop.audienceFirstN);
     }
@@ -489,6 +495,7 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
       audienceSections: audience.sections ? [...new Set(audience.sections)] : null,
       audienceTiers: audience.tiers ? [...new Set(audience.tiers)] : null,
       audienceFirstN: audience.firstN ?? null,
+      audienceWitnessed: audience.witnessed ?? false,
       inventory: dto.inventory,
       perFanLimit: dto.perFanLimit ?? 1,
       startsAt,
@@ -533,7 +540,7 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
       content: { title: d.title, body: d.body, imageUrl: d.imageUrl ?? undefined, cta: d.ctaLabel && d.ctaUrl ? { label: d.ctaLabel, url: d.ctaUrl } : undefined },
       reward: { kind: d.rewardKind, name: d.rewardName ?? undefined, amount: d.tokenAmount ?? undefined },
       trigger: { kind: d.triggerKind, moment: d.triggerMoment ?? undefined, team: d.triggerTeam ?? undefined, at: d.triggerAt ? new Date(d.triggerAt).toISOString() : undefined },
-      audience: { sections: d.audienceSections ?? undefined, tiers: d.audienceTiers ?? undefined, firstN: d.audienceFirstN ?? undefined },
+      audience: { sections: d.audienceSections ?? undefined, tiers: d.audienceTiers ?? undefined, firstN: d.audienceFirstN ?? undefined, witnessed: d.audienceWitnessed || undefined },
       inventory: d.inventory,
       perFanLimit: d.perFanLimit,
       loaded: d.loaded,

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
@@ -67,6 +68,8 @@ export class DropAudienceDto {
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(32, { each: true }) tiers?: string[];
   @ApiPropertyOptional({ description: 'Only the first N fans admitted (of those matching)', minimum: 1 })
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000) firstN?: number;
+  @ApiPropertyOptional({ description: 'Only fans with a valid hotspot witness at this event (proof of coverage)' })
+  @IsOptional() @IsBoolean() witnessed?: boolean;
 }
 
 export class DropWindowDto {
