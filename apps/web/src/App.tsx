@@ -3,6 +3,7 @@ import { EventList } from './components/EventList';
 import { FanHome } from './fan/FanHome';
 import { StaffDashboard } from './staff/StaffDashboard';
 import { GateScanner } from './steward/GateScanner';
+import { SponsorConsole } from './sponsor/SponsorConsole';
 import { PollsArea } from './polls/PollPage';
 import { ApiProblem } from './api/client';
 import { embeddedWallet, offlineSession, Session, signIn, signOut } from './lib/session';
@@ -42,11 +43,14 @@ export function App() {
           <a href="/tickets">My tickets</a>
           <a href="/steward">Scan</a>
           <a href="/staff">Staff</a>
+          <a href="/sponsor" className="wide-only">Sponsor</a>
           {session && <button className="link" onClick={() => signOut().then(() => setSession(null))}>Sign out</button>}
         </nav>
       </header>
       <main>
-        {AREAS.some((a) => path.startsWith(a)) ? (
+        {path.startsWith('/sponsor') ? (
+          <SponsorConsole />
+        ) : AREAS.some((a) => path.startsWith(a)) ? (
           session ? (
             path.startsWith('/staff') ? <StaffDashboard session={session} /> : path.startsWith('/polls') ? <PollsArea session={session} /> : path.startsWith('/steward') ? <GateScanner session={session} /> : <FanHome session={session} />
           ) : (

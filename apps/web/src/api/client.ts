@@ -10,19 +10,35 @@ export class ApiProblem extends Error {
 }
 
 let accessToken: string | null = null;
+let apiKey: string | null = null;
 export const setAccessToken = (t: string | null) => (accessToken = t);
 export const getAccessToken = () => accessToken;
+/** Sponsors call with their API key instead of a signed-in session. */
+export const setApiKey = (k: string | null) => (apiKey = k);
+
+function headers(body: boolean): Record<string, string> {
+  return {
+    accept: 'application/json',
+    ...(body ? { 'content-type': 'application/json' } : {}),
+    ...(apiKey ? { 'x-api-key': apiKey } : accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+  };
+}
+
+/** A GET whose answer is not JSON (CSV exports), with the caller's credentials. */
+export async function getText(path: string): Promise<string> {
+  const res = await fetch(path, { headers: headers(false) }).catch(() => {
+    throw new ApiProblem(0, 'offline', 'Cannot reach FanMesh. Check your connection; we will retry.');
+  });
+  if (!res.ok) throw new ApiProblem(res.status, 'http_error', `The server answered ${res.status}.`);
+  return res.text();
+}
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: {
-        accept: 'application/json',
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
-      },
+      headers: headers(body !== undefined),
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
   } catch {
@@ -37,3 +53,5 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 export const getJson = <T>(path: string) => call<T>('GET', path);
 export const postJson = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
+export const patchJson = <T>(path: string, body: unknown) => call<T>('PATCH', path, body);
+export const putJson = <T>(path: string, body: unknown) => call<T>('PUT', path, body);

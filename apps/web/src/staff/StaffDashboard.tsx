@@ -3,6 +3,10 @@ import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, L
 import { ApiProblem, getAccessToken, getJson } from '../api/client';
 import { Live } from '../lib/live';
 import type { Session } from '../lib/session';
+import { HotspotsPanel } from './HotspotsPanel';
+import { MomentsPanel } from './MomentsPanel';
+import { AppealsPanel, DropsReviewPanel, EpochPanel } from './ReviewPanels';
+import { StaffFeed } from './staff-feed';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
 
@@ -37,6 +41,7 @@ export function StaffDashboard({ session }: { session: Session }) {
   const sectionChart = useRef<HTMLCanvasElement>(null);
   const rateChart = useRef<HTMLCanvasElement>(null);
   const charts = useRef<{ sections?: Chart; rate?: Chart }>({});
+  const feed = useRef(new StaffFeed()).current;
 
   useEffect(() => {
     if (!venueId) return;
@@ -55,7 +60,8 @@ export function StaffDashboard({ session }: { session: Session }) {
     });
     const live = new Live(getAccessToken);
     live.subscribe(`staff:${venueId}`, (data) => {
-      const d = data as { type: string; eventId?: string; admitted?: number; bySection?: Record<string, number>; at?: string; serial?: string; ticketId?: string; first?: { gate: string }; second?: { gate: string } };
+      const d = data as { type: string; eventId?: string; admitted?: number; bySection?: Record<string, number>; at?: string; serial?: string; ticketId?: string; first?: { gate: string }; second?: { gate: string }; section?: string; counted?: number; device?: string; status?: string };
+      feed.emit(data as { type: string });
       if (d.type === 'access.throughput' && d.eventId === eventId) {
         setAdmitted((n) => n + (d.admitted ?? 0));
         setBySection((prev) => {
@@ -74,6 +80,10 @@ export function StaffDashboard({ session }: { session: Session }) {
         setAlerts((a) => [{ at: new Date().toISOString(), text: `Ticket admitted twice: gate ${d.first?.gate} and gate ${d.second?.gate}` }, ...a]);
       } else if (d.type === 'merch.clone_suspected') {
         setAlerts((a) => [{ at: new Date().toISOString(), text: `Likely cloned merch tag ${d.serial}` }, ...a]);
+      } else if (d.type === 'sensing.attendance_alert' && d.eventId === eventId) {
+        setAlerts((a) => [{ at: new Date().toISOString(), text: `Section ${d.section}: turnstiles counted ${d.counted}, gates admitted ${d.admitted}. Check for tailgating or a broken counter.` }, ...a]);
+      } else if (d.type === 'device.status' && (d.status === 'offline' || d.status === 'denylisted')) {
+        setAlerts((a) => [{ at: new Date().toISOString(), text: `Device ${d.device?.slice(0, 10)}… is ${d.status}` }, ...a]);
       }
     });
     return () => live.close();
@@ -134,6 +144,15 @@ export function StaffDashboard({ session }: { session: Session }) {
         <figure><figcaption>Attendance by section</figcaption><div className="chart-box"><canvas ref={sectionChart} aria-label="Attendance by section against capacity" role="img" /></div></figure>
         <figure><figcaption>Gate throughput</figcaption><div className="chart-box"><canvas ref={rateChart} aria-label="Admissions per second" role="img" /></div></figure>
       </div>
+      {eventId && (
+        <div className="panels">
+          <MomentsPanel eventId={eventId} listen={feed.listen} />
+          <HotspotsPanel eventId={eventId} listen={feed.listen} />
+          <EpochPanel eventId={eventId} eventStatus={events.find((e) => e.id === eventId)?.status ?? ''} listen={feed.listen} />
+          <AppealsPanel venueId={venueId} listen={feed.listen} />
+          <DropsReviewPanel venueId={venueId} listen={feed.listen} />
+        </div>
+      )}
       <section aria-label="Alerts">
         <h2>Alerts</h2>
         {alerts.length === 0 ? <p className="muted">No fraud or conflict alerts.</p> : <ul className="alerts">{alerts.map((a, i) => <li key={i}><time>{new Date(a.at).toLocaleTimeString()}</time> {a.text}</li>)}</ul>}

@@ -1,0 +1,37 @@
+import { formatUnits, TypedDataDomain, TypedDataField } from 'ethers';
+import { getJson, postJson } from '../api/client';
+
+export interface LedgerEntry {
+  id: string;
+  kind: string;
+  amount: string;
+  reason: string;
+  at: string;
+}
+export interface Balance {
+  balance: string;
+  entries: LedgerEntry[];
+}
+export interface ClaimInfo {
+  account: string;
+  cumulativeAmount: string;
+  claimed: string;
+  claimable: string;
+  unsettled: string;
+  direct: { chainId: number; contract: string; data: string };
+  gasless: { domain: TypedDataDomain; types: Record<string, TypedDataField[]>; message: { account: string; cumulativeAmount: string; recipient: string } };
+}
+
+/** Fan tokens have 18 decimals; show at most two. */
+export const fan = (amount: string) => {
+  const [whole, frac = ''] = formatUnits(amount, 18).split('.');
+  const f = frac.replace(/0+$/, '').slice(0, 2);
+  return `${Number(whole).toLocaleString()}${f ? `.${f}` : ''}`;
+};
+
+/** Block explorers for the named networks; the embedded dev chain has none. */
+export const EXPLORERS: Record<number, string> = { 88888: 'https://chiliscan.com', 88882: 'https://testnet.chiliscan.com' };
+
+export const myRewards = () => getJson<Balance>('/api/v1/rewards/me');
+export const claimInfo = (address: string) => getJson<ClaimInfo>(`/api/v1/rewards/${address}/claim`);
+export const relayClaim = (body: { cumulativeAmount: string; deadline: number; signature: string }) => postJson<{ queued: boolean; amount: string }>('/api/v1/rewards/claims/relay', body);
