@@ -14,9 +14,11 @@ describe('the fast reward tree (libs/chain/src/merkle.ts)', () => {
           const fast = rewardTree(entries);
           const oz = StandardMerkleTree.of(entries.map(([a, v]) => [a, v.toString()]), ['address', 'uint256']);
           expect(fast.root).toBe(oz.root);
+          const all = fast.allProofs();
           entries.forEach((_, i) => {
             expect(fast.proof(i)).toEqual(oz.getProof(i));
             expect(proofFromBytes(fast.proofBytes(i))).toEqual(oz.getProof(i));
+            expect(proofFromBytes(all.bytes.subarray(all.offsets[i], all.offsets[i + 1]))).toEqual(oz.getProof(i));
           });
         },
       ),

@@ -300,19 +300,31 @@ export class RewardsRepository {
    * the epoch `approved` with nothing stored; `build` runs inside, under a row lock, so two instances
    * never build the same epoch at once. Returns false when the epoch was not (or no longer) approved.
    */
-  async storeTree(id: string, build: (m: EntityManager) => Promise<{ root: string; total: bigint; rows: { account: string; amount: string; proof: Uint8Array }[] }>, chunk = 25_000): Promise<boolean> {
+  async storeTree(
+    id: string,
+    build: (m: EntityManager) => Promise<{ root: string; total: bigint; accounts: string[]; amounts: string[]; proofs: { bytes: Uint8Array; offsets: Int32Array } }>,
+    chunk = 50_000,
+  ): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       const [row] = await m.query(`SELECT id FROM reward_epochs WHERE id = $1 AND status = 'approved' FOR UPDATE SKIP LOCKED`, [id]);
       if (!row) return false;
       const tree = await build(m);
-      for (let i = 0; i < tree.rows.length; i += chunk) {
-        const part = tree.rows.slice(i, i + chunk);
+      const { bytes, offsets } = tree.proofs;
+      // Proofs travel as one binary parameter per chunk (no hex round trip) and are cut apart in SQL.
+      for (let i = 0; i < tree.accounts.length; i += chunk) {
+        const end = Math.min(tree.accounts.length, i + chunk);
+        const base = offsets[i];
+        const blob = Buffer.from(bytes.buffer, bytes.byteOffset + base, offsets[end] - base);
+        const starts = Array.from(offsets.subarray(i, end), (o) => o - base);
+        const lengths = Array.from({ length: end - i }, (_, k) => offsets[i + k + 1] - offsets[i + k]);
         await m.query(
-          `INSERT INTO reward_epoch_accounts (epoch_id, account, cumulative, proof) SELECT $1, * FROM unnest($2::text[], $3::numeric[], $4::bytea[]) ON CONFLICT DO NOTHING`,
-          [id, part.map((r) => r.account), part.map((r) => r.amount), part.map((r) => Buffer.from(r.proof.buffer, r.proof.byteOffset, r.proof.byteLength))],
+          `INSERT INTO reward_epoch_accounts (epoch_id, account, cumulative, proof)
+           SELECT $1, u.account, u.amount, substring($4::bytea FROM u.start + 1 FOR u.len)
+           FROM unnest($2::text[], $3::numeric[], $5::int[], $6::int[]) AS u(account, amount, start, len) ON CONFLICT DO NOTHING`,
+          [id, tree.accounts.slice(i, end), tree.amounts.slice(i, end), blob, starts, lengths],
         );
       }
-      await m.query(`UPDATE reward_epochs SET status = 'tree_built', root = $2, total = $3, accounts = $4 WHERE id = $1`, [id, tree.root, tree.total.toString(), tree.rows.length]);
+      await m.query(`UPDATE reward_epochs SET status = 'tree_built', root = $2, total = $3, accounts = $4 WHERE id = $1`, [id, tree.root, tree.total.toString(), tree.accounts.length]);
       return true;
     });
   }

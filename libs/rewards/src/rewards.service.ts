@@ -5,6 +5,8 @@ import { AdmissionDirectory, AdmissionEvent, GateScanService } from '@fanmesh/ac
 import { Bus, BUS, RealtimeService } from '@fanmesh/realtime';
 import { EVENT_STATUS_TOPIC, EventStatusChanged, VenuesService } from '@fanmesh/venues';
 import { MomentsService } from '@fanmesh/moments';
+import { CoverageService } from '@fanmesh/coverage';
+import type { ValidWitness } from '@fanmesh/coverage';
 import type { ConfirmedMoment } from '@fanmesh/moments';
 import { DEFAULT_POOLS, PoolConfig, REASONS, REWARD_KINDS, RewardFact, RewardKind, rule, AdmissionFact, Candidate } from './reward-rules';
 import { RewardsError } from './rewards.error';
@@ -43,6 +45,7 @@ export class RewardsService implements OnModuleInit, OnModuleDestroy {
   private sweepTimer?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
   private moments?: MomentsService;
+  private coverage?: CoverageService;
 
   constructor(
     private readonly repo: RewardsRepository,
@@ -75,6 +78,17 @@ export class RewardsService implements OnModuleInit, OnModuleDestroy {
       this.moments.onConfirmed((m: ConfirmedMoment) => void this.momentConfirmed(m).catch((err) => this.logger.warn({ err: (err as Error).message, momentId: m.momentId }, 'moment reward deferred to the sweep')));
     } catch {
       this.logger.warn('MomentsService not available: moment presence rewards are off');
+    }
+    try {
+      this.coverage = this.moduleRef.get(CoverageService, { strict: false });
+      this.coverage.onValidWitness((w: ValidWitness) => {
+        this.venueOf.set(w.eventId, w.venueId);
+        void this.record([{ type: 'witness', eventId: w.eventId, witnessId: w.witnessId, fan: w.fan }]).catch((err) =>
+          this.logger.warn({ err: (err as Error).message, witnessId: w.witnessId }, 'witness reward deferred to the sweep'),
+        );
+      });
+    } catch {
+      this.logger.warn('CoverageService not available: witness and coverage rewards are off');
     }
     this.unsubscribe = await this.bus.subscribe(EVENT_STATUS_TOPIC, (msg) => {
       const change = msg as EventStatusChanged;
@@ -173,10 +187,11 @@ export class RewardsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Catch-up from the durable sources: admissions after the stored cursor, and every confirmed
-   * moment. Safe to run any time, on any instance, as often as wanted: the idempotency keys make it so.
+   * Catch-up from the durable sources: admissions after the stored cursor, every confirmed moment
+   * and every valid witness. Safe to run any time, on any instance, as often as wanted: the
+   * idempotency keys make it so. `final` (at epoch close) also scores coverage and splits its pool.
    */
-  async sweep(eventId: string): Promise<void> {
+  async sweep(eventId: string, opts: { final?: boolean } = {}): Promise<void> {
     let cursor = (await this.repo.cursor(eventId, 'admissions')) as { recordedAt: string; admissionId: string } | undefined;
     for (;;) {
       const page = await this.admissions.page(eventId, cursor ? { recordedAt: new Date(cursor.recordedAt), admissionId: cursor.admissionId } : undefined, PAGE);
@@ -189,6 +204,17 @@ export class RewardsService implements OnModuleInit, OnModuleDestroy {
     }
     if (this.moments) {
       for (const m of await this.moments.confirmed(eventId)) await this.momentConfirmed(m);
+    }
+    if (this.coverage) {
+      const witnesses = await this.coverage.validWitnesses(eventId);
+      for (let i = 0; i < witnesses.length; i += PAGE) {
+        await this.record(witnesses.slice(i, i + PAGE).map((w) => ({ type: 'witness' as const, eventId, witnessId: w.witnessId, fan: w.fan })));
+      }
+      if (opts.final) {
+        // The coverage pool is split once, by the final scores (capped by what fans witnessed).
+        const scores = await this.coverage.scoreEpoch(eventId);
+        await this.record([{ type: 'coverage', eventId, scores: scores.map((x) => ({ owner: x.owner, hotspot: x.hotspot, score: x.score })) }]);
+      }
     }
   }
 

@@ -33,7 +33,7 @@ export interface RelayRequest {
 export class SettlementService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SettlementService.name);
   private timer?: NodeJS.Timeout;
-  private running = false;
+  private queue: Promise<void> = Promise.resolve();
   failpoint?: (at: SettlementFailpoint) => void;
   /** The same for every instance in this process, set before boot (a test's "crash on restart"). */
   static failpoint?: (at: SettlementFailpoint, epochId: string) => void;
@@ -71,7 +71,7 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
     const event = await this.rewards.event(eventId);
     requireVenueRole(by, ['staff'], event.venueId);
     if (event.status !== 'ended') throw new RewardsError('event_not_ended', `The event is ${event.status}; an epoch closes when it has ended.`, { status: event.status });
-    await this.rewards.sweep(eventId); // nothing earned is left behind
+    await this.rewards.sweep(eventId, { final: true }); // nothing earned is left behind; coverage is scored
     const result = await this.repo.closeEpoch(eventId, event.venueId, by.subject, (m, id) => this.manifest(m, id, eventId));
     if (result.open) {
       if (result.open.eventId === eventId && result.open.status === 'pending_approval') return this.view(result.open);
@@ -155,15 +155,16 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
 
   // ------------------------------------------------------------------ settlement
 
-  /** Drives every unfinished epoch one or more steps; called by the timer, after approval, and at boot. */
-  async resume(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
+  /**
+   * Drives every unfinished epoch one or more steps; called by the timer, after approval, and at boot.
+   * Calls queue behind each other, so a caller always gets a full pass that started after its call.
+   */
+  resume(): Promise<void> {
+    const run = this.queue.then(async () => {
       for (const epoch of await this.repo.unfinished()) await this.step(epoch);
-    } finally {
-      this.running = false;
-    }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private async step(epoch: EpochRow): Promise<void> {
@@ -174,10 +175,11 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
         const rows = await this.repo.cumulative(epoch.id, m);
         this.stages.cumulative = performance.now() - q0;
         const t1 = performance.now();
-        const tree = rewardTree(rows.map((r) => [r.account, BigInt(r.amount)] as const));
-        const out = rows.map((r, i) => ({ account: r.account, amount: r.amount, proof: tree.proofBytes(i) }));
+        const amounts = rows.map((r) => BigInt(r.amount));
+        const tree = rewardTree(rows.map((r, i) => [r.account, amounts[i]] as const));
+        const proofs = tree.allProofs();
         this.stages.tree = performance.now() - t1;
-        return { root: tree.root, total: rows.reduce((s, r) => s + BigInt(r.amount), 0n), rows: out };
+        return { root: tree.root, total: amounts.reduce((s, v) => s + v, 0n), accounts: rows.map((r) => r.account), amounts: rows.map((r) => r.amount), proofs };
       });
       this.stages.stored = performance.now() - t0 - (this.stages.cumulative ?? 0) - (this.stages.tree ?? 0);
       if (!built) return;
