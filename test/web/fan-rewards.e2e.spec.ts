@@ -48,7 +48,7 @@ describe('a fan earns at the gate and claims on chain, in the PWA', () => {
     const scan = await request(api.url).post(`/api/v1/gates/${gate.id}/scans`).set('authorization', steward).send({ code: await qr.getAttribute('data-code') }).expect(200);
     expect(scan.body.decision).toBe('admit');
     await page.getByRole('status').filter({ hasText: 'Admitted' }).waitFor({ timeout: 10_000 });
-    await expect.poll(() => page.locator('.feed').textContent(), { timeout: 10_000 }).toContain('FAN: you checked in at the gate');
+    await expect.poll(() => page.locator('.feed').textContent(), { timeout: 10_000 }).toContain('FAN for checking in at the gate');
     await expect.poll(() => balance.textContent(), { timeout: 10_000 }).toContain('10');
     await page.screenshot({ path: join(SCREENSHOTS, 'fan-reward-live-phone.png'), fullPage: true });
 

@@ -8,6 +8,13 @@ import { RewardsCard } from './RewardsCard';
 import { TicketQr } from './TicketQr';
 import { WitnessMode } from './WitnessMode';
 
+const EARNED_FOR: Record<string, string> = {
+  admission: 'for checking in at the gate',
+  verification: 'for verifying a fan at the gate',
+  moment: 'for being there for a match moment',
+  witness: 'for witnessing a fan hotspot',
+  coverage: 'for your hotspot’s coverage',
+};
 const MOMENT_TEXT: Record<string, string> = { kickoff: 'Kick-off!', goal: 'GOAL!', halftime: 'Half-time', fulltime: 'Full time', big_moment: 'What a moment!' };
 
 interface FanDropRow {
@@ -60,7 +67,7 @@ export function FanHome({ session }: { session: Session }) {
           return say(`Welcome in! Checked in to section ${d.section}.`, d.at);
         case 'rewards.credited':
           setBalance(d.balance);
-          return say(`+${fan(d.amount)} FAN: you ${d.reason}.`);
+          return say(`+${fan(d.amount)} FAN ${EARNED_FOR[d.kind] ?? `(${d.reason})`}.`);
         case 'drop.delivered':
           // Tell the sponsor's analytics it arrived; the fan opens it when they like.
           void postJson(`/api/v1/drops/${d.dropId}/delivered`).catch(() => undefined);

@@ -70,7 +70,12 @@ export function SponsorConsole() {
         setProblem(e.code === 'api_key_invalid' ? 'That key is not valid (or was revoked). Ask the venue admin for a new one.' : e.detail);
       },
     );
-    return () => live?.close();
+    // Approval by the venue is not pushed to sponsors; a light poll shows it within seconds.
+    const poll = setInterval(() => void load(), 3000);
+    return () => {
+      clearInterval(poll);
+      live?.close();
+    };
   }, [key]);
 
   useEffect(() => {

@@ -75,7 +75,7 @@ export function AppealsPanel({ venueId, listen }: { venueId: string; listen: Sta
     return listen((m) => (m.type === 'device.appeal' ? void load() : undefined));
   }, [venueId, listen]);
   const decide = async (a: Appeal, decision: 'accept' | 'reject') => {
-    await postJson(`/api/v1/devices/appeals/${a.id}/decision`, { decision, note: decision === 'accept' ? 'Accepted from the dashboard' : 'Rejected from the dashboard' }).catch(() => undefined);
+    await postJson(`/api/v1/devices/appeals/${a.id}/decision`, { decision, note: decision === 'accept' ? 'Accepted from the dashboard' : 'Rejected from the dashboard' }).catch((e: ApiProblem) => alert(e.detail));
     void load();
   };
   if (!appeals.length) return null;
@@ -109,13 +109,15 @@ interface Drop {
 /** Sponsor drops waiting for this venue's approval before they can fire. */
 export function DropsReviewPanel({ venueId, listen }: { venueId: string; listen: StaffListen }) {
   const [drops, setDrops] = useState<Drop[]>([]);
+  const [problem, setProblem] = useState<string>();
   const load = () => getJson<Drop[]>(`/api/v1/drops?venueId=${venueId}`).then(setDrops, () => undefined);
   useEffect(() => {
     void load();
     return listen((m) => (m.type.startsWith('drop.') ? void load() : undefined));
   }, [venueId, listen]);
   const decide = async (d: Drop, decision: 'approve' | 'reject') => {
-    await postJson(`/api/v1/drops/${d.id}/${decision}`, decision === 'reject' ? { note: 'Not for this match' } : {}).catch(() => undefined);
+    setProblem(undefined);
+    await postJson(`/api/v1/drops/${d.id}/${decision}`, decision === 'reject' ? { note: 'Not for this match' } : {}).catch((e: ApiProblem) => setProblem(e.detail));
     void load();
   };
   const waiting = drops.filter((d) => d.status === 'draft');
@@ -123,6 +125,7 @@ export function DropsReviewPanel({ venueId, listen }: { venueId: string; listen:
   return (
     <section aria-labelledby="drops-review-title" className="panel">
       <h2 id="drops-review-title">Sponsor drops to review</h2>
+      {problem && <p role="alert" className="problem">{problem}</p>}
       <ul className="cards">
         {waiting.map((d) => (
           <li key={d.id} data-drop={d.id}>
