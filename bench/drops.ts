@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   const sponsor = await identity.createSponsor(DEMO_VENUE_ID, 'Bench Lager');
   const sponsorPrincipal = { subject: sponsor.id as string, kind: 'sponsor' as const, roles: [`sponsor@${DEMO_VENUE_ID}`] };
   const drops = app.get(DropsService);
-  const define = async (moment: 'goal' | 'big_moment') => {
+  const define = async (moment: 'goal' | 'kickoff' | 'halftime' | 'big_moment') => {
     const d = await drops.create(
       {
         eventId: event.id,
@@ -184,15 +184,19 @@ async function main(): Promise<void> {
     await drops.approve(d.id, admin, null);
     return d.id;
   };
-  const fastDrop = await define('goal');
+  // The platform's way, three times (a goal, kick-off, half time: one drop each), since this machine is shared.
+  const fastRuns: { dropId: string; start: number; returned: number; stages: { audienceMs: number; allocateMs: number; publishMs: number } }[] = [];
+  const fastDrops = [await define('goal'), await define('kickoff'), await define('halftime')];
   const naiveDrop = await define('big_moment');
   await new Promise((r) => setTimeout(r, 500));
-
-  const goal = { momentId: randomUUID(), eventId: event.id, venueId: DEMO_VENUE_ID, kind: 'goal' as const, team: 'home' as const, at: new Date().toISOString(), attendance: FANS, confirmedBy: 'staff' as const };
-  const fastStart = now();
-  const [fired] = await drops.fireForMoment(goal);
-  const fastReturned = now();
-  await new Promise((r) => setTimeout(r, 3000));
+  for (const kind of ['goal', 'kickoff', 'halftime'] as const) {
+    const moment = { momentId: randomUUID(), eventId: event.id, venueId: DEMO_VENUE_ID, kind, team: kind === 'goal' ? ('home' as const) : null, at: new Date().toISOString(), attendance: FANS, confirmedBy: 'staff' as const };
+    const start = now();
+    const [fired] = await drops.fireForMoment(moment);
+    fastRuns.push({ dropId: fired.dropId, start, returned: now(), stages: fired.stages });
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  if (fastRuns.map((r) => r.dropId).join() !== fastDrops.join()) throw new Error('each moment should have fired its own drop');
 
   // The naive way: the same audience query, then per fan one INSERT and one publish, awaited in turn.
   const ds = app.get(DataSource);
@@ -217,7 +221,6 @@ async function main(): Promise<void> {
 
   const reports = await Promise.all(children.map((c) => (c.send({ cmd: 'report' }), once<{ arrivals: Record<string, number[]> }>(c, 'report'))));
   const arrivals = (id: string) => reports.flatMap((r) => r.arrivals[id] ?? []).sort((x, y) => x - y);
-  const fast = arrivals(fastDrop);
   const naive = arrivals(naiveDrop);
   const row = (name: string, start: number, got: number[], stages: [number, number, number], returned: number) => {
     const last = got.length ? got[got.length - 1] - start : NaN;
@@ -225,13 +228,18 @@ async function main(): Promise<void> {
     console.log(
       `${name.padEnd(34)} ${fmt(got.length).padStart(7)}/${fmt(FANS)}  ${fmt(stages[0]).padStart(7)}  ${fmt(stages[1]).padStart(9)}  ${fmt(stages[2]).padStart(8)}  ${fmt(returned - start).padStart(9)}  ${fmt(p50).padStart(8)}  ${fmt(last).padStart(9)}`,
     );
-    return last;
+    return { last, count: got.length };
   };
-  console.log(`\ndrops: confirmed goal -> drop on every targeted fan's socket, ${fmt(FANS)} fans (ms); machine load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on 2 cores`);
+  console.log(`\ndrops: confirmed moment -> drop on every targeted fan's socket, ${fmt(FANS)} fans (ms); machine load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on 2 cores`);
   console.log(`${'way'.padEnd(34)} ${'delivered'.padStart(14)}  audience  allocation   publish   returned   p50 sock  last sock`);
-  const fastLast = row('fanmesh: 1 INSERT..unnest + batched', fastStart, fast, [fired.stages.audienceMs, fired.stages.allocateMs, fired.stages.publishMs], fastReturned);
-  const naiveLast = row('naive: INSERT + publish per fan', naiveStart, naive, [naiveAudience - naiveStart, naiveInsertMs, naivePublishMs], naiveReturned);
-  console.log(`drops: last socket ${fmt(fastLast)} ms vs naive ${fmt(naiveLast)} ms = ${fmt(naiveLast / fastLast, 1)}x faster; target: every targeted socket within 1,000 ms -> ${fast.length === FANS && fastLast <= 1000 ? 'PASS' : 'FAIL'}`);
+  const fast = fastRuns.map((r, i) => row(`fanmesh run ${i + 1}: unnest chunks + batched`, r.start, arrivals(r.dropId), [r.stages.audienceMs, r.stages.allocateMs, r.stages.publishMs], r.returned));
+  const naiveLast = row('naive: INSERT + publish per fan', naiveStart, naive, [naiveAudience - naiveStart, naiveInsertMs, naivePublishMs], naiveReturned).last;
+  const lasts = fast.map((f) => f.last).sort((x, y) => x - y);
+  const median = lasts[1];
+  console.log('(fanmesh publish overlaps allocation: each chunk of 2,500 is published while the next is written)');
+  console.log(
+    `drops: last socket median ${fmt(median)} ms (best ${fmt(lasts[0])}) vs naive ${fmt(naiveLast)} ms = ${fmt(naiveLast / median, 1)}x faster; target: every targeted socket within 1,000 ms -> ${fast.every((f) => f.count === FANS) && median <= 1000 ? 'PASS' : 'FAIL'}`,
+  );
 
   children.forEach((c) => c.send({ cmd: 'exit' }));
   await other.stop();
