@@ -5,6 +5,7 @@ import { CoverageService } from '@fanmesh/coverage';
 import { MOMENT_KINDS, MomentsService, type ConfirmedMoment } from '@fanmesh/moments';
 import { RealtimeService } from '@fanmesh/realtime';
 import { VenueError, VenuesService } from '@fanmesh/venues';
+import { analyticsCsv } from './analytics-csv';
 import { DropError } from './drops.error';
 import { DropRepository, DropRow, DropSpec } from './drop.repository';
 import { CreateDropDto, DropView, FanDropView, RedemptionView, UpdateDropDto } from './dto/drop.dto';
@@ -384,13 +385,7 @@ export class DropsService implements OnModuleInit, OnModuleDestroy {
 
   /** The same aggregates as CSV: one row for the total, one per section, one per minute. */
   async analyticsCsv(id: string, who: Principal): Promise<string> {
-    const a = await this.analytics(id, who);
-    const cell = (v: string | number) => `"${String(v).replace(/"/g, '""')}"`;
-    const lines = [['scope', 'key', 'targeted', 'delivered', 'opened', 'redeemed']];
-    lines.push(['total', a.dropId, a.targeted, a.delivered, a.opened, a.redeemed].map(String));
-    for (const s of a.bySection) lines.push(['section', s.section, s.targeted, s.delivered, s.opened, s.redeemed].map(String));
-    for (const t of a.timeline) lines.push(['minute', t.minute, '', t.delivered, t.opened, t.redeemed].map(String));
-    return lines.map((l) => l.map(cell).join(',')).join('\r\n') + '\r\n';
+    return analyticsCsv(await this.analytics(id, who));
   }
 
   private async aggregate(drop: DropRow): Promise<DropAnalytics> {
