@@ -5,6 +5,7 @@ import { Live } from '../lib/live';
 import type { Session } from '../lib/session';
 import { HotspotsPanel } from './HotspotsPanel';
 import { MomentsPanel } from './MomentsPanel';
+import { SensorsPanel } from './SensorsPanel';
 import { AppealsPanel, DropsReviewPanel, EpochPanel } from './ReviewPanels';
 import { StaffFeed } from './staff-feed';
 
@@ -148,6 +149,7 @@ export function StaffDashboard({ session }: { session: Session }) {
         <div className="panels">
           <MomentsPanel eventId={eventId} listen={feed.listen} />
           <HotspotsPanel eventId={eventId} listen={feed.listen} />
+          <SensorsPanel eventId={eventId} listen={feed.listen} />
           <EpochPanel eventId={eventId} eventStatus={events.find((e) => e.id === eventId)?.status ?? ''} listen={feed.listen} />
           <AppealsPanel venueId={venueId} listen={feed.listen} />
           <DropsReviewPanel venueId={venueId} listen={feed.listen} />
