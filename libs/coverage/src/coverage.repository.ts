@@ -50,8 +50,8 @@ const CHALLENGE_COLUMNS = `id, event_id AS "eventId", venue_id AS "venueId", hot
 export class CoverageRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async policy(eventId: string): Promise<CoveragePolicy | undefined> {
-    const [row] = await this.ds.query(
+  async policy(eventId: string, tx: EntityManager = this.ds.manager): Promise<CoveragePolicy | undefined> {
+    const [row] = await tx.query(
       `SELECT interval_s AS "intervalS", fan_witnesses AS "fanWitnessesPerInterval", hotspot_witnesses AS "hotspotWitnessesPerInterval", challenge_ttl_s AS "challengeTtlS"
        FROM coverage_policies WHERE event_id = $1`,
       [eventId],

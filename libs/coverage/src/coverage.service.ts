@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { hexlify } from 'ethers';
+import { EntityManager } from 'typeorm';
 import { Principal, requireVenueRole } from '@fanmesh/common';
 import { AdmissionDirectory, AdmittedFan } from '@fanmesh/access';
 import { DeviceRow, DevicesService, EnvelopeContext } from '@fanmesh/devices';
@@ -88,14 +89,15 @@ export class CoverageService implements OnModuleInit {
       throw new CoverageError('bad_challenge_request', `count must be an integer from 1 to ${MAX_CHALLENGES_PER_REQUEST}.`);
     }
     if (device.kind !== 'hotspot') throw new CoverageError('not_a_hotspot', `Only hotspots are challenged; this device is a ${device.kind}.`);
-    const event = await this.event(eventId.toLowerCase());
+    // Inside the envelope's transaction: every read goes through `tx` (never a second connection).
+    const event = await this.event(eventId.toLowerCase(), tx);
     if (event.venueId !== device.venueId) throw new CoverageError('wrong_venue', 'This hotspot is paired to another venue than the event is at.');
     if (!OPEN.has(event.status)) throw new CoverageError('event_not_open', `The event is ${event.status}; challenges are issued while gates are open or the match is live.`);
     const n = count as number;
     if ((await this.repo.outstanding(tx, device.address)) + n > MAX_OUTSTANDING_CHALLENGES) {
       throw new CoverageError('too_many_challenges', `At most ${MAX_OUTSTANDING_CHALLENGES} unanswered challenges per hotspot; let some be answered or expire.`);
     }
-    const policy = await this.policy(event.id);
+    const policy = await this.policy(event.id, tx);
     const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const expiresAt = new Date(issuedAt.getTime() + policy.challengeTtlS * 1000);
     const rows: ChallengeRow[] = Array.from({ length: n }, () => ({
@@ -228,10 +230,10 @@ export class CoverageService implements OnModuleInit {
     return (await this.repo.fanVerdicts(eventId, fan.toLowerCase())).map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
   }
 
-  async policy(eventId: string): Promise<CoveragePolicy> {
+  async policy(eventId: string, tx?: EntityManager): Promise<CoveragePolicy> {
     const cached = this.policies.get(eventId);
     if (cached && Date.now() - cached.at < 5_000) return cached.policy;
-    const policy = (await this.repo.policy(eventId)) ?? DEFAULT_POLICY;
+    const policy = (await this.repo.policy(eventId, tx)) ?? DEFAULT_POLICY;
     this.policies.set(eventId, { policy, at: Date.now() });
     return policy;
   }
@@ -394,9 +396,9 @@ export class CoverageService implements OnModuleInit {
     requireVenueRole(by, ['staff'], (await this.event(eventId)).venueId);
   }
 
-  private async event(eventId: string): Promise<EventView> {
+  private async event(eventId: string, tx?: EntityManager): Promise<EventView> {
     try {
-      return await this.venues.getEvent(eventId);
+      return await this.venues.getEvent(eventId, tx);
     } catch (err) {
       if (err instanceof VenueError && err.code === 'event_not_found') throw new CoverageError('event_not_found', `No event ${eventId}.`);
       throw err;
