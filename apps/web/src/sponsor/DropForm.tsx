@@ -6,7 +6,7 @@ const MOMENTS = ['goal', 'kickoff', 'halftime', 'fulltime', 'big_moment'];
 /** A new drop: what fans see, what they get, when it fires and for whom. Coupon codes are uploaded with it. */
 export function DropForm({ venueId, onCreated }: { venueId: string; onCreated: (id: string) => void }) {
   const [events, setEvents] = useState<{ id: string; name: string; status: string }[]>([]);
-  const [f, setF] = useState({ eventId: '', title: '', body: '', reward: 'coupon', codes: '', trigger: 'moment', moment: 'goal', team: '', sections: '', inventory: 100, hours: 3 });
+  const [f, setF] = useState({ eventId: '', title: '', body: '', reward: 'coupon', codes: '', trigger: 'moment', moment: 'goal', team: '', at: '', sections: '', inventory: 100, hours: 3 });
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -28,7 +28,8 @@ export function DropForm({ venueId, onCreated }: { venueId: string; onCreated: (
         eventId: f.eventId,
         content: { title: f.title, body: f.body },
         reward: { kind: f.reward },
-        trigger: f.trigger === 'moment' ? { kind: 'moment', moment: f.moment, ...(f.team ? { team: f.team } : {}) } : { kind: 'manual' },
+        trigger:
+          f.trigger === 'moment' ? { kind: 'moment', moment: f.moment, ...(f.team ? { team: f.team } : {}) } : f.trigger === 'time' ? { kind: 'time', at: new Date(f.at).toISOString() } : { kind: 'manual' },
         ...(sections.length ? { audience: { sections } } : {}),
         inventory: f.reward === 'coupon' ? codes.length || f.inventory : f.inventory,
         window: { startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + f.hours * 3600_000).toISOString() },
@@ -56,7 +57,8 @@ export function DropForm({ venueId, onCreated }: { venueId: string; onCreated: (
         ) : (
           <label>How many <input type="number" min={1} value={f.inventory} onChange={set('inventory')} /></label>
         )}
-        <label>Fires <select value={f.trigger} onChange={set('trigger')}><option value="moment">on a match moment</option><option value="manual">when I press Fire</option></select></label>
+        <label>Fires <select value={f.trigger} onChange={set('trigger')}><option value="moment">on a match moment</option><option value="time">at a set time</option><option value="manual">when I press Fire</option></select></label>
+        {f.trigger === 'time' && <label>At <input type="datetime-local" value={f.at} onChange={set('at')} required /></label>}
         {f.trigger === 'moment' && (
           <>
             <label>Moment <select value={f.moment} onChange={set('moment')}>{MOMENTS.map((m) => <option key={m} value={m}>{m.replace('_', ' ')}</option>)}</select></label>
