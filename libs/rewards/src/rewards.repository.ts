@@ -246,6 +246,11 @@ export class RewardsRepository {
     });
   }
 
+  /** Events with entries not yet in any epoch (oldest first). */
+  async eventsWithOpenEntries(): Promise<string[]> {
+    return (await this.ds.query(`SELECT event_id AS "eventId", min(id) AS first FROM reward_entries WHERE epoch_id IS NULL GROUP BY event_id ORDER BY first LIMIT 20`)).map((r: { eventId: string }) => r.eventId);
+  }
+
   async openEpoch(): Promise<EpochRow | undefined> {
     const [row] = await this.ds.query(`SELECT ${EPOCH_COLUMNS} FROM reward_epochs WHERE status IN ('pending_approval', 'approved', 'tree_built', 'publishing')`);
     return row;
@@ -309,6 +314,10 @@ export class RewardsRepository {
       const [row] = await m.query(`SELECT id FROM reward_epochs WHERE id = $1 AND status = 'approved' FOR UPDATE SKIP LOCKED`, [id]);
       if (!row) return false;
       const tree = await build(m);
+      // No fsync wait for this commit: if it is lost in a crash the epoch is still `approved` and the
+      // (deterministic) tree is rebuilt; the outbox row queued next commits synchronously, and flushing
+      // it flushes this earlier commit too, so nothing is ever published on proofs that were lost.
+      await m.query(`SET LOCAL synchronous_commit = off`);
       const { bytes, offsets } = tree.proofs;
       // Proofs travel as one binary parameter per chunk (no hex round trip) and are cut apart in SQL.
       for (let i = 0; i < tree.accounts.length; i += chunk) {

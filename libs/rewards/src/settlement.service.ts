@@ -53,6 +53,7 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
     this.rewards.onEventEnded((eventId) => void this.close(eventId, SYSTEM).catch((err) => this.logger.warn({ eventId, err: (err as Error).message }, 'automatic epoch close skipped')));
     const tick = async () => {
       await this.resume().catch((err) => this.logger.warn({ err: (err as Error).message }, 'settlement step failed; retrying'));
+      await this.closeWaiting().catch((err) => this.logger.warn({ err: (err as Error).message }, 'automatic epoch close skipped'));
       this.timer = setTimeout(tick, RUN_MS);
       this.timer.unref();
     };
@@ -82,6 +83,20 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.log({ epochId: epoch.id, eventId, by: by.subject }, 'epoch closed; manifest awaits approval');
     await this.realtime.publish(`staff:${event.venueId}`, { type: 'rewards.manifest_ready', epochId: epoch.id, eventId }).catch(() => undefined);
     return this.view(epoch);
+  }
+
+  /**
+   * Events end while another epoch is in flight (epochs settle one at a time): once none is, the
+   * next ended event with entries outside any epoch is closed, so none waits for a person to notice.
+   */
+  private async closeWaiting(): Promise<void> {
+    if (await this.repo.openEpoch()) return;
+    for (const eventId of await this.repo.eventsWithOpenEntries()) {
+      const event = await this.venues.getEvent(eventId).catch(() => undefined);
+      if (event?.status !== 'ended') continue;
+      await this.close(eventId, SYSTEM);
+      return;
+    }
   }
 
   /** The reward manifest: per kind, per account (the largest movers), anomalies against the previous epoch. */
