@@ -1,10 +1,35 @@
 #!/usr/bin/env node
-// venue-sim: a stadium that drives the real API. `npm run sim -- demo` (with `npm start` running).
+// venue-sim: a stadium that drives the real API. `npm run sim -- <scenario>` (with `npm start` running).
 import { Presets, SingleBar } from 'cli-progress';
-import { runDemo } from './demo';
+import { mb } from './api-memory';
 import { SimProblem } from './client';
+import { runDemo } from './demo';
+import { summaryTable, verdictTable } from './report';
+import { FRAUD_CASES, runFraud } from './scenarios/fraud';
+import { runLoad } from './scenarios/load';
+import { runMatch } from './scenarios/match';
+import type { Progress } from './scenarios/progress';
 
-const SCENARIOS = ['demo'] as const;
+const SCENARIOS = ['demo', 'match', 'fraud', 'load'] as const;
+
+const USAGE = `usage: npm run sim -- <scenario> [flags]
+
+scenarios:
+  demo    a small, fast match at the demo stadium (400 fans over 60 s) to watch on /staff
+  match   a whole match day: 60,000 fans, 400 hotspots, 200 sensors, 90 minutes compressed into 10
+  fraud   every adversary mixed into an honest crowd; prints the verdict table
+  load    ramps gate scans until an SLO breaks and says where
+
+flags:
+  --url http://localhost:3000   the API (or FANMESH_URL)
+  --data .data                  where \`npm start\` keeps its data (the local admin key), or DATA_DIR
+  --fans N                      fans (demo 400, match 60000, fraud 240 honest)
+  --seconds S                   wall seconds the match is compressed into (demo 60, match 600)
+  --hotspots N --sensors N      match: devices to pair (400 / 200)
+  --staff 0xAddr[,0xAddr]       make these addresses staff of the venue first (the /staff page shows yours)
+  --only id[,id]                fraud: only these cases (${FRAUD_CASES.map((c) => c.id).join(', ')})
+  --slo-p99 50 --slo-errors 0.01  load: the SLO (p99 admit ms, error share)
+  --json                        one JSON document on stdout, no progress bar`;
 
 function args(argv: string[]) {
   const flags: Record<string, string | boolean> = {};
@@ -21,45 +46,109 @@ function args(argv: string[]) {
   return { flags, positional };
 }
 
+function int(flags: Record<string, string | boolean>, name: string, min: number, max: number): number | undefined {
+  if (flags[name] === undefined) return undefined;
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n < min || n > max) throw new SimProblem(0, 'bad_flag', `--${name} takes a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** The terminal's progress line: phase, match clock, fans admitted, messages/s, errors. */
+function progressBar(json: boolean, total: number) {
+  if (json) return { update: (_p: Progress) => undefined, stop: () => undefined };
+  const bar = new SingleBar({ format: ' {phase} {clock} |{bar}| {value}/{total} admitted | {scans} scans/s | {msgs} msg/s | errors {errors}', hideCursor: true }, Presets.shades_classic);
+  bar.start(total, 0, { phase: 'starting'.padEnd(12), clock: '', scans: 0, msgs: 0, errors: 0 });
+  return {
+    update: (p: Progress) => bar.update(p.admitted, { phase: p.phase.padEnd(12).slice(0, 24), clock: p.clock, scans: p.scansPerSecond, msgs: p.messagesPerSecond, errors: p.errors }),
+    stop: () => bar.stop(),
+  };
+}
+
 async function main(): Promise<void> {
   const { flags, positional } = args(process.argv.slice(2));
   const scenario = positional[0] ?? 'demo';
   if (!SCENARIOS.includes(scenario as never) || flags.help) {
-    console.log(`usage: npm run sim -- <scenario> [--url http://localhost:3000] [--data .data] [--fans 400] [--seconds 60] [--staff 0xYourAddress] [--json]
-scenarios: ${SCENARIOS.join(', ')} (match, fraud and load come with their backends)`);
+    console.log(USAGE);
     process.exit(flags.help ? 0 : 2);
   }
   const json = flags.json === true;
-  const opts = {
-    url: String(flags.url ?? process.env.FANMESH_URL ?? 'http://localhost:3000'),
-    dataDir: String(flags.data ?? process.env.DATA_DIR ?? '.data'),
-    fans: Number(flags.fans ?? 400),
-    seconds: Number(flags.seconds ?? 60),
-    staff: typeof flags.staff === 'string' ? flags.staff.split(',') : [],
-  };
-  if (opts.staff.some((a) => !/^0x[0-9a-fA-F]{40}$/.test(a))) throw new SimProblem(0, 'bad_flag', '--staff takes 0x-addresses, comma separated (copy yours from the /staff page)');
-  if (!Number.isInteger(opts.fans) || opts.fans < 1 || opts.fans > 10_000) throw new SimProblem(0, 'bad_flag', '--fans takes a whole number from 1 to 10000');
-  if (!(opts.seconds > 0 && opts.seconds <= 3600)) throw new SimProblem(0, 'bad_flag', '--seconds takes a number from 1 to 3600');
+  const url = String(flags.url ?? process.env.FANMESH_URL ?? 'http://localhost:3000');
+  const dataDir = String(flags.data ?? process.env.DATA_DIR ?? '.data');
+  const staff = typeof flags.staff === 'string' ? flags.staff.split(',') : [];
+  if (staff.some((a) => !/^0x[0-9a-fA-F]{40}$/.test(a))) throw new SimProblem(0, 'bad_flag', '--staff takes 0x-addresses, comma separated (copy yours from the /staff page)');
+  const seconds = flags.seconds === undefined ? undefined : Number(flags.seconds);
+  if (seconds !== undefined && !(seconds > 0 && seconds <= 7200)) throw new SimProblem(0, 'bad_flag', '--seconds takes a number from 1 to 7200');
 
-  const bar = json ? undefined : new SingleBar({ format: ' {phase} |{bar}| {value}/{total} admitted | {rate} scans/s | errors {errors}', hideCursor: true }, Presets.shades_classic);
-  bar?.start(opts.fans, 0, { phase: 'starting', rate: 0, errors: 0 });
-  const summary = await runDemo(opts, (p) => bar?.update(p.admitted, { phase: p.phase.padEnd(11), rate: p.scansPerSecond, errors: p.errors }));
-  bar?.stop();
-  if (json) {
-    console.log(JSON.stringify({ scenario, ...summary }));
+  if (scenario === 'demo') {
+    const fans = int(flags, 'fans', 1, 10_000) ?? 400;
+    const bar = progressBar(json, fans);
+    const s = await runDemo({ url, dataDir, fans, seconds: seconds ?? 60, staff }, (p) => bar.update({ ...p, clock: '', messagesPerSecond: p.scansPerSecond }));
+    bar.stop();
+    if (json) return void console.log(JSON.stringify({ scenario, ...s }));
+    console.log(`\nDemo match ${s.eventId} (open the staff dashboard at ${url}/staff)\n`);
+    console.log(
+      summaryTable({
+        fans: s.fans,
+        admitted: s.admitted,
+        denied: Object.entries(s.denied).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none',
+        errors: s.errors,
+        'wall time (s)': s.wallSeconds.toFixed(1),
+        'peak scans/s': s.peakScansPerSecond,
+        'p99 admit (ms)': s.p99AdmitMs,
+        'screenshot replays admitted (must be 0)': s.replayedScreenshotsAdmitted,
+      }),
+    );
     return;
   }
-  console.log(`\nDemo match ${summary.eventId} (open the staff dashboard at ${opts.url}/staff)`);
-  console.table({
-    fans: summary.fans,
-    admitted: summary.admitted,
-    denied: Object.entries(summary.denied).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none',
-    'errors': summary.errors,
-    'wall time (s)': summary.wallSeconds.toFixed(1),
-    'peak scans/s': summary.peakScansPerSecond,
-    'p99 admit (ms)': summary.p99AdmitMs,
-    'screenshot replays admitted (must be 0)': summary.replayedScreenshotsAdmitted,
-  });
+
+  if (scenario === 'fraud') {
+    const fans = int(flags, 'fans', 32, 20_000) ?? 240;
+    const bar = progressBar(json, fans);
+    const r = await runFraud({ url, dataDir, fans, only: typeof flags.only === 'string' ? flags.only.split(',') : undefined }, bar.update);
+    bar.stop();
+    if (json) return void console.log(JSON.stringify({ scenario, ...r }));
+    console.log(`\nFraud drill ${r.eventId}: ${r.fans} honest fans, ${r.wallSeconds.toFixed(1)} s, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}\n`);
+    console.log(verdictTable(r.rows));
+    if (r.rows.some((x) => x.result === 'FAIL' || x.result === 'error')) process.exitCode = 1;
+    return;
+  }
+
+  if (scenario === 'match') {
+    const fans = int(flags, 'fans', 1, 100_000);
+    const bar = progressBar(json, fans ?? 60_000);
+    const s = await runMatch({ url, dataDir, fans, seconds, hotspots: int(flags, 'hotspots', 0, 2000), sensors: int(flags, 'sensors', 0, 2000), staff }, bar.update);
+    bar.stop();
+    if (json) return void console.log(JSON.stringify({ scenario, ...s }));
+    console.log(`\nMatch ${s.eventId}\n`);
+    console.log(
+      summaryTable({
+        'fans / hotspots / sensors': `${s.fans} / ${s.hotspots} / ${s.sensors}`,
+        admitted: s.admitted,
+        denied: Object.entries(s.denied).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none',
+        witnesses: Object.entries(s.witnesses).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none',
+        'readings envelopes': `${s.readings.accepted} accepted${Object.keys(s.readings.refused).length ? `, refused ${JSON.stringify(s.readings.refused)}` : ''}`,
+        heartbeats: s.heartbeats,
+        moments: `${s.moments.candidates} candidates, ${s.moments.confirmed} confirmed`,
+        rewards: s.rewards ? Object.entries(s.rewards).map(([k, v]) => `${k}: ${v.entries}`).join(', ') : 'n/a (rewards not available)',
+        'setup (s)': s.setupSeconds.toFixed(1),
+        'wall time (s)': s.wallSeconds.toFixed(1),
+        'peak scans/s': s.peakScansPerSecond,
+        'peak messages/s': s.peakMessagesPerSecond,
+        'p99 admit (ms)': s.p99AdmitMs,
+        'API memory peak (RSS)': mb(s.apiMemoryPeakBytes),
+        errors: `${s.errors}${s.errorSamples.length ? ` (${s.errorSamples.join('; ')})` : ''}`,
+      }),
+    );
+    return;
+  }
+
+  const bar = progressBar(json, 0);
+  const l = await runLoad({ url, dataDir, sloP99Ms: Number(flags['slo-p99'] ?? 50), sloErrorShare: Number(flags['slo-errors'] ?? 0.01) }, bar.update);
+  bar.stop();
+  if (json) return void console.log(JSON.stringify({ scenario, ...l }));
+  console.log(`\nLoad ramp on event ${l.eventId} (SLO: p99 admit ≤ ${l.sloP99Ms} ms, errors ≤ ${l.sloErrorShare * 100}%)\n`);
+  console.log(summaryTable(Object.fromEntries(l.steps.map((s) => [`${s.targetPerSecond}/s offered`, `${s.achievedPerSecond}/s achieved, p99 ${s.p99Ms} ms, errors ${s.errors}${s.breach ? `  <- ${s.breach}` : ''}`]))));
+  console.log(`\n${l.verdict}`);
 }
 
 main().catch((err: Error) => {
