@@ -6,13 +6,13 @@ import { createEvent, openGates } from '../support/tickets';
 import { admittedFans, challenges, fanAuth, pairDevice, setPolicy, submit, witnessBody } from './support';
 
 /** Prints verdicts per second and latency; asserts every one of them was judged valid and stored once. */
-it('judges 600 concurrent witnesses of 20 hotspots, each valid and stored once', async () => {
+it('judges 300 concurrent witnesses of 10 hotspots, each valid and stored once', async () => {
   const api = await startApp('coverage-tput');
   const admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;
   const eventId = await createEvent(api.url, admin, DEMO_VENUE_ID, 'Throughput');
   await openGates(api.url, admin, eventId);
   await setPolicy(api, admin, eventId, { intervalS: 300, fanWitnessesPerInterval: 4, hotspotWitnessesPerInterval: 1000, challengeTtlS: 120 });
-  const H = 20, F = 30;
+  const H = 10, F = 30;
   const hotspots = await Promise.all(Array.from({ length: H }, () => pairDevice(api, 'N101')));
   const fans = await admittedFans(api, admin, eventId, H * F, ['N101']);
   const jobs: { fan: (typeof fans)[number]; body: object; auth: string }[] = [];
