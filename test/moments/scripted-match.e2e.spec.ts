@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChainService, momentCommitment, OutboxSender } from '@fanmesh/chain';
 import { envelopeDigest, uuidToBytes32 } from '@fanmesh/devices';
-import { feedSignature, MOMENT_KINDS } from '@fanmesh/moments';
+import { AttestationService, feedSignature, MOMENT_KINDS } from '@fanmesh/moments';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
 import { createEvent, IssuedTicket, issueTickets, openGates, qrFor } from '../support/tickets';
@@ -101,6 +101,15 @@ describe('a scripted match on the embedded chain', () => {
       const rows = (await OutboxSender.rows(ds)).filter((r) => r.kind === 'moments.attest');
       return rows.length > 0 && rows.every((r) => r.status === 'confirmed') && (await Promise.all(everything.map((m) => attestor.isAttested(uuidToBytes32(m.id))))).every(Boolean);
     }, 30_000, 'attestations confirmed');
+    // nothing left to batch; a crash between claiming a batch and queueing it is healed without a second transaction
+    const attestation = app.app.get(AttestationService);
+    const outboxRows = async () => (await OutboxSender.rows(ds)).filter((r) => r.kind === 'moments.attest');
+    const queued = (await outboxRows()).length;
+    expect(await attestation.tick()).toBe(0);
+    await ds.query(`UPDATE moment_attestations SET enqueued_at = NULL`);
+    await attestation.tick(); // (or the service's own timer, whichever comes first)
+    await eventually(async () => (await ds.query(`SELECT count(*)::int AS n FROM moment_attestations WHERE enqueued_at IS NULL`))[0].n === 0, 10_000, 'the batches re-queued');
+    expect(await outboxRows()).toHaveLength(queued);
     const logs = await attestor.queryFilter(attestor.filters.Attested(), 0);
     for (const m of everything) expect(logs.filter((l) => 'args' in l && l.args.momentId === uuidToBytes32(m.id))).toHaveLength(1);
     const batches: { moment_ids: string[] }[] = await ds.query(`SELECT moment_ids FROM moment_attestations`);
