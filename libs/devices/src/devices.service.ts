@@ -37,6 +37,8 @@ export interface EnvelopeContext {
   body: { type: string } & Record<string, unknown>;
   /** Write through this: the handler's rows commit together with the device's new `seq`, or not at all. */
   tx: EntityManager;
+  /** Runs `fn` once the transaction has committed (live signals that read the rows just written); never on a refusal. */
+  afterCommit(fn: () => void): void;
 }
 
 /**
@@ -134,12 +136,20 @@ export class DevicesService {
       throw new DeviceError('unsupported_body', `Unknown body type ${JSON.stringify(body?.type)}; devices send one of: ${[...this.handlers.keys()].join(', ')}.`);
     }
     const heartbeat = body.type === 'heartbeat' ? body : null;
+    const committed: (() => void)[] = [];
     const result = await this.ds.transaction(async (tx) => {
       if (!(await this.repo.advance(address, env.seq, heartbeat, tx))) {
         throw new DeviceError('replayed_seq', `seq ${env.seq} is not above the last accepted ${device.lastSeq}; replays and reordered messages are refused.`, { lastSeq: Number(device.lastSeq) });
       }
-      return handler({ device, envelope: env, body: body as EnvelopeContext['body'], tx });
+      return handler({ device, envelope: env, body: body as EnvelopeContext['body'], tx, afterCommit: (fn) => committed.push(fn) });
     });
+    for (const fn of committed) {
+      try {
+        fn();
+      } catch (err) {
+        this.logger.error({ err, device: address, seq: env.seq }, 'an after-commit listener threw');
+      }
+    }
     await this.publishStatus({ ...device, lastSeenAt: new Date(), lastHeartbeat: heartbeat ?? device.lastHeartbeat });
     return { ...(result ?? {}), accepted: true, seq: env.seq };
   }

@@ -49,7 +49,7 @@ export class ReadingsService implements OnModuleInit {
     this.listeners.push(listener);
   }
 
-  async ingest({ device, envelope, body, tx }: EnvelopeContext): Promise<Record<string, unknown>> {
+  async ingest({ device, envelope, body, tx, afterCommit }: EnvelopeContext): Promise<Record<string, unknown>> {
     if (device.kind !== 'sensor' && device.kind !== 'gate') {
       throw new SensingError('device_kind_not_allowed', `A ${device.kind} cannot send readings; pair a sensor (or a gate for turnstile counts).`);
     }
@@ -75,7 +75,7 @@ export class ReadingsService implements OnModuleInit {
     }
     const stored: ReadingsStored = { eventId: parsed.eventId, venueId: device.venueId, device: device.address, owner: device.owner, section: device.sectionCode, seq: envelope.seq, count: parsed.kinds.length, spans };
     // Listeners read committed rows: tell them once the device layer's transaction is through.
-    if (this.listeners.length) setTimeout(() => this.emit(stored), 20).unref();
+    if (this.listeners.length) afterCommit(() => this.emit(stored));
     return { readings: parsed.kinds.length };
   }
 
