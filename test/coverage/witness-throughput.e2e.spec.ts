@@ -23,6 +23,9 @@ it('judges 300 concurrent witnesses of 10 hotspots, each valid and stored once',
       jobs.push({ fan, body: await witnessBody(fan, cs[f], hotspots[h].sign(cs[f])), auth: await fanAuth(api, fan) });
     }
   }
+  // as in a stadium, witnesses of many hotspots interleave (each hotspot's own are serialized by its limit lock)
+  const interleaved = Array.from({ length: F }, (_, f) => Array.from({ length: H }, (_, h) => jobs[h * F + f])).flat();
+  jobs.splice(0, jobs.length, ...interleaved);
   const lat: number[] = [];
   const verdicts: Record<string, number> = {};
   const t0 = performance.now();
