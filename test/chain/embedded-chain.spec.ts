@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
 import { ChainService } from '@fanmesh/chain';
 import { createTempDataDir } from '../support/databases';
 import { startApp } from '../support/app';
@@ -21,6 +22,14 @@ describe('the embedded chain (npm start defaults)', () => {
     api = await startApp('chain', { services: 'embedded', dataDir, env });
     expect(api.app.get(ChainService).deployment).toEqual(first);
     expect(await api.app.get(ChainService).contract('RewardDistributor').token()).toBe(first.FanToken);
+    // A data folder from before PollAttestor existed: the next boot adds it and keeps everything else.
+    await api.app.get(DataSource).query(`DELETE FROM chain_contracts WHERE name = 'PollAttestor'`);
+    await api.close();
+    api = await startApp('chain', { services: 'embedded', dataDir, env });
+    const upgraded = api.app.get(ChainService).deployment!;
+    expect({ ...upgraded, PollAttestor: first.PollAttestor }).toEqual(first);
+    expect(upgraded.PollAttestor).not.toBe(first.PollAttestor);
+    expect(await api.app.get(ChainService).contract('PollAttestor').version()).toBe('1.0.0');
     await api.close();
 
     rmSync(join(dataDir, 'chain', 'anvil.json'));

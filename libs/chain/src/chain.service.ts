@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig, chainPresets } from '@fanmesh/config';
 import { isEmbedded } from '@fanmesh/db';
 import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '@fanmesh/contracts';
 import { Anvil, anvilDevKey, startAnvil } from './anvil';
-import { deployAll, Deployment } from './deploy';
+import { deployAll, Deployment, deployStandalone, STANDALONE } from './deploy';
 import { OutboxIntent, OutboxSender } from './outbox';
 
 const DEPLOY_LOCK = 0x46414e43; // 'FANC'
@@ -138,6 +138,13 @@ export class ChainService implements OnModuleInit, OnApplicationShutdown {
                   : 'Point CHAIN_RPC_URL at the chain this database was deployed to.'),
             );
           }
+        }
+        for (const name of STANDALONE.filter((k) => !deployment[k])) {
+          // A data folder from before this contract existed: add it rather than ask for a fresh chain.
+          if (!this.signer) throw new ChainStartError(`${name} is not deployed on this chain and there is no CHAIN_PRIVATE_KEY to deploy it with.`);
+          deployment[name] = await deployStandalone(this.signer, name);
+          await this.ds.query(`INSERT INTO chain_contracts (chain_id, name, address) VALUES ($1, $2, $3)`, [this.chainId, name, deployment[name]]);
+          this.logger.log({ chainId: this.chainId, name, address: deployment[name] }, 'contract added to an existing deployment');
         }
         return deployment;
       }

@@ -102,3 +102,19 @@ export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promi
   }
   return { FanToken: token, RewardDistributor: distributor, MomentAttestor: attestor, DeviceRegistry: registry, PollAttestor: polls };
 }
+
+/**
+ * Contracts a later release added that stand alone (nothing else is wired to them): a deployment made
+ * before they existed gains them at boot instead of needing a fresh chain.
+ */
+export const STANDALONE: readonly ContractKey[] = ['PollAttestor'];
+
+/** Deploys one standalone contract with the signer as admin and operator (deployAll's defaults). */
+export async function deployStandalone(signer: Signer, name: (typeof STANDALONE)[number]): Promise<string> {
+  const me = await signer.getAddress();
+  const artifact = { PollAttestor }[name] as Artifact;
+  const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer).deploy(me, me);
+  const receipt = await contract.deploymentTransaction()!.wait();
+  if (!receipt || receipt.status !== 1) throw new Error(`deploying ${name} failed`);
+  return contract.getAddress();
+}
