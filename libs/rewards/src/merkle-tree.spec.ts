@@ -2,9 +2,23 @@ import fc from 'fast-check';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { getAddress, hexlify, randomBytes } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { processProof, proofFromBytes, rewardLeaf, rewardTree } from '@fanmesh/chain';
+import { keccakP } from '@noble/hashes/sha3.js';
+import { keccakF1600, processProof, proofFromBytes, rewardLeaf, rewardTree } from '@fanmesh/chain';
 
 describe('the fast reward tree (libs/chain/src/merkle.ts)', () => {
+  it('permutes like @noble/hashes keccakP (the unrolled keccak-f it hashes with)', () => {
+    fc.assert(
+      fc.property(fc.uint32Array({ minLength: 50, maxLength: 50 }), (words) => {
+        const ours = Uint32Array.from(words);
+        const noble = Uint32Array.from(words);
+        keccakF1600(ours);
+        keccakP(noble, 24);
+        expect([...ours]).toEqual([...noble]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('has the root and every proof of @openzeppelin/merkle-tree on the same input', () => {
     fc.assert(
       fc.property(
