@@ -107,7 +107,7 @@ export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promi
  * Contracts a later release added that stand alone (nothing else is wired to them): a deployment made
  * before they existed gains them at boot instead of needing a fresh chain.
  */
-export const STANDALONE: readonly ContractKey[] = ['PollAttestor'];
+export const STANDALONE = ['PollAttestor'] as const satisfies readonly ContractKey[];
 
 /** Deploys one standalone contract with the signer as admin and operator (deployAll's defaults). */
 export async function deployStandalone(signer: Signer, name: (typeof STANDALONE)[number]): Promise<string> {
