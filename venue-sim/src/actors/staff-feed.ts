@@ -3,6 +3,9 @@ import WebSocket from 'ws';
 /** Frames on the staff channel that are alerts for a human (the dashboard shows them in red). */
 export const ALERT_TYPES = new Set(['access.conflict', 'merch.clone_suspected', 'sensing.attendance_alert', 'moments.candidate']);
 
+/** An alert frame, or a live witness count that reports refused witnesses (the dashboard flags those hotspots). */
+export const isAlert = (f: StaffFrame) => ALERT_TYPES.has(f.type) || (f.type === 'coverage.witnesses' && Object.keys((f.data.refused as object) ?? {}).length > 0);
+
 export interface StaffFrame {
   type: string;
   at: number;
@@ -37,7 +40,7 @@ export class StaffFeed {
   }
 
   alertsBetween(from: number, to: number, filter: (f: StaffFrame) => boolean = () => true): StaffFrame[] {
-    return this.frames.filter((f) => f.at >= from && f.at <= to && ALERT_TYPES.has(f.type) && filter(f));
+    return this.frames.filter((f) => f.at >= from && f.at <= to && isAlert(f) && filter(f));
   }
 
   close(): void {

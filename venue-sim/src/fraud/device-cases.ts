@@ -65,6 +65,7 @@ export const fakeWitnesses: FraudCase = {
       honestAccepted: h.admitted + w.valid,
       honestClaims: [...h.claims, ...w.claims],
       fraudAccounts: [() => Promise.resolve(owner.client), ...sybils.map((s) => () => s.client())],
+      alertFilter: (a) => a.type === 'coverage.witnesses',
       notes: [`${sybils.length} sybil phones (no ticket), 3 admitted accomplices seated in ${far}, far from the hotspot in ${section}, and a replayed response`],
     });
   },

@@ -1,5 +1,8 @@
 import WebSocket from 'ws';
 import { ApiClient } from '../client';
+import type { Fan } from '../actors/fan';
+import { sleep } from '../clock';
+import { pool, Stadium } from '../stadium';
 import { FraudCase, outcome, refusalCounter } from './case';
 import { honestArrivals } from './access-cases';
 
@@ -23,6 +26,41 @@ async function canSubscribe(url: string, token: string, channel: string): Promis
   }
 }
 
+/**
+ * A drop for every checked-in fan: created by the sponsor, approved by staff, fired; each fan's phone
+ * finds it, acknowledges it and redeems one unit. Returns how many redeemed, undefined without drops.
+ */
+async function sponsorDrop(st: Stadium, sponsor: ApiClient, fans: Fan[]): Promise<number | undefined> {
+  const now = Date.now();
+  const created = await sponsor.attempt<{ id: string }>('POST', '/api/v1/drops', {
+    eventId: st.eventId,
+    content: { title: 'Welcome scarf', body: 'A numbered scarf for everyone inside today.' },
+    reward: { kind: 'collectible', name: 'Sim scarf #' },
+    trigger: { kind: 'manual' },
+    inventory: Math.max(1, fans.length),
+    perFanLimit: 1,
+    window: { startsAt: new Date(now - 60_000).toISOString(), endsAt: new Date(now + 3_600_000).toISOString() },
+  });
+  if (created.status === 404) return undefined;
+  if (created.status !== 201) throw new Error(`the sponsor could not create a drop: ${created.status} ${created.body.code} ${created.body.detail}`);
+  const id = created.body.id;
+  await st.op.client.post(`/api/v1/drops/${id}/approve`, {});
+  await sponsor.post(`/api/v1/drops/${id}/fire`, {});
+  let redeemed = 0;
+  await pool(fans, 8, async (f) => {
+    const c = await f.client();
+    let mine: { dropId: string }[] = [];
+    for (let i = 0; i < 20 && !mine.some((d) => d.dropId === id); i++) {
+      mine = await c.get<{ dropId: string }[]>(`/api/v1/drops/mine?eventId=${st.eventId}`);
+      if (!mine.some((d) => d.dropId === id)) await sleep(250);
+    }
+    await c.attempt('POST', `/api/v1/drops/${id}/delivered`, {});
+    await c.attempt('POST', `/api/v1/drops/${id}/opened`, {});
+    if ((await c.attempt('POST', `/api/v1/drops/${id}/redeem`, {})).status === 200) redeemed++;
+  });
+  return redeemed;
+}
+
 /** A sponsor with a real API key tries every read that could name a fan, over REST and the websocket. */
 export const sponsorReadsAddresses: FraudCase = {
   id: 'sponsor_reads_addresses',
@@ -33,7 +71,10 @@ export const sponsorReadsAddresses: FraudCase = {
     const key = await st.op.client.post<{ key: string }>(`/api/v1/sponsors/${sponsor.id}/keys`);
     const api = new ApiClient(st.url, st.meter.observer);
     api.apiKey = key.key;
-    const addresses = honest.filter((f) => f.admitted).map((f) => f.address);
+    const admitted = honest.filter((f) => f.admitted);
+    const addresses = admitted.map((f) => f.address);
+    // the honest side of a sponsor: a drop for every checked-in fan, approved by staff, fired, redeemed from the fans' phones
+    const redeemed = await sponsorDrop(st, api, admitted);
     const leaks = (text: string) => addresses.some((a) => text.toLowerCase().includes(a.slice(2)));
     const e = st.eventId;
     const v = st.venue.id;
@@ -79,10 +120,13 @@ export const sponsorReadsAddresses: FraudCase = {
       attempts: reads.length + wsTried,
       accepted,
       refusals: r.refusals,
-      honestTried: h.tried,
-      honestAccepted: h.admitted,
+      honestTried: h.tried + (redeemed === undefined ? 0 : admitted.length),
+      honestAccepted: h.admitted + (redeemed ?? 0),
       honestClaims: h.claims,
-      notes: ['accepted = answers that contained an admitted fan\'s address, or a fan/staff channel subscription granted'],
+      notes: [
+        "accepted = answers that contained an admitted fan's address, or a fan/staff channel subscription granted",
+        redeemed === undefined ? 'drops API absent: no drop made' : `a drop fired to ${admitted.length} checked-in fans, ${redeemed} redeemed it from their phones; its analytics were read too`,
+      ],
     });
   },
 };
