@@ -153,7 +153,6 @@ export class MomentsService implements OnModuleInit, OnModuleDestroy {
         from: b.from,
         to: b.to,
         devices: b.devices,
-        quiet: b.quiet,
         owners: b.owners,
         sections: b.sections,
         weight: b.weight,
@@ -258,14 +257,18 @@ export class MomentsService implements OnModuleInit, OnModuleDestroy {
 
   /** After commit: sensors' trust votes, the staff and event channels, the in-process listeners. */
   private async afterDecision(m: MomentRow): Promise<void> {
-    const signal = (m.signal ?? {}) as { devices?: string[]; quiet?: string[] };
+    const signal = (m.signal ?? {}) as { devices?: string[]; from?: number; to?: number };
     const cause = `moment:${m.id}`;
-    if (m.source === 'sensors') {
-      await this.repo.vote(
-        m.status === 'confirmed'
-          ? [...(signal.devices ?? []).map((device) => ({ device, cause, agree: true })), ...(signal.quiet ?? []).map((device) => ({ device, cause, agree: false }))]
-          : (signal.devices ?? []).map((device) => ({ device, cause, agree: false })),
-      );
+    if (m.source === 'sensors' && signal.devices && signal.from !== undefined && signal.to !== undefined) {
+      const spiking = new Set(signal.devices);
+      if (m.status === 'confirmed') {
+        // sensors that reported during the burst without spiking disagreed (read now: late envelopes count too)
+        const around = await this.readings.window(m.eventId, 'sound', signal.from - DETECTOR.windowMs, signal.to + DETECTOR.windowMs);
+        const quiet = [...new Set(around.map((r) => r.device))].filter((d) => !spiking.has(d));
+        await this.repo.vote([...[...spiking].map((device) => ({ device, cause, agree: true })), ...quiet.map((device) => ({ device, cause, agree: false }))]);
+      } else {
+        await this.repo.vote([...spiking].map((device) => ({ device, cause, agree: false })));
+      }
     }
     this.logger.log({ momentId: m.id, eventId: m.eventId, status: m.status, kind: m.kind, by: m.confirmedBy ?? 'staff' }, 'moment decided');
     await this.realtime.publish(`staff:${m.venueId}`, { type: 'moments.decided', moment: view(m, true) });
