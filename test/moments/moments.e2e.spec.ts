@@ -132,7 +132,7 @@ describe('moments: quorum candidates, staff decisions, the official feed', () =>
       'x-fanmesh-timestamp': ts,
       'x-fanmesh-signature': feedSignature(secret, ts, DEMO_VENUE_ID, body),
     });
-    const msg = { eventId, ref: 'opta-123', kind: 'halftime', at: new Date(Date.now() - 200_000).toISOString() };
+    const msg = { eventId, ref: 'opta-123', kind: 'halftime', at: new Date(Date.now() - 280_000).toISOString() };
     expect((await feed(sign('guess', msg), msg).expect(401)).body.code).toBe('feed_not_configured');
 
     await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/feed-secret`).set('authorization', staff).expect(403);

@@ -17,6 +17,8 @@ export type ConfirmedListener = (m: ConfirmedMoment) => void;
 
 /** A feed moment confirms a sensor candidate within this distance, else it creates its own. */
 export const FEED_MATCH_MS = 60_000;
+/** A sensor burst this close to a moment the feed created is that moment, not a new candidate. */
+export const FEED_FIRST_MS = 30_000;
 const DETECT_DEBOUNCE_MS = 150;
 const DETECT_RECHECK_MS = 1_500;
 const OWNER_CACHE_MS = 60_000;
@@ -147,6 +149,8 @@ export class MomentsService implements OnModuleInit, OnModuleDestroy {
     const created = await this.repo.transaction(async (tx) => {
       await this.repo.lockEvent(tx, eventId);
       if ((await this.repo.overlapping(tx, eventId, new Date(b.from - w), new Date(b.to + w))).length) return undefined;
+      // the official feed was first: the crowd is cheering what is already a confirmed moment
+      if ((await this.repo.near(tx, eventId, new Date(b.at), FEED_FIRST_MS)).some((m) => m.source === 'feed')) return undefined;
       const earlier = await this.repo.near(tx, eventId, new Date(b.at), 6 * 3600_000);
       const kind: MomentKind = earlier.some((m) => m.kind === 'kickoff' && m.status !== 'rejected' && new Date(m.at).getTime() < b.at) ? 'big_moment' : 'kickoff';
       const signal = {
