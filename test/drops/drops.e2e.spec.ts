@@ -298,6 +298,14 @@ describe('sponsor drops', () => {
     await request(a.url).post(`/api/v1/drops/${draft.id}/approve`).set('authorization', staff).send({ note: 'ok' }).expect(200);
     expect((await s.patch(`/drops/${draft.id}`, { inventory: 5 }).expect(409)).body.code).toBe('not_editable');
     expect((await s.get(`/drops/${draft.id}`).expect(200)).body).toMatchObject({ status: 'approved', inventory: 3, loaded: 3 });
+    // Staff can send an approved drop back; after an edit it is reviewed again, and its units follow the new inventory.
+    const scarves = (await s.post('/drops', dropBody({ reward: { kind: 'collectible', name: 'Scarf' }, inventory: 5, trigger: { kind: 'moment', moment: 'big_moment' } })).expect(201)).body;
+    await request(a.url).post(`/api/v1/drops/${scarves.id}/approve`).set('authorization', staff).send({}).expect(200);
+    expect((await s.get(`/drops/${scarves.id}`).expect(200)).body).toMatchObject({ status: 'approved', loaded: 5 });
+    expect((await request(a.url).post(`/api/v1/drops/${scarves.id}/reject`).set('authorization', staff).send({ note: 'fewer, please' }).expect(200)).body).toMatchObject({ status: 'rejected', reviewNote: 'fewer, please' });
+    expect((await s.patch(`/drops/${scarves.id}`, { inventory: 3 }).expect(200)).body).toMatchObject({ status: 'draft', inventory: 3, loaded: 0 });
+    await request(a.url).post(`/api/v1/drops/${scarves.id}/approve`).set('authorization', staff).send({}).expect(200);
+    expect((await s.get(`/drops/${scarves.id}`).expect(200)).body).toMatchObject({ status: 'approved', inventory: 3, loaded: 3 });
     expect((await request(a.url).post('/api/v1/drops/not-a-uuid/redeem').set('authorization', await fanAuth({ address: '0x00000000000000000000000000000000000000c3' }))).body.code).toBe('validation_failed');
   });
 

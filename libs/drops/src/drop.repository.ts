@@ -98,14 +98,15 @@ export class DropRepository {
   /** Replaces the spec of an editable drop (draft or rejected; it goes back to draft). */
   async update(id: string, spec: DropSpec): Promise<'ok' | 'overlap' | 'not_editable'> {
     return this.ds.transaction(async (m) => {
-      const [d] = await m.query(`SELECT sponsor_id AS "sponsorId", event_id AS "eventId", status FROM drops WHERE id = $1 FOR UPDATE`, [id]);
+      const [d] = await m.query(`SELECT sponsor_id AS "sponsorId", event_id AS "eventId", status, reward_kind AS "rewardKind" FROM drops WHERE id = $1 FOR UPDATE`, [id]);
       if (!d || !['draft', 'rejected'].includes(d.status)) return 'not_editable';
       if (await this.overlaps(m, d.sponsorId, d.eventId, spec, id)) return 'overlap';
       await m.query(
         `UPDATE drops SET ${SPEC_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(', ')}, status = 'draft', review_note = NULL, version = version + 1, updated_at = now() WHERE id = $1`,
         [id, ...specValues(spec)],
       );
-      if (spec.rewardKind !== 'coupon') await m.query(`DELETE FROM drop_codes WHERE drop_id = $1`, [id]);
+      // Numbered units are made at approval from the inventory; uploaded codes stay only while it remains a coupon drop.
+      if (spec.rewardKind !== 'coupon' || d.rewardKind !== 'coupon') await m.query(`DELETE FROM drop_codes WHERE drop_id = $1`, [id]);
       return 'ok';
     });
   }
