@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // venue-sim: a stadium that drives the real API. `npm run sim -- <scenario>` (with `npm start` running).
 import { Presets, SingleBar } from 'cli-progress';
-import { mb } from './api-memory';
+import { mb } from './api-probe';
 import { SimProblem } from './client';
 import { runDemo } from './demo';
 import { summaryTable, verdictTable } from './report';
@@ -134,9 +134,10 @@ async function main(): Promise<void> {
         'wall time (s)': s.wallSeconds.toFixed(1),
         'peak scans/s': s.peakScansPerSecond,
         'peak messages/s': s.peakMessagesPerSecond,
-        'p99 admit (ms)': s.p99AdmitMs,
+        'admit latency p50 / p99 (ms)': `${s.p50AdmitMs} / ${s.p99AdmitMs}`,
         'API memory peak (RSS)': mb(s.apiMemoryPeakBytes),
-        errors: `${s.errors}${s.errorSamples.length ? ` (${s.errorSamples.join('; ')})` : ''}`,
+        'API stalls (probe > 1 s)': `${s.apiStallsOver1s}, longest ${s.apiLongestStallMs} ms`,
+        errors: `${s.errors}${s.errorSamples.length ? ` (first: ${s.errorSamples[0]})` : ''}`,
       }),
     );
     return;

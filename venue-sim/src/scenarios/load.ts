@@ -1,5 +1,5 @@
 import { sleep } from '../clock';
-import { ApiMemory } from '../api-memory';
+import { ApiProbe } from '../api-probe';
 import { loadScenario } from '../model';
 import { Steward } from '../actors/steward';
 import { pool, Stadium } from '../stadium';
@@ -48,10 +48,10 @@ export async function runLoad(opts: LoadOptions, onProgress: (p: Progress) => vo
   const ladder = opts.ladder ?? LADDER;
   const stepSeconds = opts.stepSeconds ?? 6;
   const st = new Stadium({ url: opts.url, dataDir: opts.dataDir }, loadScenario('demo'));
-  const memory = new ApiMemory(st.devices);
+  const probe = new ApiProbe(st.devices);
   let phase = 'setting up';
   const ticker = setInterval(() => onProgress({ phase, clock: '', admitted: st.meter.total('admitted'), total: 0, scansPerSecond: st.meter.rate('scans'), messagesPerSecond: st.meter.rate('messages'), errors: st.meter.errors }), 250);
-  memory.start(2000);
+  probe.start();
   try {
     await st.open(3_600_000, 'Load ramp');
     const lanesNeeded = Math.ceil(Math.max(...ladder) / SCANS_PER_LANE);
@@ -120,12 +120,12 @@ export async function runLoad(opts: LoadOptions, onProgress: (p: Progress) => vo
       }
       await sleep(1000);
     }
-    await memory.sample();
+    await probe.sample();
     phase = 'done';
-    return { eventId: st.eventId, sloP99Ms: opts.sloP99Ms, sloErrorShare: opts.sloErrorShare, steps, apiMemoryPeakBytes: memory.peakBytes, verdict };
+    return { eventId: st.eventId, sloP99Ms: opts.sloP99Ms, sloErrorShare: opts.sloErrorShare, steps, apiMemoryPeakBytes: probe.peakBytes, verdict };
   } finally {
     clearInterval(ticker);
-    memory.stop();
+    probe.stop();
     st.close();
   }
 }

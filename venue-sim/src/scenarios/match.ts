@@ -1,6 +1,6 @@
 import type { Fan } from '../actors/fan';
 import type { Hotspot, Sensor } from '../actors/device';
-import { ApiMemory } from '../api-memory';
+import { ApiProbe } from '../api-probe';
 import { arrivalBeforeKickoff, SimClock, sleep } from '../clock';
 import { Ledger } from '../ledger';
 import { loadScenario, ScriptStep, withOverrides } from '../model';
@@ -35,8 +35,12 @@ export interface MatchSummary {
   wallSeconds: number;
   peakScansPerSecond: number;
   peakMessagesPerSecond: number;
+  p50AdmitMs: number;
   p99AdmitMs: number;
   apiMemoryPeakBytes: number;
+  /** The slowest answer to a once-a-second probe read: how long the API stalled for everyone. */
+  apiLongestStallMs: number;
+  apiStallsOver1s: number;
   errors: number;
   errorSamples: string[];
 }
@@ -57,7 +61,7 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
   const scenario = withOverrides(loadScenario(opts.scenario ?? 'match'), opts);
   const { crowd, devices } = scenario;
   const st = new Stadium({ url: opts.url, dataDir: opts.dataDir, staff: opts.staff }, scenario);
-  const memory = new ApiMemory(st.devices);
+  const probe = new ApiProbe(st.devices);
   const openAt = scenario.script.find((s) => s.do === 'gates_open')!.at;
   const endAt = Math.max(...scenario.script.map((s) => s.at));
   let clock: SimClock | undefined;
@@ -65,7 +69,7 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
   const report = () =>
     onProgress({ phase, clock: clock?.label() ?? '', admitted: st.meter.total('admitted'), total: crowd.fans, scansPerSecond: st.meter.rate('scans'), messagesPerSecond: st.meter.rate('messages'), errors: st.meter.errors });
   const ticker = setInterval(report, 250);
-  memory.start();
+  probe.start();
   const denied: Record<string, number> = {};
   const witnesses: Record<string, number> = {};
   const readings = { accepted: 0, refused: {} as Record<string, number> };
@@ -154,7 +158,7 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
       lastReport = now;
       const counts = new Map(admittedBySection);
       const level = AMBIENT[phase] ?? 72;
-      await pool([...st.hotspots, ...st.sensors], 24, async (d) => {
+      await pool([...st.hotspots, ...st.sensors.filter((x) => x.measures !== 'turnstile')], 24, async (d) => {
         if ((d as Hotspot).challenges) {
           const a = await d.heartbeat({ clients: Math.round((counts.get(d.section) ?? 0) * crowd.witnessShare / (hotspotsIn.get(d.section)?.length ?? 1)), throughputKbps: 4000 + Math.round(Math.random() * 2000) });
           if (a.status === 200) heartbeats++;
@@ -167,25 +171,35 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
           for (let t = Math.max(since, now - 60_000) + 1500; t < now - 500; t += 3000) body.push(['sound', t, level + Math.random() * 4]);
           if (roar) body.push(['sound', now - 300, roar + Math.random() * 6]);
           if (!body.length) body.push(['sound', now - 300, level]);
-        } else if (s.measures === 'turnstile') {
-          const peers = turnstilesIn.get(s.section)!;
-          const total = (counts.get(s.section) ?? 0) - (lastTurnstile.get(s.section) ?? 0);
-          const share = Math.floor(total / peers.length) + (peers.indexOf(s) < total % peers.length ? 1 : 0);
-          body = [['turnstile', now - 200, share]];
         } else body = [['occupancy', now - 200, counts.get(s.section) ?? 0]];
         const a = await s.readings(st.eventId, body);
+        a.status === 200 ? readings.accepted++ : tally(readings.refused, a.body.code ?? String(a.status));
+      });
+    };
+    /** Turnstiles count entries since their last report, every few wall seconds, split among a section's counters. */
+    const reportTurnstiles = async () => {
+      const counts = new Map(admittedBySection);
+      const now = Date.now();
+      await pool([...turnstilesIn.values()].flat(), 24, async (s) => {
+        const peers = turnstilesIn.get(s.section)!;
+        const total = (counts.get(s.section) ?? 0) - (lastTurnstile.get(s.section) ?? 0);
+        const share = Math.floor(total / peers.length) + (peers.indexOf(s) < total % peers.length ? 1 : 0);
+        const a = await s.readings(st.eventId, [['turnstile', now - 200, share]]);
         a.status === 200 ? readings.accepted++ : tally(readings.refused, a.body.code ?? String(a.status));
       });
       lastTurnstile = counts;
     };
     const everyMs = (devices.reportEverySimMin / c.minPerSecond) * 1000;
-    const deviceLoop = (async () => {
-      while (!stopDevices) {
-        const next = Date.now() + everyMs;
-        await reportDevices();
-        while (!stopDevices && Date.now() < next) await sleep(Math.min(250, next - Date.now()));
-      }
-    })();
+    const loop = (ms: number, work: () => Promise<void>) =>
+      (async () => {
+        while (!stopDevices) {
+          const next = Date.now() + ms;
+          await work();
+          while (!stopDevices && Date.now() < next) await sleep(Math.min(250, next - Date.now()));
+        }
+        await work(); // the last counts before the whistle
+      })();
+    const deviceLoop = Promise.all([loop(everyMs, () => reportDevices()), loop(Math.min(everyMs, 3000), reportTurnstiles)]);
 
     // the script: kickoff, goals, halftime, full time
     const known = new Set<string>();
@@ -236,7 +250,7 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
       await ledger.settle(15_000);
       rewards = await ledger.totals();
     }
-    await memory.sample();
+    await probe.sample();
     phase = 'done';
     report();
     return {
@@ -255,14 +269,17 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
       wallSeconds: (Date.now() - started) / 1000,
       peakScansPerSecond: st.meter.peak('scans'),
       peakMessagesPerSecond: st.meter.peak('messages'),
+      p50AdmitMs: st.meter.percentile('scans', 0.5),
       p99AdmitMs: st.meter.percentile('scans', 0.99),
-      apiMemoryPeakBytes: memory.peakBytes,
+      apiMemoryPeakBytes: probe.peakBytes,
+      apiLongestStallMs: probe.longestStallMs,
+      apiStallsOver1s: probe.stallsOver1s,
       errors: st.meter.errors,
       errorSamples: st.meter.errorSamples,
     };
   } finally {
     clearInterval(ticker);
-    memory.stop();
+    probe.stop();
     st.close();
   }
 }
