@@ -138,6 +138,12 @@ describe('sponsor drops', () => {
     for (const f of [...elsewhere, ...notIn]) expect(drops(f), f.section).toEqual([]);
     for (const f of inTarget) expect(drops(f)).toHaveLength(1);
 
+    // A phone that was offline during the goal reconnects and gets the drop from the channel's replay buffer.
+    const late = await WsClient.connect(b.url, await b.tokenFor({ subject: inTarget[2].address, kind: 'account', roles: ['fan'] }));
+    sockets.push(late);
+    await late.subscribe(`fan:${inTarget[2].address}`, 0);
+    expect(late.messages(`fan:${inTarget[2].address}`).filter((m) => (m.data as { dropId?: string }).dropId === dropId).map((m) => m.data)).toEqual([expect.objectContaining({ type: 'drop.delivered', dropId })]);
+
     // The fan acknowledges, opens and redeems; the code is shown to them alone.
     const winner = inTarget[0];
     await request(b.url).post(`/api/v1/drops/${dropId}/delivered`).set('authorization', await fanAuth(winner)).expect(204);
