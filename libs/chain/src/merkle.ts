@@ -1,8 +1,8 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { hexlify } from 'ethers';
 import { keccakF1600 } from './keccak-f';
 
 export { keccakF1600 };
-import { hexlify } from 'ethers';
 
 /**
  * A byte-level builder of OpenZeppelin's StandardMerkleTree(['address', 'uint256']): the same leaves
@@ -83,10 +83,17 @@ export function buildFastTree(leafHashes: readonly Uint8Array[]): FastTree {
 
 /** The tree over `n` leaf hashes packed 32 bytes each in `leaves`, in the caller's order. */
 function treeOfLeaves(leaves: Uint8Array, n: number): FastTree {
+  const t = layout(leaves, n, (bytes) => new Uint8Array(bytes));
+  hashInner(t.nodes, 0, n - 2);
+  return finish(t.nodes, t.treeIndexOf, n);
+}
+
+/** Sorts the leaves by hash (as StandardMerkleTree does) into the bottom of the node array. */
+function layout(leaves: Uint8Array, n: number, alloc: (bytes: number) => Uint8Array): { nodes: Uint8Array; treeIndexOf: Int32Array } {
   if (n === 0) throw new Error('a Merkle tree needs at least one leaf');
   const size = 2 * n - 1;
-  const nodes = new Uint8Array(32 * size);
-  // StandardMerkleTree sorts leaves by hash: sort on a 48-bit prefix, bytes break ties
+  const nodes = alloc(32 * size);
+  // sort on a 48-bit prefix, bytes break ties
   const prefix = new Float64Array(n);
   for (let i = 0, o = 0; i < n; i++, o += 32) prefix[i] = ((leaves[o] * 256 + leaves[o + 1]) * 256 + leaves[o + 2]) * 16777216 + ((leaves[o + 3] << 16) | (leaves[o + 4] << 8) | leaves[o + 5]);
   const cmpLeaves = (a: number, b: number) => {
@@ -102,19 +109,28 @@ function treeOfLeaves(leaves: Uint8Array, n: number): FastTree {
     nodes.set(leaves.subarray(32 * order[k], 32 * order[k] + 32), 32 * at);
     treeIndexOf[order[k]] = at;
   }
-  const pair = new Uint8Array(64);
-  for (let i = size - 1 - n; i >= 0; i--) {
+  return { nodes, treeIndexOf };
+}
+
+const PAIR = new Uint8Array(64);
+
+/** Inner nodes hi down to lo: each the hash of its sorted children. */
+function hashInner(nodes: Uint8Array, lo: number, hi: number): void {
+  for (let i = hi; i >= lo; i--) {
     let l = 32 * (2 * i + 1);
     let r = 32 * (2 * i + 2);
     let c = 0;
     for (let j = 0; j < 32 && c === 0; j++) c = nodes[l + j] - nodes[r + j];
     if (c > 0) [l, r] = [r, l];
     for (let j = 0; j < 32; j++) {
-      pair[j] = nodes[l + j];
-      pair[32 + j] = nodes[r + j];
+      PAIR[j] = nodes[l + j];
+      PAIR[32 + j] = nodes[r + j];
     }
-    keccakInto(pair, 0, 64, nodes, 32 * i);
+    keccakInto(PAIR, 0, 64, nodes, 32 * i);
   }
+}
+
+function finish(nodes: Uint8Array, treeIndexOf: Int32Array, n: number): FastTree {
   const siblings = (index: number): number[] => {
     const out: number[] = [];
     for (let i = treeIndexOf[index]; i > 0; i = Math.floor((i - 1) / 2)) out.push(i % 2 === 1 ? i + 1 : i - 1);
