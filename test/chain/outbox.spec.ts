@@ -33,7 +33,7 @@ describe('the transaction outbox', () => {
     wallet = new Wallet(anvilDevKey(0), provider);
     const d = await deployAll(wallet);
     attestor = new Contract(d.MomentAttestor, MomentAttestor.abi as never, provider);
-    ds = createDataSource({ kind: 'postgres', url: await createTestDatabase('outbox'), schema: 'public' }, { entities: [], migrations: [Outbox1764000000301Ref] });
+    ds = createDataSource({ kind: 'postgres', url: await createTestDatabase('outbox'), schema: 'public', poolSize: 8 }, { entities: [], migrations: [Outbox1764000000301Ref] });
     await ds.initialize();
     await migrate(ds);
   });

@@ -34,7 +34,8 @@ export async function startApp(label: string, opts: TestAppOptions = {}): Promis
     DATA_DIR: dataDir,
     AUTH_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     CHAIN_EMBEDDED: 'off',
-    ...(services === 'real' ? { DATABASE_URL: opts.databaseUrl ?? (await createTestDatabase(label)), REDIS_URL: testRedisUrl() } : {}),
+    // Two spec files at once, each with up to two instances: small pools keep the machine's Postgres under max_connections.
+    ...(services === 'real' ? { DATABASE_URL: opts.databaseUrl ?? (await createTestDatabase(label)), REDIS_URL: testRedisUrl(), DATABASE_POOL_SIZE: '8' } : {}),
     ...opts.env,
   };
   const config = loadConfig(env);

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
 
   it('switches to real services when their URLs are set', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/x', REDIS_URL: 'redis://r:6379', CHAIN_RPC_URL: 'https://rpc.example', CHAIN_NETWORK: 'spicy' });
-    expect(c.db).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/x', schema: 'public' });
+    expect(c.db).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/x', schema: 'public', poolSize: 20 });
     expect(c.bus).toEqual({ kind: 'redis', url: 'redis://r:6379' });
     expect(c.chain).toMatchObject({ kind: 'rpc', network: 'spicy' });
   });

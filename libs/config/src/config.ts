@@ -31,6 +31,7 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier').default('public'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   CHAIN_RPC_URL: optionalUrl(['http:', 'https:', 'ws:', 'wss:']),
   CHAIN_PRIVATE_KEY: z
@@ -63,7 +64,7 @@ export interface AppConfig {
   adminAddress?: string;
   ticketIssuerKey?: string;
   auth: { secret?: string; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number; publicOrigin?: string };
-  db: { kind: 'postgres'; url: string; schema: string } | { kind: 'pglite'; dir: string };
+  db: { kind: 'postgres'; url: string; schema: string; poolSize: number } | { kind: 'pglite'; dir: string };
   bus: { kind: 'redis'; url: string } | { kind: 'memory' };
   chain:
     | { kind: 'rpc'; rpcUrl: string; privateKey?: string; network: 'chiliz' | 'spicy' | 'custom' }
@@ -118,7 +119,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     ticketIssuerKey: e.TICKET_ISSUER_KEY,
     auth: { secret: e.AUTH_SECRET, accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL, refreshTokenTtlSeconds: 30 * 86_400, publicOrigin: e.PUBLIC_ORIGIN },
     db: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA }
+      ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dir: resolve(dataDir, 'pglite') },
     bus: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
     chain: e.CHAIN_RPC_URL

@@ -28,7 +28,7 @@ export function createDataSource(db: AppConfig['db'], parts: DatabaseParts): Dat
     return new DataSource({
       ...common,
       url: db.url,
-      extra: { max: 20, application_name: 'fanmesh-api' },
+      extra: { max: db.poolSize, application_name: 'fanmesh-api' },
     } as DataSourceOptions);
   }
   const dir = db.dir;
