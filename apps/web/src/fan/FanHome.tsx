@@ -123,6 +123,7 @@ export function FanHome({ session }: { session: Session }) {
             <p className="muted">
               {t.event.venueName} · Section {t.section}, seat {t.seat} · {t.tier}
             </p>
+            <a href={`/polls?event=${t.event.id}`}>Polls for this match</a>
             {t.admittedAt ? (
               <p className="admitted" role="status">✓ Admitted {new Date(t.admittedAt).toLocaleTimeString()}</p>
             ) : t.status === 'valid' ? (
