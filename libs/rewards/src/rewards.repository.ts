@@ -320,6 +320,8 @@ export class RewardsRepository {
       await m.query(`SET LOCAL synchronous_commit = off`);
       const { bytes, offsets } = tree.proofs;
       // Proofs travel as one binary parameter per chunk (no hex round trip) and are cut apart in SQL.
+      // No ON CONFLICT: under the epoch's row lock, in `approved`, nothing can be stored for it yet
+      // (a build that crashed rolled back whole), and a plain insert is a third faster.
       for (let i = 0; i < tree.accounts.length; i += chunk) {
         const end = Math.min(tree.accounts.length, i + chunk);
         const base = offsets[i];
@@ -329,7 +331,7 @@ export class RewardsRepository {
         await m.query(
           `INSERT INTO reward_epoch_accounts (epoch_id, account, cumulative, proof)
            SELECT $1, u.account, u.amount, substring($4::bytea FROM u.start + 1 FOR u.len)
-           FROM unnest($2::text[], $3::numeric[], $5::int[], $6::int[]) AS u(account, amount, start, len) ON CONFLICT DO NOTHING`,
+           FROM unnest($2::text[], $3::numeric[], $5::int[], $6::int[]) AS u(account, amount, start, len)`,
           [id, tree.accounts.slice(i, end), tree.amounts.slice(i, end), blob, starts, lengths],
         );
       }

@@ -10,7 +10,7 @@ import { EpochRow, RewardsRepository } from './rewards.repository';
 import { RewardsService } from './rewards.service';
 
 /** Points where a test makes settlement "crash", to prove a restart from the database resumes it exactly. */
-export type SettlementFailpoint = 'after-tree' | 'after-fund-enqueue' | 'after-root-enqueue';
+export type SettlementFailpoint = 'before-step' | 'after-tree' | 'after-fund-enqueue' | 'after-root-enqueue';
 
 const RUN_MS = 1_000;
 const SYSTEM: Principal = { subject: 'system:rewards', kind: 'account', roles: ['admin'] };
@@ -183,6 +183,7 @@ export class SettlementService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async step(epoch: EpochRow): Promise<void> {
+    this.fail('before-step', epoch.id);
     if (epoch.status === 'approved') {
       const t0 = performance.now();
       const built = await this.repo.storeTree(epoch.id, async (m) => {
