@@ -55,7 +55,12 @@ function int(flags: Record<string, string | boolean>, name: string, min: number,
 
 /** The terminal's progress line: phase, match clock, fans admitted, messages/s, errors. */
 function progressBar(json: boolean, total: number) {
-  if (json) return { update: (_p: Progress) => undefined, stop: () => undefined };
+  if (json) {
+    // machines read stdout; a log still shows each phase as it starts (on stderr)
+    let last = '';
+    const line = (p: Progress) => `[venue-sim] ${new Date().toISOString()} ${p.phase} ${p.clock} admitted=${p.admitted} scans/s=${p.scansPerSecond} msg/s=${p.messagesPerSecond} errors=${p.errors}`;
+    return { update: (p: Progress) => p.phase !== last && ((last = p.phase), console.error(line(p))), stop: () => undefined };
+  }
   const bar = new SingleBar({ format: ' {phase} {clock} |{bar}| {value}/{total} admitted | {scans} scans/s | {msgs} msg/s | errors {errors}', hideCursor: true }, Presets.shades_classic);
   bar.start(total, 0, { phase: 'starting'.padEnd(12), clock: '', scans: 0, msgs: 0, errors: 0 });
   return {

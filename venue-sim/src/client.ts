@@ -43,6 +43,16 @@ export class ApiClient {
   }
 
   private async once<T>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
+    try {
+      return await this.send<T>(method, path, body);
+    } catch (err) {
+      // A keep-alive socket the server closed while the sim was busy signing: the request never left; send it once more.
+      if (err instanceof SimProblem && err.code === 'unreachable' && /UND_ERR_SOCKET|ECONNRESET/.test(err.message)) return this.send<T>(method, path, body);
+      throw err;
+    }
+  }
+
+  private async send<T>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
     const t0 = performance.now();
     let res: Response;
     try {
@@ -61,7 +71,8 @@ export class ApiClient {
       if ((err as Error).name === 'TimeoutError') {
         throw new SimProblem(0, 'timeout', `${method} ${path}: no answer from ${this.baseUrl} within ${REQUEST_TIMEOUT_MS / 1000} s; the API is overloaded or stuck (look at its logs)`);
       }
-      throw new SimProblem(0, 'unreachable', `cannot reach ${this.baseUrl} (${(err as Error).message}). Is \`npm start\` running? (or pass --url)`);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new SimProblem(0, 'unreachable', `${method} ${path}: cannot reach ${this.baseUrl} (${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''}). Is \`npm start\` running? (or pass --url)`);
     }
     const text = res.status === 204 ? '' : await res.text();
     this.observe?.(res.status, performance.now() - t0);

@@ -61,7 +61,10 @@ export class Stadium {
     for (const s of sections) {
       const share = Math.round(((acc + s.capacity) / capacity) * n) - Math.round((acc / capacity) * n);
       acc += s.capacity;
-      for (let i = 0; i < share; i++) fans.push(new Fan(this.url, s.code, this.meter.observer));
+      for (let i = 0; i < share; i++) {
+        fans.push(new Fan(this.url, s.code, this.meter.observer));
+        if (fans.length % 500 === 0) await new Promise((r) => setImmediate(r)); // keys take time: let sockets and the progress bar breathe
+      }
     }
     const tickets = await this.op.issueTickets(this.eventId, fans.map((f) => ({ address: f.wallet.address, section: f.section })));
     tickets.forEach((t, i) => (fans[i].ticket = t));
