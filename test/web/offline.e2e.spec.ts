@@ -116,11 +116,12 @@ describe('the PWA offline and with a camera', () => {
       const page = await stewardPage(cameraBrowser);
       await page.getByRole('button', { name: 'Scan with camera' }).click();
       const verdict = page.getByRole('status');
-      await expect.poll(() => verdict.textContent(), { timeout: 15_000 }).toContain('ADMIT');
+      // Decoding camera frames is CPU-bound; a loaded CI machine gets more time.
+      await expect.poll(() => verdict.textContent(), { timeout: 60_000 }).toContain('ADMIT');
       expect(await verdict.textContent()).toContain('Section N102');
       await page.screenshot({ path: join(SCREENSHOTS, 'steward-camera-phone.png'), fullPage: true });
     } finally {
       await cameraBrowser.close();
     }
-  });
+  }, 120_000);
 });

@@ -78,8 +78,13 @@ export function SponsorConsole() {
     };
   }, [key]);
 
+  // The sponsor channel pushes changes; a slow poll covers a socket that is reconnecting.
   useEffect(() => {
-    if (selected && !analytics[selected]) getJson<Analytics>(`/api/v1/drops/${selected}/analytics`).then((a) => setAnalytics((x) => ({ ...x, [selected]: a })), () => undefined);
+    if (!selected) return;
+    const refresh = () => getJson<Analytics>(`/api/v1/drops/${selected}/analytics`).then((a) => setAnalytics((x) => ({ ...x, [selected]: a })), () => undefined);
+    void refresh();
+    const timer = setInterval(() => void refresh(), 5000);
+    return () => clearInterval(timer);
   }, [selected]);
 
   const fire = async (d: Drop) => {
