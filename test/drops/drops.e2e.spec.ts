@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RewardsService } from '@fanmesh/rewards';
 import { DropsService } from '@fanmesh/drops';
 import { feedSignature, MomentsService } from '@fanmesh/moments';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
@@ -334,12 +335,15 @@ describe('sponsor drops', () => {
     expect((await asSponsor(a, telecom).get(`/drops/${dropId}/analytics`).expect(200)).body.targeted).toBe(4);
     const redeemed = await Promise.all(vip.map(async (f) => request(a.url).post(`/api/v1/drops/${dropId}/redeem`).set('authorization', await fanAuth(f))));
     expect(redeemed.filter((r) => r.status === 200).map((r) => r.body.amount)).toEqual(['5000000000000000000', '5000000000000000000', '5000000000000000000']);
-    const grants = (await a.app.get(DropsService).openTokenGrants()).filter((g) => g.dropId === dropId);
-    expect(grants).toHaveLength(3);
-    expect(new Set(grants.map((g) => g.idempotencyKey)).size).toBe(3);
-    expect(grants.every((g) => g.amount === '5000000000000000000' && g.eventId === eventId)).toBe(true);
-    expect(await a.app.get(DropsService).markTokenGrantsTaken(grants.map((g) => g.idempotencyKey))).toBe(3);
-    expect(await b.app.get(DropsService).markTokenGrantsTaken(grants.map((g) => g.idempotencyKey))).toBe(0);
+    // The rewards ledger pays each bonus once (the drops context's key per unit) and marks it taken, on either instance.
+    await Promise.all([a.app.get(RewardsService).payDropGrants(), b.app.get(RewardsService).payDropGrants()]);
     expect((await a.app.get(DropsService).openTokenGrants()).filter((g) => g.dropId === dropId)).toEqual([]);
+    const bonuses = async () =>
+      Promise.all(vip.map(async (f) => (await request(a.url).get('/api/v1/rewards/me').set('authorization', await fanAuth(f)).expect(200)).body.entries.filter((e: { kind: string }) => e.kind === 'drop')));
+    const paid = (await bonuses()).flat();
+    expect(paid).toHaveLength(3);
+    expect(paid.every((e: { amount: string; reason: string }) => e.amount === '5000000000000000000' && e.reason === 'redeemed a sponsor drop')).toBe(true);
+    await a.app.get(RewardsService).payDropGrants();
+    expect((await bonuses()).flat()).toHaveLength(3);
   });
 });

@@ -4,7 +4,7 @@
  * runs exactly these functions inside one database transaction; the property test runs them directly.
  */
 
-export const REWARD_KINDS = ['admission', 'verification', 'moment', 'witness', 'coverage'] as const;
+export const REWARD_KINDS = ['admission', 'verification', 'moment', 'witness', 'coverage', 'drop'] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
 
 /** What the ledger says a fan earned each entry for (shown to the fan). */
@@ -14,6 +14,7 @@ export const REASONS: Record<RewardKind, string> = {
   moment: 'was in the stadium for a match moment',
   witness: 'witnessed a hotspot',
   coverage: 'hotspot coverage that fans witnessed',
+  drop: 'redeemed a sponsor drop',
 };
 
 /** One kind's emission for one event: a fixed amount per unit, a per-account cap and a pool that caps the total. */
@@ -36,6 +37,8 @@ export const DEFAULT_POOLS: readonly PoolConfig[] = [
   { kind: 'moment', perUnit: 2n * FAN, accountCap: 20n * FAN, pool: 600_000n * FAN },
   { kind: 'witness', perUnit: FAN / 10n, accountCap: 5n * FAN, pool: 100_000n * FAN },
   { kind: 'coverage', perUnit: 0n, accountCap: 5_000n * FAN, pool: 100_000n * FAN },
+  // Sponsor bonuses: each drop sets its amount per unit; the pool and cap bound what sponsors can emit per event.
+  { kind: 'drop', perUnit: 0n, accountCap: 100n * FAN, pool: 50_000n * FAN },
 ];
 
 // ------------------------------------------------------------------ facts
@@ -70,7 +73,14 @@ export interface CoverageFact {
   scores: { owner: string; hotspot: string; score: number }[];
 }
 
-export type RewardFact = AdmissionFact | MomentFact | WitnessFact | CoverageFact;
+/** Fan-token bonuses fans redeemed from sponsor drops; each grant's key is the drops context's idempotency key. */
+export interface DropFact {
+  type: 'drop';
+  eventId: string;
+  grants: { key: string; dropId: string; fan: string; amount: bigint }[];
+}
+
+export type RewardFact = AdmissionFact | MomentFact | WitnessFact | CoverageFact | DropFact;
 
 /** A candidate entry before caps: `amount` is what the rule asks for. */
 export interface Candidate {
@@ -104,6 +114,8 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
       const cause = `witness:${fact.witnessId}`;
       return [{ eventId: fact.eventId, account: lower(fact.fan), kind: 'witness', amount: per('witness'), cause, key: `${cause}:witness` }];
     }
+    case 'drop':
+      return fact.grants.map((g) => ({ eventId: fact.eventId, account: lower(g.fan), kind: 'drop' as const, amount: g.amount, cause: `drop:${g.dropId}`, key: g.key }));
     case 'coverage': {
       // The coverage pool split by share of score (integer units), per owner; floor division never overpays.
       const pool = pools.get('coverage')?.pool ?? 0n;

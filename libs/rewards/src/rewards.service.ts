@@ -6,13 +6,16 @@ import { Bus, BUS, RealtimeService } from '@fanmesh/realtime';
 import { EVENT_STATUS_TOPIC, EventStatusChanged, VenuesService } from '@fanmesh/venues';
 import { MomentsService } from '@fanmesh/moments';
 import { CoverageService } from '@fanmesh/coverage';
+import { DropsService } from '@fanmesh/drops';
 import type { ValidWitness } from '@fanmesh/coverage';
 import type { ConfirmedMoment } from '@fanmesh/moments';
-import { DEFAULT_POOLS, PoolConfig, REASONS, REWARD_KINDS, RewardFact, RewardKind, rule, AdmissionFact, Candidate } from './reward-rules';
+import { DEFAULT_POOLS, DropFact, PoolConfig, REASONS, REWARD_KINDS, RewardFact, RewardKind, rule, AdmissionFact, Candidate } from './reward-rules';
 import { RewardsError } from './rewards.error';
 import { PoolRow, RewardsRepository } from './rewards.repository';
 
 const SWEEP_MS = 30_000;
+/** Sponsor bonuses are paid within this long of the fan redeeming them. */
+const GRANTS_MS = 2_000;
 const TOTALS_MS = 1_000;
 const PAGE = 5_000;
 
@@ -46,6 +49,8 @@ export class RewardsService implements OnModuleInit, OnModuleDestroy {
   private unsubscribe?: () => Promise<void>;
   private moments?: MomentsService;
   private coverage?: CoverageService;
+  private drops?: DropsService;
+  private grantsTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly repo: RewardsRepository,
@@ -90,6 +95,14 @@ export class RewardsService implements OnModuleInit, OnModuleDestroy {
     } catch {
       this.logger.warn('CoverageService not available: witness and coverage rewards are off');
     }
+    try {
+      this.drops = this.moduleRef.get(DropsService, { strict: false });
+      // Bonuses fans redeemed from token drops: the drops context keeps the intents, the ledger pays them.
+      this.grantsTimer = setInterval(() => void this.payDropGrants().catch((err) => this.logger.warn({ err: (err as Error).message }, 'drop bonuses deferred')), GRANTS_MS);
+      this.grantsTimer.unref();
+    } catch {
+      this.logger.warn('DropsService not available: sponsor token bonuses are off');
+    }
     this.unsubscribe = await this.bus.subscribe(EVENT_STATUS_TOPIC, (msg) => {
       const change = msg as EventStatusChanged;
       if (change?.to === 'ended') for (const l of this.endedListeners) l(change.eventId);
@@ -103,6 +116,7 @@ export class RewardsService implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.totalsTimer);
     clearInterval(this.sweepTimer);
+    clearInterval(this.grantsTimer);
     await this.unsubscribe?.().catch(() => undefined);
   }
 
@@ -177,6 +191,25 @@ export class RewardsService implements OnModuleInit, OnModuleDestroy {
     }
     if (entries) this.logger.debug({ facts: facts.length, entries, paid: paid.toString() }, 'rewards recorded');
     return { entries, paid };
+  }
+
+  /**
+   * Pays the fan-token bonuses fans redeemed from sponsor drops. The ledger insert is idempotent by the
+   * grant's key, so a crash between paying and marking the grants taken pays nothing twice.
+   */
+  async payDropGrants(): Promise<number> {
+    if (!this.drops) return 0;
+    let paid = 0;
+    for (;;) {
+      const grants = await this.drops.openTokenGrants(1000);
+      if (!grants.length) return paid;
+      const byEvent = new Map<string, DropFact['grants']>();
+      for (const g of grants) byEvent.set(g.eventId, [...(byEvent.get(g.eventId) ?? []), { key: g.idempotencyKey, dropId: g.dropId, fan: g.fan, amount: BigInt(g.amount) }]);
+      await this.record([...byEvent].map(([eventId, list]) => ({ type: 'drop' as const, eventId, grants: list })));
+      await this.drops.markTokenGrantsTaken(grants.map((g) => g.idempotencyKey));
+      paid += grants.length;
+      if (grants.length < 1000) return paid;
+    }
   }
 
   /** Fans admitted when the moment happened earn presence. */

@@ -14,6 +14,7 @@ const EARNED_FOR: Record<string, string> = {
   moment: 'for being there for a match moment',
   witness: 'for witnessing a fan hotspot',
   coverage: 'for your hotspot’s coverage',
+  drop: 'from a sponsor drop',
 };
 const MOMENT_TEXT: Record<string, string> = { kickoff: 'Kick-off!', goal: 'GOAL!', halftime: 'Half-time', fulltime: 'Full time', big_moment: 'What a moment!' };
 
