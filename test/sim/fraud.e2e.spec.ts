@@ -31,7 +31,7 @@ describe('venue-sim fraud', () => {
     api = undefined;
   });
 
-  it('on embedded defaults: no adversary gains anything, each raises its alert, and 99% of the honest crowd is admitted and paid', async () => {
+  it('on embedded defaults: no adversary gains anything, staff hear of the double admission and the clones, and 99% of the honest crowd is admitted and paid', async () => {
     const dataDir = createTempDataDir('simfraud');
     api = await startApp('simfraud', { services: 'embedded', dataDir });
     const report = await runFraud({ url: api.url, dataDir, fans: 96 }, debug('embedded'));

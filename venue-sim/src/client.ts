@@ -28,6 +28,7 @@ export class ApiClient {
   apiKey?: string;
   /** The account signed in with; a 401 (the 15-minute token ran out in a long match) signs in again once. */
   private wallet?: BaseWallet;
+  private signingIn = false;
 
   constructor(
     readonly baseUrl: string,
@@ -37,7 +38,7 @@ export class ApiClient {
   /** The answer whatever its status; only an unreachable server throws. */
   async attempt<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
     const first = await this.once<T>(method, path, body);
-    if (first.status !== 401 || !this.wallet || !this.token) return first;
+    if (first.status !== 401 || !this.wallet || !this.token || this.signingIn) return first;
     await this.signIn(this.wallet);
     return this.once<T>(method, path, body);
   }
@@ -97,6 +98,17 @@ export class ApiClient {
 
   /** Sign-in with Ethereum (EIP-4361), with a real signature. */
   async signIn(wallet: BaseWallet): Promise<string[]> {
+    // An expired token on these public calls would be refused too: sign in without one.
+    this.token = undefined;
+    this.signingIn = true;
+    try {
+      return await this.siwe(wallet);
+    } finally {
+      this.signingIn = false;
+    }
+  }
+
+  private async siwe(wallet: BaseWallet): Promise<string[]> {
     const { nonce, statement } = await this.post<{ nonce: string; statement: string }>('/api/v1/auth/nonce');
     const host = new URL(this.baseUrl).host;
     const now = new Date();
