@@ -148,6 +148,9 @@ describe('tickets, rotating codes and gate scans', () => {
     const at = new Date().toISOString();
     const first = await request(a.url).post(`/api/v1/gates/${gates['N-A'].id}/offline-scans`).set('authorization', steward).send({ scans: [{ code, scannedAt: at }] }).expect(200);
     expect(first.body.results[0]).toMatchObject({ result: 'accepted', ticketId: t.id });
+    // A retry of the same upload (the phone lost the answer) is the same admission, not a conflict.
+    const retry = await request(b.url).post(`/api/v1/gates/${gates['N-A'].id}/offline-scans`).set('authorization', steward).send({ scans: [{ code, scannedAt: at }] }).expect(200);
+    expect(retry.body.results[0]).toEqual(first.body.results[0]);
     const second = await request(b.url).post(`/api/v1/gates/${gates['N-B'].id}/offline-scans`).set('authorization', steward).send({ scans: [{ code, scannedAt: at }, { code: 'junk', scannedAt: at }] }).expect(200);
     expect(second.body.results[0]).toMatchObject({ result: 'conflict', ticketId: t.id, firstGate: 'N-A' });
     expect(second.body.results[1]).toMatchObject({ result: 'rejected', reason: 'malformed_code' });

@@ -81,6 +81,11 @@ export class OfflineScanService {
         out.push({ index, result: 'rejected', reason: result.reason, ticketId: ticket.id });
         continue;
       }
+      // The same decision uploaded again (a retry after a lost answer): it is that admission, not a conflict.
+      if (first.mode === 'offline' && first.gateId === gate.id && new Date(first.admittedAt).getTime() === at) {
+        out.push({ index, result: 'accepted', ticketId: ticket.id, admissionId: first.id });
+        continue;
+      }
       const fresh = await this.admissions.insertConflict({ ticketId: ticket.id, eventId: ticket.eventId, admissionId: first.id, gateId: gate.id, scanner: by.subject, scannedAt: new Date(at) });
       if (fresh) {
         this.logger.warn({ ticketId: ticket.id, gate: gate.code, firstGate: first.gateCode }, 'ticket admitted twice (offline conflict)');

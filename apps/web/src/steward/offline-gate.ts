@@ -69,8 +69,15 @@ export async function admitOffline(snapshot: Snapshot, gateId: string, code: str
   return { decision: 'admit', section: ticket.section, seat: ticket.seat, tier: ticket.tier, offline: true };
 }
 
-/** Uploads what was admitted offline, gate by gate; what the server answered leaves the queue. */
-export async function syncQueue(): Promise<SyncReport | undefined> {
+let syncing: Promise<SyncReport | undefined> | undefined;
+
+/** Uploads what was admitted offline, gate by gate; what the server answered leaves the queue. One upload at a time. */
+export function syncQueue(): Promise<SyncReport | undefined> {
+  syncing ??= upload().finally(() => (syncing = undefined));
+  return syncing;
+}
+
+async function upload(): Promise<SyncReport | undefined> {
   const queue = await queued();
   if (!queue.length) return undefined;
   const report: SyncReport = { accepted: 0, conflicts: 0, rejected: 0 };
