@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { concat, getBytes, hexlify, keccak256, toBeHex, Wallet } from 'ethers';
+import { hexlify, Wallet } from 'ethers';
 import { ApiClient, SimProblem } from './client';
+import { ticketCode } from './protocol';
 
 export const DEMO_VENUE_ID = '5eed0000-0000-4000-8000-000000000001';
 
@@ -37,20 +38,8 @@ export interface DemoSummary {
   replayedScreenshotsAdmitted: number;
 }
 
-const qrDigest = (ticketId: string, version: number, window: number) =>
-  keccak256(concat([new TextEncoder().encode('FanMesh QR'), '0x' + ticketId.replace(/-/g, ''), toBeHex(version, 4), toBeHex(window, 8)]));
-
-/** The code a fan's phone shows now (see libs/access ticket-codec). */
-export async function ticketCode(wallet: Wallet, ticket: { id: string; version: number }, at = Date.now()): Promise<string> {
-  const window = Math.floor(at / 15_000);
-  const signature = getBytes(await wallet.signMessage(getBytes(qrDigest(ticket.id, ticket.version, window))));
-  const buf = Buffer.alloc(93);
-  Buffer.from(ticket.id.replace(/-/g, ''), 'hex').copy(buf, 0);
-  buf.writeUInt32BE(ticket.version, 16);
-  buf.writeBigUInt64BE(BigInt(window), 20);
-  Buffer.from(signature).copy(buf, 28);
-  return 'FM1.' + buf.toString('base64url');
-}
+/** The code a fan's phone shows now (see libs/access ticket-codec); kept here for older imports. */
+export { ticketCode } from './protocol';
 
 const wallet = () => new Wallet(hexlify(randomBytes(32)));
 

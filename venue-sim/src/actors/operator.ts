@@ -76,7 +76,7 @@ export class Operator {
     await this.client.post(`/api/v1/venues/${venueId}/roles`, { address, role });
   }
 
-  /** Tickets bound to each holder's address, spread over the sections (in requests of 500: under the API's default 100 kB body limit). */
+  /** Tickets bound to each holder's address, spread over the sections, in requests of 500 (each a second or so: the issuer signs every ticket). */
   async issueTickets(eventId: string, holders: { address: string; section: string }[]): Promise<IssuedTicket[]> {
     const out: IssuedTicket[] = [];
     const seatIn = this.seats;

@@ -229,6 +229,9 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
         phase = 'full time';
         arrivalsDone = true;
         await arrivals;
+        // phones leave with their owners: witnesses not given by the whistle are not given
+        const left = witnessQueue.splice(0).length;
+        if (left) witnesses['left at full time'] = left;
         await witnessing;
         break;
       }
