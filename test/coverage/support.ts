@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { BaseWallet, getBytes, hexlify, SigningKey, Wallet } from 'ethers';
+import { BaseWallet, getBytes, SigningKey, Wallet } from 'ethers';
 import request, { Response } from 'supertest';
 import { Challenge, challengeDigest, witnessDigest } from '@fanmesh/coverage';
-import { envelopeDigest, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/devices';
+import { envelopeDigest } from '@fanmesh/devices';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import type { RunningApp } from '../support/app';
+import { pairDeviceKey } from '../support/devices';
 import { IssuedTicket, qrFor } from '../support/tickets';
 
 /** A paired device with its own key and its own envelope sequence. */
@@ -38,24 +38,7 @@ export async function fanAuth(api: RunningApp, w: BaseWallet): Promise<string> {
 
 /** Pairs a device (real offer and both registration signatures) in a section of the demo venue. */
 export async function pairDevice(api: RunningApp, section: string, opts: { kind?: 'hotspot' | 'sensor'; owner?: BaseWallet; venueId?: string } = {}): Promise<TestDevice> {
-  const venueId = opts.venueId ?? DEMO_VENUE_ID;
-  const device = Wallet.createRandom();
-  const owner = opts.owner ?? Wallet.createRandom();
-  const domain = (await request(api.url).get('/api/v1/devices/pairing-domains').expect(200)).body.registration;
-  const offer = { device: device.address, kind: opts.kind ?? 'hotspot', nonce: hexlify(randomBytes(32)), expiresAt: Math.floor(Date.now() / 1000) + 300 };
-  const registration = { device: device.address, owner: owner.address, venueId: uuidToBytes32(venueId), deadline: Math.floor(Date.now() / 1000) + 3600 };
-  await request(api.url)
-    .post('/api/v1/devices/pairings')
-    .set('authorization', await fanAuth(api, owner))
-    .send({
-      offer: { ...offer, signature: await device.signTypedData(PAIRING_DOMAIN, PAIRING_OFFER_TYPES, offer) },
-      venueId,
-      sectionCode: section,
-      deadline: registration.deadline,
-      deviceSignature: await device.signTypedData(domain, REGISTRATION_TYPES, registration),
-      ownerSignature: await owner.signTypedData(domain, REGISTRATION_TYPES, registration),
-    })
-    .expect(201);
+  const { device, owner } = await pairDeviceKey(api, opts.venueId ?? DEMO_VENUE_ID, section, { kind: opts.kind ?? 'hotspot', owner: opts.owner });
   return new TestDevice(device, owner, section);
 }
 

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { BaseWallet, getBytes, hexlify, SigningKey, Wallet } from 'ethers';
+import { BaseWallet, getBytes, SigningKey } from 'ethers';
 import request from 'supertest';
-import { envelopeDigest, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/devices';
+import { envelopeDigest } from '@fanmesh/devices';
 import type { RunningApp } from '../support/app';
+import { pairDeviceKey } from '../support/devices';
 
 export type Reading = [kind: string, atMs: number, value: number, label?: string];
 
@@ -22,24 +22,7 @@ export class Sensor {
 
   /** Pairs a fresh device key (kind sensor, hotspot or gate) to `venueId`/`section` under `owner` (fresh if omitted). */
   static async pair(api: RunningApp, venueId: string, section: string, opts: { kind?: 'sensor' | 'gate' | 'hotspot'; owner?: BaseWallet } = {}): Promise<Sensor> {
-    const device = Wallet.createRandom();
-    const owner = opts.owner ?? Wallet.createRandom();
-    const domain = (await request(api.url).get('/api/v1/devices/pairing-domains').expect(200)).body.registration;
-    const offer = { device: device.address, kind: opts.kind ?? 'sensor', nonce: hexlify(randomBytes(32)), expiresAt: Math.floor(Date.now() / 1000) + 300 };
-    const registration = { device: device.address, owner: owner.address, venueId: uuidToBytes32(venueId), deadline: Math.floor(Date.now() / 1000) + 3600 };
-    const fan = `Bearer ${await api.tokenFor({ subject: owner.address.toLowerCase(), kind: 'account', roles: ['fan'] })}`;
-    await request(api.url)
-      .post('/api/v1/devices/pairings')
-      .set('authorization', fan)
-      .send({
-        offer: { ...offer, signature: await device.signTypedData(PAIRING_DOMAIN, PAIRING_OFFER_TYPES, offer) },
-        venueId,
-        sectionCode: section,
-        deadline: registration.deadline,
-        deviceSignature: await device.signTypedData(domain, REGISTRATION_TYPES, registration),
-        ownerSignature: await owner.signTypedData(domain, REGISTRATION_TYPES, registration),
-      })
-      .expect(201);
+    const { device, owner } = await pairDeviceKey(api, venueId, section, opts);
     return new Sensor(api, device, owner, section);
   }
 

@@ -34,8 +34,7 @@ export async function startApp(label: string, opts: TestAppOptions = {}): Promis
     DATA_DIR: dataDir,
     AUTH_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     CHAIN_EMBEDDED: 'off',
-    // Two spec files at once, each with up to two instances: small pools keep the machine's Postgres under max_connections.
-    ...(services === 'real' ? { DATABASE_URL: opts.databaseUrl ?? (await createTestDatabase(label)), REDIS_URL: testRedisUrl(), DATABASE_POOL_SIZE: '8' } : {}),
+    ...(services === 'real' ? await realServices(label, opts.databaseUrl) : {}),
     ...opts.env,
   };
   const config = loadConfig(env);
@@ -55,3 +54,19 @@ export async function startApp(label: string, opts: TestAppOptions = {}): Promis
 export const adminPrincipal: Principal = { subject: '0x00000000000000000000000000000000000000a1', kind: 'account', roles: ['admin'] };
 export const staffPrincipal = (venueId: string): Principal => ({ subject: '0x00000000000000000000000000000000000000b2', kind: 'account', roles: [`staff@${venueId}`] });
 export const fanPrincipal: Principal = { subject: '0x00000000000000000000000000000000000000c3', kind: 'account', roles: ['fan'] };
+
+/**
+ * The machine's Postgres and Redis. Each database gets its own Redis namespace (named after it), so
+ * instances sharing a database share channels and locks, and nothing else running on this Redis
+ * (other spec files, a simulator, a dev server) shows up in a test's channels.
+ */
+async function realServices(label: string, databaseUrl?: string): Promise<Record<string, string>> {
+  const url = databaseUrl ?? (await createTestDatabase(label));
+  return {
+    DATABASE_URL: url,
+    // Two spec files at once, each with up to two instances: small pools keep Postgres under max_connections.
+    DATABASE_POOL_SIZE: '8',
+    REDIS_URL: testRedisUrl(),
+    REDIS_NAMESPACE: new URL(url).pathname.slice(1).slice(0, 64),
+  };
+}

@@ -33,6 +33,7 @@ const schema = z.object({
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier').default('public'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  REDIS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64').optional(),
   CHAIN_RPC_URL: optionalUrl(['http:', 'https:', 'ws:', 'wss:']),
   CHAIN_PRIVATE_KEY: z
     .string()
@@ -65,7 +66,7 @@ export interface AppConfig {
   ticketIssuerKey?: string;
   auth: { secret?: string; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number; publicOrigin?: string };
   db: { kind: 'postgres'; url: string; schema: string; poolSize: number } | { kind: 'pglite'; dir: string };
-  bus: { kind: 'redis'; url: string } | { kind: 'memory' };
+  bus: { kind: 'redis'; url: string; namespace?: string } | { kind: 'memory' };
   chain:
     | { kind: 'rpc'; rpcUrl: string; privateKey?: string; network: 'chiliz' | 'spicy' | 'custom' }
     | { kind: 'embedded'; stateDir: string }
@@ -121,7 +122,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     db: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dir: resolve(dataDir, 'pglite') },
-    bus: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
+    bus: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, ...(e.REDIS_NAMESPACE ? { namespace: e.REDIS_NAMESPACE } : {}) } : { kind: 'memory' },
     chain: e.CHAIN_RPC_URL
       ? { kind: 'rpc', rpcUrl: e.CHAIN_RPC_URL, privateKey: e.CHAIN_PRIVATE_KEY, network }
       : e.CHAIN_EMBEDDED === 'on'

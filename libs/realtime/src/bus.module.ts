@@ -24,7 +24,7 @@ export class BusModule {
           inject: [APP_CONFIG],
           useFactory: async (config: AppConfig): Promise<Bus> => {
             if (config.bus.kind === 'memory') return new MemoryBus();
-            const bus = new RedisBus(config.bus.url);
+            const bus = new RedisBus(config.bus.url, config.bus.namespace);
             try {
               await bus.connect();
             } catch (err) {

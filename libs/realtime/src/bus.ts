@@ -75,10 +75,14 @@ export class RedisBus implements Bus {
   readonly pub: Redis;
   private readonly sub: Redis;
   private readonly handlers = new Map<string, Set<RawBusHandler>>();
+  /** Prepended to every key and topic, so deployments (or test runs) sharing one Redis never see each other. */
+  readonly prefix: string;
 
-  constructor(url: string) {
+  constructor(url: string, namespace?: string) {
+    this.prefix = namespace ? `${namespace}:` : '';
     const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
-    this.pub = new Redis(url, options);
+    // keyPrefix covers keys (also a script's KEYS); pub/sub channels are not keys, so topics are prefixed here.
+    this.pub = new Redis(url, { ...options, keyPrefix: this.prefix });
     this.sub = new Redis(url, options);
     // ioredis reconnects by itself; an unhandled 'error' event would crash the process.
     this.pub.on('error', () => undefined);
@@ -92,11 +96,11 @@ export class RedisBus implements Bus {
   }
 
   async publish(topic: string, message: unknown): Promise<void> {
-    await this.pub.publish(topic, JSON.stringify(message));
+    await this.pub.publish(this.prefix + topic, JSON.stringify(message));
   }
 
   async publishRaw(topic: string, raw: string): Promise<void> {
-    await this.pub.publish(topic, raw);
+    await this.pub.publish(this.prefix + topic, raw);
   }
 
   subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>> {
@@ -112,20 +116,21 @@ export class RedisBus implements Bus {
   }
 
   async subscribeRaw(topic: string, handler: RawBusHandler): Promise<() => Promise<void>> {
-    let set = this.handlers.get(topic);
+    const full = this.prefix + topic;
+    let set = this.handlers.get(full);
     if (!set) {
       set = new Set();
-      this.handlers.set(topic, set);
-      if (topic.endsWith('*')) await this.sub.psubscribe(topic);
-      else await this.sub.subscribe(topic);
+      this.handlers.set(full, set);
+      if (topic.endsWith('*')) await this.sub.psubscribe(full);
+      else await this.sub.subscribe(full);
     }
     set.add(handler);
     return async () => {
       set.delete(handler);
-      if (set.size === 0 && this.handlers.get(topic) === set) {
-        this.handlers.delete(topic);
-        if (topic.endsWith('*')) await this.sub.punsubscribe(topic);
-        else await this.sub.unsubscribe(topic);
+      if (set.size === 0 && this.handlers.get(full) === set) {
+        this.handlers.delete(full);
+        if (topic.endsWith('*')) await this.sub.punsubscribe(full);
+        else await this.sub.unsubscribe(full);
       }
     };
   }
@@ -144,6 +149,7 @@ export class RedisBus implements Bus {
   private deliver(key: string, topic: string, raw: string): void {
     const set = this.handlers.get(key);
     if (!set) return;
-    for (const h of set) h(raw, topic);
+    const own = topic.slice(this.prefix.length);
+    for (const h of set) h(raw, own);
   }
 }

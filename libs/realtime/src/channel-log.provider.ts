@@ -10,5 +10,5 @@ export const channelLogProvider: Provider = {
   provide: CHANNEL_LOG,
   inject: [BUS],
   useFactory: (bus: Bus): ChannelLog =>
-    bus instanceof RedisBus ? new RedisChannelLog(bus.pub) : new MemoryChannelLog((topic, frame) => bus.publishRaw(topic, frame)),
+    bus instanceof RedisBus ? new RedisChannelLog(bus.pub, bus.prefix) : new MemoryChannelLog((topic, frame) => bus.publishRaw(topic, frame)),
 };

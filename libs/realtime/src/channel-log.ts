@@ -94,7 +94,11 @@ return #ARGV - 5
 const APPEND_MANY_CHUNK = 500;
 
 export class RedisChannelLog implements ChannelLog {
-  constructor(private readonly redis: Redis) {
+  /** `topicPrefix`: the bus's namespace; keys get it from the connection's keyPrefix, published topics from here. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly topicPrefix = '',
+  ) {
     redis.defineCommand('fanmeshAppend', { numberOfKeys: 2, lua: APPEND });
     redis.defineCommand('fanmeshAppendMany', { lua: APPEND_MANY }); // the key count comes first in each call
   }
@@ -106,7 +110,7 @@ export class RedisChannelLog implements ChannelLog {
     for (let i = 0; i < channels.length; i += APPEND_MANY_CHUNK) {
       const chunk = channels.slice(i, i + APPEND_MANY_CHUNK);
       const keys = chunk.flatMap((c) => [`rt:seq:{${c}}`, `rt:log:{${c}}`]);
-      calls.push((this.redis as unknown as { fanmeshAppendMany: (...a: unknown[]) => Promise<number> }).fanmeshAppendMany(keys.length, ...keys, at, json, REPLAY_DEPTH, STREAM_TTL_SECONDS, frameTopic(''), ...chunk.map((c) => JSON.stringify(c))));
+      calls.push((this.redis as unknown as { fanmeshAppendMany: (...a: unknown[]) => Promise<number> }).fanmeshAppendMany(keys.length, ...keys, at, json, REPLAY_DEPTH, STREAM_TTL_SECONDS, this.topicPrefix + frameTopic(''), ...chunk.map((c) => JSON.stringify(c))));
     }
     await Promise.all(calls);
   }
@@ -120,7 +124,7 @@ export class RedisChannelLog implements ChannelLog {
       JSON.stringify(data),
       REPLAY_DEPTH,
       STREAM_TTL_SECONDS,
-      frameTopic(channel),
+      this.topicPrefix + frameTopic(channel),
     )) as [number, string];
     return { seq: Number(seq), frame };
   }
