@@ -46,6 +46,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
       if (mine || old) await pg.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
     }
     await pg.end();
+    // And the Redis namespaces of this run's databases (each test database had its own).
+    const r = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await r.scan(cursor, 'MATCH', `fanmesh_t_${runId}_*`, 'COUNT', 1000);
+        if (keys.length) await r.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } catch {
+      // a Redis that went away keeps its keys; they are namespaced and harmless
+    } finally {
+      r.disconnect();
+    }
   };
 }
 
