@@ -59,4 +59,17 @@ describe('the PWA in Chromium', () => {
     expect(api404.headers()['content-type']).toMatch(/application\/problem\+json/);
     await page.close();
   });
+
+  it('renders every area at phone and desktop sizes with no serious accessibility violations', async () => {
+    for (const [area, ready] of [['tickets', 'section[data-address]'], ['steward', 'section[data-address], p:has(code)'], ['staff', 'section[data-address]'], ['sponsor', '#sponsor-key']] as const) {
+      for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+        const page = await newPage(browser, viewport);
+        await page.goto(`${api.url}/${area}`);
+        await page.locator(ready).first().waitFor({ timeout: 15_000 });
+        await page.screenshot({ path: join(SCREENSHOTS, `area-${area}-${size}.png`), fullPage: true });
+        expect(await seriousA11yViolations(page), `${area} at ${size}`).toEqual([]);
+        await page.close();
+      }
+    }
+  });
 });

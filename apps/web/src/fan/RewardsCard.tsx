@@ -102,7 +102,7 @@ export function RewardsCard({ wallet, address, balance, onBalance }: { wallet: W
       )}
       {step === 'confirmed' && <p className="admitted" role="status">Claimed: {fan(claim!.claimed)} FAN are in your wallet.</p>}
       {tx && explorer && <a href={`${explorer}/tx/${tx}`} target="_blank" rel="noreferrer">See the transaction</a>}
-      {why && <p className="muted">{why}</p>}
+      {why && <p className="muted">{balance === '0' ? 'Earn FAN by checking in at the gate, witnessing fan hotspots, being there for match moments and redeeming sponsor drops.' : why}</p>}
     </section>
   );
 }
