@@ -147,4 +147,12 @@ describe('sign-in with Ethereum, sessions, roles and sponsor keys', () => {
     // A fan's token cannot mint a sponsor session.
     expect((await request(api.url).post('/api/v1/auth/sponsor-session').set('authorization', `Bearer ${(await signIn(api.url)).accessToken}`).expect(403)).body.code).toBe('forbidden');
   });
+
+  it('lets a client holding a stale or broken token sign in again, but not use it anywhere else', async () => {
+    const stale = 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIweDAwIn0.not-a-signature';
+    expect((await request(api.url).post('/api/v1/auth/nonce').set('authorization', stale).expect(200)).body.nonce).toBeTruthy();
+    expect((await request(api.url).get('/api/v1/events').set('authorization', stale).expect(200)).body).toBeInstanceOf(Array);
+    expect((await request(api.url).get('/api/v1/auth/me').set('authorization', stale).expect(401)).body.code).toBe('unauthenticated');
+    expect((await request(api.url).get('/api/v1/tickets/mine').set('authorization', stale).expect(401)).body.code).toBe('unauthenticated');
+  });
 });

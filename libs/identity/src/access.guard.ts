@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { ACCESS_KEY, Audience, CommonError, Principal, Role } from '@fanmesh/common';
+import { ACCESS_KEY, Audience, CommonError, DomainError, Principal, Role } from '@fanmesh/common';
 import { TokenService } from './token.service';
 import { IdentityService } from './identity.service';
 
@@ -22,8 +22,15 @@ export class AccessGuard implements CanActivate {
     const audience = this.reflector.getAllAndOverride<Audience[] | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]);
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
     if (!audience) throw new CommonError('forbidden', 'This route declares no access rule, so nobody may call it.');
+    if (audience.includes('public')) {
+      // A stale token must not lock a client out of signing in again: public routes treat it as anonymous.
+      await this.authenticate(req).catch((err) => {
+        if (!(err instanceof DomainError && err.status === 401)) throw err;
+        req.principal = undefined;
+      });
+      return true;
+    }
     const principal = await this.authenticate(req);
-    if (audience.includes('public')) return true;
     if (!principal) throw new CommonError('unauthenticated', 'Sign in first: send "Authorization: Bearer <access token>".');
     const held = new Set(principal.roles.map((r) => r.split('@')[0] as Role));
     if (!audience.some((a) => held.has(a as Role))) {
