@@ -23,9 +23,10 @@ export class AccessGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
     if (!audience) throw new CommonError('forbidden', 'This route declares no access rule, so nobody may call it.');
     if (audience.includes('public')) {
-      // A stale token must not lock a client out of signing in again: public routes treat it as anonymous.
+      // An expired token must not lock a client out of signing in again: public routes treat it as anonymous.
+      // A forged or malformed one is still refused, loudly.
       await this.authenticate(req).catch((err) => {
-        if (!(err instanceof DomainError && err.status === 401)) throw err;
+        if (!(err instanceof DomainError && err.extra.reason === 'token_expired')) throw err;
         req.principal = undefined;
       });
       return true;

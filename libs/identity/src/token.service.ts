@@ -49,7 +49,7 @@ export class TokenService {
       return principal;
     } catch (err) {
       const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
-      throw new CommonError('unauthenticated', expired ? 'The access token has expired; refresh it or sign in again.' : 'The access token is not valid; sign in again.');
+      throw new CommonError('unauthenticated', expired ? 'The access token has expired; refresh it or sign in again.' : 'The access token is not valid; sign in again.', expired ? { reason: 'token_expired' } : {});
     }
   }
 }
