@@ -38,3 +38,30 @@ export async function newPage(browser: import('playwright-core').Browser, viewpo
   const context = await browser.newContext(viewport ? { viewport } : {});
   return context.newPage();
 }
+
+/**
+ * Opens an area of the PWA, which signs in with the page's own embedded key, and returns that key's
+ * address; with `grant`, an admin first gives the address a role at a venue and the page reloads.
+ */
+export async function openSignedIn(
+  browser: Browser,
+  url: string,
+  viewport: { width: number; height: number },
+  grant?: { role: 'staff' | 'steward'; venueId: string; admin: string },
+): Promise<{ page: Page; address: string }> {
+  const page = await newPage(browser, viewport);
+  await page.goto(url);
+  const section = page.locator('section[data-address]');
+  await section.waitFor({ timeout: 15_000 });
+  const address = (await section.getAttribute('data-address'))!;
+  if (grant) {
+    const res = await fetch(`${new URL(url).origin}/api/v1/venues/${grant.venueId}/roles`, {
+      method: 'POST',
+      headers: { authorization: grant.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ address, role: grant.role }),
+    });
+    if (res.status !== 201) throw new Error(`granting ${grant.role} failed: ${res.status} ${await res.text()}`);
+    await page.reload();
+  }
+  return { page, address };
+}

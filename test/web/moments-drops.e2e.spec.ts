@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
-import { DESKTOP, launchBrowser, newPage, PHONE, SCREENSHOTS, seriousA11yViolations } from '../support/browser';
+import { DESKTOP, launchBrowser, newPage, openSignedIn, PHONE, SCREENSHOTS, seriousA11yViolations } from '../support/browser';
 import { createEvent, openGates } from '../support/tickets';
 import { Sensor } from '../sensing/sensors';
 import { soundTrack } from '../moments/scene';
@@ -22,19 +22,8 @@ describe('moments and sponsor drops across the staff dashboard, the sponsor cons
     await api?.close();
   });
 
-  /** Opens an area with the page's own key and grants that key a role at the demo venue. */
-  async function signedIn(path: string, viewport: { width: number; height: number }, role?: 'staff'): Promise<{ page: Page; address: string }> {
-    const page = await newPage(browser, viewport);
-    await page.goto(api.url + path);
-    const section = page.locator('section[data-address]');
-    await section.waitFor({ timeout: 15_000 });
-    const address = (await section.getAttribute('data-address'))!;
-    if (role) {
-      await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`).set('authorization', `Bearer ${await api.tokenFor(adminPrincipal)}`).send({ address, role }).expect(201);
-      await page.reload();
-    }
-    return { page, address };
-  }
+  const signedIn = async (path: string, viewport: { width: number; height: number }, role?: 'staff') =>
+    openSignedIn(browser, api.url + path, viewport, role && { role, venueId: DEMO_VENUE_ID, admin: `Bearer ${await api.tokenFor(adminPrincipal)}` });
 
   it('confirms a sensor candidate as a goal in the dashboard; the fan sees it and redeems the sponsor drop it fired', async () => {
     const admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;

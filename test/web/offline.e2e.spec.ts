@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
-import { launchBrowser, newPage, PHONE, SCREENSHOTS, seriousA11yViolations } from '../support/browser';
+import { launchBrowser, newPage, openSignedIn, PHONE, SCREENSHOTS, seriousA11yViolations } from '../support/browser';
 import { writeQrVideo } from '../support/fake-camera';
 import { createEvent, issueTickets, openGates, qrFor } from '../support/tickets';
 
@@ -34,12 +34,7 @@ describe('the PWA offline and with a camera', () => {
 
   /** A signed-in steward's scanner on gate N-A (the page's own key is granted the role). */
   async function stewardPage(b: Browser): Promise<Page> {
-    const page = await newPage(b, PHONE);
-    await page.goto(api.url + '/steward');
-    await page.getByText('not a steward').waitFor({ timeout: 15_000 });
-    const address = (await page.locator('code').first().textContent())!;
-    await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`).set('authorization', admin).send({ address, role: 'steward' }).expect(201);
-    await page.reload();
+    const { page } = await openSignedIn(b, api.url + '/steward', PHONE, { role: 'steward', venueId: DEMO_VENUE_ID, admin });
     await page.locator('select[aria-label="Gate"]').selectOption({ label: 'N-A – North gate A' }, { timeout: 15_000 });
     return page;
   }

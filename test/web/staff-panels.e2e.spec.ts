@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
-import { DESKTOP, launchBrowser, newPage, SCREENSHOTS, seriousA11yViolations } from '../support/browser';
+import { DESKTOP, launchBrowser, openSignedIn, SCREENSHOTS, seriousA11yViolations } from '../support/browser';
 import { createEvent, issueTickets, openGates, qrFor } from '../support/tickets';
 import { Sensor } from '../sensing/sensors';
 import { fanAuth, pairDevice } from '../coverage/support';
@@ -27,12 +27,7 @@ describe('the staff dashboard runs the match', () => {
     const eventId = await createEvent(api.url, admin, DEMO_VENUE_ID, 'Staff derby');
     await openGates(api.url, admin, eventId);
     const hotspot = await pairDevice(api, 'N101');
-    const page = await newPage(browser, DESKTOP);
-    await page.goto(api.url + '/staff');
-    const section = page.locator('section[data-address]');
-    await section.waitFor({ timeout: 15_000 });
-    await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`).set('authorization', admin).send({ address: await section.getAttribute('data-address'), role: 'staff' }).expect(201);
-    await page.reload();
+    const { page } = await openSignedIn(browser, api.url + '/staff', DESKTOP, { role: 'staff', venueId: DEMO_VENUE_ID, admin });
     await page.locator('select[aria-label="Event"]').selectOption(eventId);
     await page.locator(`tr[data-hotspot="${hotspot.address}"]`).waitFor({ timeout: 15_000 });
 

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { encodeMerchTag, MERCH_DOMAIN, MERCH_TYPES } from '@fanmesh/access';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
-import { launchBrowser, PHONE, SCREENSHOTS, seriousA11yViolations, newPage } from '../support/browser';
+import { launchBrowser, openSignedIn, PHONE, SCREENSHOTS, seriousA11yViolations } from '../support/browser';
 import { createEvent, issueTickets, openGates, qrFor } from '../support/tickets';
 
 describe('the steward scanner in the PWA', () => {
@@ -27,12 +27,7 @@ describe('the steward scanner in the PWA', () => {
     await openGates(api.url, admin, eventId);
     const [ticket] = await issueTickets(api.url, admin, eventId, 1, ['N101']);
 
-    const page = await newPage(browser, PHONE);
-    await page.goto(api.url + '/steward');
-    await page.getByText('not a steward').waitFor({ timeout: 15_000 });
-    const address = (await page.locator('code').first().textContent())!;
-    await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`).set('authorization', admin).send({ address, role: 'steward' }).expect(201);
-    await page.reload();
+    const { page } = await openSignedIn(browser, api.url + '/steward', PHONE, { role: 'steward', venueId: DEMO_VENUE_ID, admin });
     await page.locator('select[aria-label="Gate"]').waitFor({ timeout: 15_000 });
     await page.locator('select[aria-label="Gate"]').selectOption({ label: 'N-A – North gate A' });
 
@@ -60,12 +55,7 @@ describe('the steward scanner in the PWA', () => {
     const tag = async (serial: string, signer = issuer) => ({ sku: 'SCARF-26', serial, signature: await signer.signTypedData(MERCH_DOMAIN, MERCH_TYPES, { sku: 'SCARF-26', serial }) });
     await request(api.url).post('/api/v1/merch/items').set('authorization', admin).send({ items: [await tag('SC-1'), await tag('SC-2')] }).expect(201);
 
-    const page = await newPage(browser, PHONE);
-    await page.goto(api.url + '/steward');
-    await page.getByText('not a steward').waitFor({ timeout: 15_000 });
-    const address = (await page.locator('code').first().textContent())!;
-    await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/roles`).set('authorization', admin).send({ address, role: 'steward' }).expect(201);
-    await page.reload();
+    const { page } = await openSignedIn(browser, api.url + '/steward', PHONE, { role: 'steward', venueId: DEMO_VENUE_ID, admin });
     await page.locator('select[aria-label="Gate"]').selectOption({ label: 'N-A – North gate A' }, { timeout: 15_000 });
     const check = async (code: string) => {
       await page.getByLabel('Ticket or merch tag code').fill(code);

@@ -130,7 +130,13 @@ export function GateScanner({ session }: { session: Session }) {
     setCamera('on');
   };
 
-  if (!venueId) return <p>You are not a steward at any venue yet. Ask staff to grant you the steward role. Your address: <code>{session.address}</code></p>;
+  if (!venueId) {
+    return (
+      <section data-address={session.address}>
+        <p>You are not a steward at any venue yet. Ask staff to grant you the steward role. Your address: <code>{session.address}</code></p>
+      </section>
+    );
+  }
   return (
     <section className="scanner" data-address={session.address}>
       <div className="row">
