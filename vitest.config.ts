@@ -1,8 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-const lib = (name: string) => resolve(__dirname, `libs/${name}/src/index.ts`);
+/** The `@fanmesh/*` aliases, read from tsconfig.json's `paths` (the only place they are written). */
+function tsconfigAliases(): Record<string, string> {
+  const { compilerOptions } = JSON.parse(readFileSync(resolve(__dirname, 'tsconfig.json'), 'utf8')) as {
+    compilerOptions: { baseUrl?: string; paths: Record<string, string[]> };
+  };
+  const base = resolve(__dirname, compilerOptions.baseUrl ?? '.');
+  return Object.fromEntries(Object.entries(compilerOptions.paths).map(([alias, [target]]) => [alias, resolve(base, target)]));
+}
 
 // unplugin-swc emits decorator metadata, which NestJS injection needs (esbuild does not).
 export default defineConfig({
@@ -18,27 +26,7 @@ export default defineConfig({
       },
     }),
   ],
-  resolve: {
-    alias: {
-      '@fanmesh/config': lib('config'),
-      '@fanmesh/db': lib('db'),
-      '@fanmesh/realtime': lib('realtime'),
-      '@fanmesh/chain': lib('chain'),
-      '@fanmesh/crypto': lib('crypto'),
-      '@fanmesh/common': lib('common'),
-      '@fanmesh/venues': lib('venues'),
-      '@fanmesh/identity': lib('identity'),
-      '@fanmesh/access': lib('access'),
-      '@fanmesh/devices': lib('devices'),
-      '@fanmesh/coverage': lib('coverage'),
-      '@fanmesh/sensing': lib('sensing'),
-      '@fanmesh/moments': lib('moments'),
-      '@fanmesh/rewards': lib('rewards'),
-      '@fanmesh/drops': lib('drops'),
-      '@fanmesh/polls': lib('polls'),
-      '@fanmesh/contracts': resolve(__dirname, 'contracts/artifacts/index.ts'),
-    },
-  },
+  resolve: { alias: tsconfigAliases() },
   test: {
     include: ['apps/api/**/*.spec.ts', 'libs/**/*.spec.ts', 'contracts/test/**/*.spec.ts', 'test/**/*.spec.ts', 'venue-sim/**/*.spec.ts'],
     globalSetup: ['test/global-setup.ts'],

@@ -2,6 +2,7 @@
 // channels, sequence numbers), `ws` (plain ws, the floor) or `socketio` (socket.io 4 rooms, the peer).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RealtimeMessage } from '@fanmesh/protocol';
 
 const mode = process.argv[2] as 'fanmesh' | 'ws' | 'socketio';
 const send = (m: object) => process.send!(m);
@@ -21,7 +22,8 @@ async function start(): Promise<{ port: number; broadcast: (payload: object) => 
     const gw = app.get(RealtimeGateway);
     return {
       port: (app.getHttpServer().address() as AddressInfo).port,
-      broadcast: async (payload) => void (await rt.publish(process.argv[4], payload)),
+      // a bare bench payload, not one of RealtimeMessageMap's messages: the transport carries any JSON
+      broadcast: async (payload) => void (await rt.publish(process.argv[4], payload as RealtimeMessage)),
       connections: () => gw.connections,
     };
   }

@@ -49,7 +49,11 @@ export interface ApiProcess {
 
 /** Starts the real API in a child process against the given services. */
 export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
-  const child = fork(join(__dirname, '_api-server.js'), [], { execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(join(__dirname, '_api-server.js'), [], {
+    execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const { port } = await onceMessage<{ port: number }>(child, 'ready');
   let id = 0;
   return {

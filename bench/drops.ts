@@ -2,8 +2,8 @@
 // targeted fans each on their own authenticated socket and fan channel, with the stages (audience
 // selection, allocation write, publish) — beside the naive way (one INSERT and one publish per fan)
 // measured in the same run against the same sockets. The API runs in this process (so the moment can
-// be confirmed straight into DropsService.fireForMoment, the entry point MomentsService.onConfirmed
-// calls); a second API instance runs in a child process on the same Postgres and Redis, and half the
+// be confirmed straight into DropFiringService.fireForMoment, the entry point the moments.confirmed
+// consumer calls); a second API instance runs in a child process on the same Postgres and Redis, and half the
 // sockets are on each (20,000 sockets would not fit one process's 20,000 file descriptors here), so
 // delivery crosses instances through Redis as in production. The sockets live in 4 client processes.
 // Usage: npm run bench -- drops   (node dist/bench/drops.js --fans N for another size)
@@ -78,8 +78,9 @@ async function main(): Promise<void> {
   const { createApp } = await import('../apps/api/src/app');
   const { TokenService, IdentityService } = await import('../libs/identity/src');
   const { VenuesService, DEMO_VENUE_ID } = await import('../libs/venues/src');
-  const { encodeQr, qrDigest, windowAt, AdmissionDirectory } = await import('../libs/access/src');
-  const { DropsService } = await import('../libs/drops/src');
+  const { AdmissionDirectory } = await import('../libs/access/src');
+  const { encodeQr, qrDigest, windowAt } = await import('@fanmesh/protocol');
+  const { DropDefinitionService, DropFiringService } = await import('../libs/drops/src');
   const { RealtimeService } = await import('../libs/realtime/src');
   const { DataSource } = await import('typeorm');
 
@@ -114,7 +115,9 @@ async function main(): Promise<void> {
   });
   for (let i = 0; i < fans.length; i += 5000) {
     const chunk = fans.slice(i, i + 5000);
-    const out = await post(`/api/v1/events/${event.id}/tickets`, adminAuth, { tickets: chunk.map((f, k) => ({ holder: f.address, section: f.section, seat: String(i + k), tier: 'standard' })) });
+    const out = await post(`/api/v1/events/${event.id}/tickets`, adminAuth, {
+      tickets: chunk.map((f, k) => ({ holder: f.address, section: f.section, seat: String(i + k), tier: 'standard' })),
+    });
     out.tickets.forEach((tk: { id: string }, k: number) => (chunk[k].ticketId = tk.id));
   }
   const batches: { gateId: string; codes: string[] }[] = [];
@@ -159,7 +162,9 @@ async function main(): Promise<void> {
     });
   await Promise.all(children.map((c) => once(c, 'ready')));
   const per = Math.ceil(FANS / CLIENT_PROCS);
-  const withTokens = await Promise.all(fans.map(async (f) => ({ address: f.address, token: (await tokens.issue({ subject: f.address, kind: 'account', roles: ['fan'] }, 3600)).token })));
+  const withTokens = await Promise.all(
+    fans.map(async (f) => ({ address: f.address, token: (await tokens.issue({ subject: f.address, kind: 'account', roles: ['fan'] }, 3600)).token })),
+  );
   // Half the sockets on this instance (which confirms the moment), half on the other one.
   await Promise.all(children.map((c, i) => (c.send({ cmd: 'connect', url: i % 2 ? other.url : url, fans: withTokens.slice(i * per, (i + 1) * per) }), once(c, 'connected'))));
   console.log(`drops: ${fmt(FANS)} sockets connected and subscribed in ${fmt((now() - t) / 1000, 1)} s, half on each of two API instances`);
@@ -168,12 +173,18 @@ async function main(): Promise<void> {
   const identity = app.get(IdentityService);
   const sponsor = await identity.createSponsor(DEMO_VENUE_ID, 'Bench Lager');
   const sponsorPrincipal = { subject: sponsor.id as string, kind: 'sponsor' as const, roles: [`sponsor@${DEMO_VENUE_ID}`] };
-  const drops = app.get(DropsService);
+  const drops = app.get(DropDefinitionService);
+  const firing = app.get(DropFiringService);
   const define = async (moment: 'goal' | 'kickoff' | 'halftime' | 'big_moment') => {
     const d = await drops.create(
       {
         eventId: event.id,
-        content: { title: 'GOAL! Free scarf', body: 'The first 20,000 scarves are on us.', imageUrl: 'https://cdn.example/scarf.png', cta: { label: 'Claim', url: 'https://lager.example/scarf' } },
+        content: {
+          title: 'GOAL! Free scarf',
+          body: 'The first 20,000 scarves are on us.',
+          imageUrl: 'https://cdn.example/scarf.png',
+          cta: { label: 'Claim', url: 'https://lager.example/scarf' },
+        },
         reward: { kind: 'collectible', name: 'Golden scarf' },
         trigger: { kind: 'moment', moment },
         inventory: FANS,
@@ -181,7 +192,7 @@ async function main(): Promise<void> {
       },
       sponsorPrincipal,
     );
-    await drops.approve(d.id, admin, null);
+    await drops.approve(d.id, admin, d.version, null);
     return d.id;
   };
   // The platform's way, three times (a goal, kick-off, half time: one drop each), since this machine is shared.
@@ -190,9 +201,18 @@ async function main(): Promise<void> {
   const naiveDrop = await define('big_moment');
   await new Promise((r) => setTimeout(r, 500));
   for (const kind of ['goal', 'kickoff', 'halftime'] as const) {
-    const moment = { momentId: randomUUID(), eventId: event.id, venueId: DEMO_VENUE_ID, kind, team: kind === 'goal' ? ('home' as const) : null, at: new Date().toISOString(), attendance: FANS, confirmedBy: 'staff' as const };
+    const moment = {
+      momentId: randomUUID(),
+      eventId: event.id,
+      venueId: DEMO_VENUE_ID,
+      kind,
+      team: kind === 'goal' ? ('home' as const) : null,
+      at: new Date().toISOString(),
+      attendance: FANS,
+      confirmedBy: 'staff' as const,
+    };
     const start = now();
-    const [fired] = await drops.fireForMoment(moment);
+    const [fired] = await firing.fireForMoment(moment);
     fastRuns.push({ dropId: fired.dropId, start, returned: now(), stages: fired.stages });
     await new Promise((r) => setTimeout(r, 3000));
   }
@@ -202,7 +222,18 @@ async function main(): Promise<void> {
   const ds = app.get(DataSource);
   const rt = app.get(RealtimeService);
   const admissions = app.get(AdmissionDirectory);
-  const message = { type: 'drop.delivered', dropId: naiveDrop, eventId: event.id, title: 'GOAL! Free scarf' };
+  const message = {
+    type: 'drop.delivered' as const,
+    dropId: naiveDrop,
+    eventId: event.id,
+    title: 'GOAL! Free scarf',
+    body: 'Show this at the club shop.',
+    imageUrl: null,
+    cta: null,
+    reward: { kind: 'collectible', name: 'Scarf #', amount: null },
+    perFanLimit: 1,
+    expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+  };
   const naiveStart = now();
   const audience = await admissions.fans(event.id, {});
   const naiveAudience = now();
@@ -230,9 +261,15 @@ async function main(): Promise<void> {
     );
     return { last, count: got.length };
   };
-  console.log(`\ndrops: confirmed moment -> drop on every targeted fan's socket, ${fmt(FANS)} fans (ms); machine load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on 2 cores`);
+  console.log(
+    `\ndrops: confirmed moment -> drop on every targeted fan's socket, ${fmt(FANS)} fans (ms); machine load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} on 2 cores`,
+  );
   console.log(`${'way'.padEnd(34)} ${'delivered'.padStart(14)}  audience  allocation   publish   returned   p50 sock  last sock`);
-  const fast = fastRuns.map((r, i) => row(`fanmesh run ${i + 1}: unnest chunks + batched`, r.start, arrivals(r.dropId), [r.stages.audienceMs, r.stages.allocateMs, r.stages.publishMs], r.returned));
+  const fast = fastRuns.map((r, i) =>
+    row(`fanmesh run ${i + 1}: unnest chunks + batched`, r.start, arrivals(r.dropId), [r.stages.audienceMs, r.stages.allocateMs, r.stages.publishMs], r.returned),
+  );
   const naiveLast = row('naive: INSERT + publish per fan', naiveStart, naive, [naiveAudience - naiveStart, naiveInsertMs, naivePublishMs], naiveReturned).last;
   const lasts = fast.map((f) => f.last).sort((x, y) => x - y);
   const median = lasts[1];

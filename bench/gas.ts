@@ -9,7 +9,7 @@
 // 100k tree with @openzeppelin/merkle-tree, which takes a while)
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { Contract, ContractTransactionResponse, InterfaceAbi, JsonRpcProvider, Wallet, getAddress, hexlify, keccak256, parseUnits, toUtf8Bytes } from 'ethers';
+import { Contract, ContractTransactionResponse, InterfaceAbi, JsonRpcProvider, Wallet, getAddress, hexlify, id, keccak256, parseUnits, toUtf8Bytes } from 'ethers';
 import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '../contracts/artifacts';
 import { startAnvil } from '../libs/chain/src/anvil';
 import { MomentRecord, signClaim, signRegistration } from '../libs/chain/src/contracts';
@@ -20,7 +20,10 @@ import { buildFastTree, standardLeaf } from '../libs/chain/src/merkle';
 
 function checkAgainstOpenZeppelin(entries: readonly (readonly [string, bigint])[]): void {
   const fast = buildFastTree(entries.map(([a, v]) => standardLeaf(a, v)));
-  const oz = StandardMerkleTree.of(entries.map(([a, v]) => [a, v.toString()]), ['address', 'uint256']);
+  const oz = StandardMerkleTree.of(
+    entries.map(([a, v]) => [a, v.toString()]),
+    ['address', 'uint256'],
+  );
   if (fast.root !== oz.root) throw new Error(`fast tree root ${fast.root} differs from StandardMerkleTree ${oz.root}`);
   for (let i = 0; i < entries.length; i += Math.max(1, Math.floor(entries.length / 50))) {
     if (JSON.stringify(fast.proof(i)) !== JSON.stringify(oz.getProof(i))) throw new Error(`fast tree proof ${i} differs from StandardMerkleTree`);
@@ -69,7 +72,9 @@ async function main(): Promise<void> {
   const leaves2 = leaves1.slice();
   for (let i = 0; i < fans.length; i++) leaves2[i] = standardLeaf(accounts[i], amountOf(i, 2));
   const tree2 = buildFastTree(leaves2);
-  console.log(`trees: ${fmt(N)} leaves, built in ${fmt(Math.round(firstMs))} ms (byte-level builder; identical to @openzeppelin/merkle-tree on a 500-leaf check, ${fmt(Math.round(checkMs))} ms)`);
+  console.log(
+    `trees: ${fmt(N)} leaves, built in ${fmt(Math.round(firstMs))} ms (byte-level builder; identical to @openzeppelin/merkle-tree on a 500-leaf check, ${fmt(Math.round(checkMs))} ms)`,
+  );
   if (fullCheck) {
     t0 = performance.now();
     checkAgainstOpenZeppelin(entriesOf(1));
@@ -103,7 +108,7 @@ async function main(): Promise<void> {
 
     const total = (epoch: number) => entriesOf(epoch).reduce((s, [, v]) => s + v, 0n);
     await gasOf(distributor.fund(total(2)));
-    rows.push({ what: 'publish root (epoch 1)', gas: await gasOf(distributor.publishRoot(1, tree1.root, total(1))) });
+    rows.push({ what: 'publish root (epoch 1)', gas: await gasOf(distributor.publishRoot(1, tree1.root, total(1), id('epoch file 1'))) });
     rows.push({
       what: 'first claim (17-hash proof)',
       gas: await gasOf(distributor.claim(fans[a].address, amountOf(a, 1), tree1.proof(a))),
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
       target: 75_000,
     });
     rows.push({ what: '  same, vs Uniswap MerkleDistributor', gas: rows[rows.length - 1].gas, anchor: { label: 'Uniswap MerkleDistributor', gas: 94_054 }, target: 75_000 });
-    await gasOf(distributor.publishRoot(2, tree2.root, total(2)));
+    await gasOf(distributor.publishRoot(2, tree2.root, total(2), id('epoch file 2')));
     const repeatTx: ContractTransactionResponse = await distributor.claim(fans[a].address, amountOf(a, 2), tree2.proof(a));
     rows.push({ what: 'repeat claim (next epoch)', gas: await gasOf(Promise.resolve(repeatTx)), anchor: { label: '1inch CumulativeMerkleDrop', gas: 58_867 }, target: 50_000 });
     const repeatCalldata = calldataGas(repeatTx.data);
@@ -139,7 +144,10 @@ async function main(): Promise<void> {
     const device = Wallet.createRandom();
     const owner = Wallet.createRandom();
     const registration = { device: device.address, owner: owner.address, venueId: keccak256(toUtf8Bytes('venue-1')), deadline };
-    const [deviceSig, ownerSig] = await Promise.all([signRegistration(device, chainId, d.DeviceRegistry, registration), signRegistration(owner, chainId, d.DeviceRegistry, registration)]);
+    const [deviceSig, ownerSig] = await Promise.all([
+      signRegistration(device, chainId, d.DeviceRegistry, registration),
+      signRegistration(owner, chainId, d.DeviceRegistry, registration),
+    ]);
     rows.push({ what: 'register device (2 signatures)', gas: await gasOf(registry.register(device.address, owner.address, registration.venueId, deadline, deviceSig, ownerSig)) });
 
     const hardfork = String(((await provider.send('anvil_nodeInfo', []).catch(() => ({}))) as { hardFork?: string }).hardFork ?? 'anvil default').toLowerCase();
@@ -155,7 +163,11 @@ async function main(): Promise<void> {
       r.target ? (r.gas <= r.target ? 'met' : 'MISSED') : '',
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === 1 || i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    const line = (cells: string[]) =>
+      cells
+        .map((c, i) => (i === 1 || i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd();
     console.log(line(header));
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const row of table) console.log(line(row));

@@ -9,7 +9,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseWallet, getBytes, hexlify, SigningKey, Wallet } from 'ethers';
 import { Client } from 'pg';
-import { envelopeDigest, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '../libs/devices/src';
+import { envelopeDigest, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '../libs/venues/src';
 import { BENCH_REDIS_URL, benchDatabase, fmt, startApi } from './_support';
 
@@ -20,7 +20,11 @@ const ENVELOPES_PER_ROUND = 200; // 5 × 200 × 1,000 = 1,000,000 readings over 
 const NAIVE_ROWS = 20_000;
 
 async function post(url: string, path: string, auth: string | undefined, body: unknown) {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -65,11 +69,17 @@ interface Row {
   at: number;
   value: number;
 }
-const rowsFor = (device: string, seq: number, base: number): Row[] => Array.from({ length: PER_ENVELOPE }, (_, idx) => ({ device, seq, idx, at: base + idx * 50, value: 1000 + ((seq * 7 + idx) % 500) }));
+const rowsFor = (device: string, seq: number, base: number): Row[] =>
+  Array.from({ length: PER_ENVELOPE }, (_, idx) => ({ device, seq, idx, at: base + idx * 50, value: 1000 + ((seq * 7 + idx) % 500) }));
 
 async function main() {
   const db = await benchDatabase('ingest');
-  const api = await startApi({ DATABASE_URL: db.url, REDIS_URL: BENCH_REDIS_URL, DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-ingest-')), AUTH_SECRET: randomBytes(32).toString('hex') });
+  const api = await startApi({
+    DATABASE_URL: db.url,
+    REDIS_URL: BENCH_REDIS_URL,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-ingest-')),
+    AUTH_SECRET: randomBytes(32).toString('hex'),
+  });
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
   try {
@@ -111,7 +121,11 @@ async function main() {
     };
     // warm-up round, not measured
     const warm = sign();
-    await Promise.all(warm.map(async (list) => { for (const e of list) await post(api.url, '/api/v1/devices/messages', undefined, e); }));
+    await Promise.all(
+      warm.map(async (list) => {
+        for (const e of list) await post(api.url, '/api/v1/devices/messages', undefined, e);
+      }),
+    );
 
     // The paths take turns, one round each, so that they see the same machine load and table size.
     const ROUND_ROWS = ENVELOPES_PER_ROUND * PER_ENVELOPE;
@@ -140,7 +154,9 @@ async function main() {
       times.http += performance.now() - started;
 
       // COPY FROM STDIN, text format, one chunk per 1,000 rows
-      const chunks = rawRows('copy', ROUND_ROWS).map((rows) => Buffer.from(rows.map((x) => `${x.device}\t${x.seq}\t${x.idx}\t${event.id}\tN101\toccupancy\t${new Date(x.at).toISOString()}\t${x.value}\t\\N\n`).join('')));
+      const chunks = rawRows('copy', ROUND_ROWS).map((rows) =>
+        Buffer.from(rows.map((x) => `${x.device}\t${x.seq}\t${x.idx}\t${event.id}\tN101\toccupancy\t${new Date(x.at).toISOString()}\t${x.value}\t\\N\n`).join('')),
+      );
       started = performance.now();
       const copy = new CopyIn(`COPY sensor_readings (device, seq, idx, event_id, section_code, kind, at, value, label) FROM STDIN`, chunks);
       pg.query(copy as never);
@@ -170,17 +186,30 @@ async function main() {
     const naive = rawRows('naive', NAIVE_ROWS).flat();
     const started = performance.now();
     for (const r of naive) {
-      await pg.query(`INSERT INTO sensor_readings (device, seq, idx, event_id, section_code, kind, at, value) VALUES ($1, $2, $3, $4, 'N101', 'occupancy', $5, $6)`, [r.device, r.seq, r.idx, event.id, new Date(r.at), r.value]);
+      await pg.query(`INSERT INTO sensor_readings (device, seq, idx, event_id, section_code, kind, at, value) VALUES ($1, $2, $3, $4, 'N101', 'occupancy', $5, $6)`, [
+        r.device,
+        r.seq,
+        r.idx,
+        event.id,
+        new Date(r.at),
+        r.value,
+      ]);
     }
     const naiveRate = NAIVE_ROWS / ((performance.now() - started) / 1000);
     const [{ n: total }] = (await pg.query(`SELECT count(*)::int AS n FROM sensor_readings`)).rows;
 
     console.log(`\npath                                                        rows/s`);
-    console.log(`signed envelopes over HTTP (${DEVICES} devices, ${fmt(PER_ENVELOPE)}/envelope)   ${fmt(httpRate).padStart(10)}   (${fmt(httpRows)} readings, ${fmt(httpRows / PER_ENVELOPE)} signatures checked)`);
+    console.log(
+      `signed envelopes over HTTP (${DEVICES} devices, ${fmt(PER_ENVELOPE)}/envelope)   ${fmt(httpRate).padStart(10)}   (${fmt(httpRows)} readings, ${fmt(httpRows / PER_ENVELOPE)} signatures checked)`,
+    );
     console.log(`raw COPY FROM STDIN, same table                           ${fmt(copyRate).padStart(10)}`);
     console.log(`raw unnest INSERT per 1,000 rows, same table              ${fmt(unnestRate).padStart(10)}`);
     console.log(`naive: one INSERT per reading                             ${fmt(naiveRate).padStart(10)}   (${fmt(NAIVE_ROWS)} rows)`);
-    console.log(`\nload average while it ran: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores; the paths took turns round by round, so each saw the same load`);
+    console.log(
+      `\nload average while it ran: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} cores; the paths took turns round by round, so each saw the same load`,
+    );
     console.log(`rows stored: ${fmt(stored)} through the API (expected ${fmt(httpRows + ENVELOPES_PER_ROUND * PER_ENVELOPE)} with warm-up), ${fmt(total)} in all`);
     console.log(
       `ratios: HTTP / COPY = ${((100 * httpRate) / copyRate).toFixed(0)}% (target >= 50%: ${httpRate >= copyRate / 2 ? 'met' : 'missed'}); ` +

@@ -10,7 +10,8 @@ import { fork } from 'node:child_process';
 import { getBytes, hashMessage, recoverAddress, Signature } from 'ethers';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { decodeQr, encodeQr, qrDigest, qrMessageHash, recoverSigner, windowAt } from '../libs/access/src';
+import { decodeQr, encodeQr, qrDigest, qrMessageHash, windowAt } from '@fanmesh/protocol';
+import { recoverSigner } from '../libs/access/src';
 import { DEMO_VENUE_ID, demoGates } from '../libs/venues/src';
 import { BENCH_REDIS_URL, benchDatabase, fmt, onceMessage, startApi } from './_support';
 
@@ -76,7 +77,12 @@ async function load(url: string, l: Load) {
     Array.from({ length: LOAD_PROCS }, (_, i) => {
       const child = fork(join(__dirname, '_load.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const done = onceMessage<{ verdicts: Record<string, number>; errors: number; histogram: { p50: number; p99: number } }>(child, 'done');
-      child.send({ url, requests: requests.slice(i * per, (i + 1) * per), connections: Math.ceil(l.connections / LOAD_PROCS), overallRate: l.overallRate && l.overallRate / LOAD_PROCS });
+      child.send({
+        url,
+        requests: requests.slice(i * per, (i + 1) * per),
+        connections: Math.ceil(l.connections / LOAD_PROCS),
+        overallRate: l.overallRate && l.overallRate / LOAD_PROCS,
+      });
       return done;
     }),
   );
@@ -127,7 +133,9 @@ async function naive(databaseUrl: string, tickets: Ticket[], gateBySection: Map<
         const signer = recoverAddress(qrMessageHash(qr.ticketId, qr.version, qr.window), Signature.from('0x' + Buffer.from(qr.signature).toString('hex')));
         if (!ticket || signer.toLowerCase() !== ticket.holder || ticket.status !== 'valid') continue;
         if (await ds.getRepository(NaiveAdmission).findOneBy({ ticketId: ticket.id })) continue;
-        await ds.getRepository(NaiveAdmission).save({ ticketId: ticket.id, eventId: ticket.eventId, gateId: gateBySection.get(ticket.section)!, section: ticket.section, holder: ticket.holder, scanner: 'naive' });
+        await ds
+          .getRepository(NaiveAdmission)
+          .save({ ticketId: ticket.id, eventId: ticket.eventId, gateId: gateBySection.get(ticket.section)!, section: ticket.section, holder: ticket.holder, scanner: 'naive' });
         admitted++;
       }
     }),
@@ -157,10 +165,19 @@ async function main() {
   const total = PHASE_A + PHASE_BATCH + PHASE_B + PHASE_C + NAIVE;
 
   const db = await benchDatabase('scan');
-  const api = await startApi({ DATABASE_URL: db.url, REDIS_URL: BENCH_REDIS_URL, DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-scan-')), AUTH_SECRET: randomBytes(32).toString('hex') });
+  const api = await startApi({
+    DATABASE_URL: db.url,
+    REDIS_URL: BENCH_REDIS_URL,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-scan-')),
+    AUTH_SECRET: randomBytes(32).toString('hex'),
+  });
   try {
     const admin = `Bearer ${await api.token({ subject: '0x' + 'a'.repeat(40), kind: 'account', roles: ['admin'] })}`;
-    const stewards = await Promise.all(Array.from({ length: 200 }, (_, i) => api.token({ subject: `0x${(0x5000 + i).toString(16).padStart(40, '0')}`, kind: 'account', roles: [`steward@${DEMO_VENUE_ID}`] }).then((t) => `Bearer ${t}`)));
+    const stewards = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        api.token({ subject: `0x${(0x5000 + i).toString(16).padStart(40, '0')}`, kind: 'account', roles: [`steward@${DEMO_VENUE_ID}`] }).then((t) => `Bearer ${t}`),
+      ),
+    );
     const venue = await (await fetch(`${api.url}/api/v1/venues/${DEMO_VENUE_ID}`)).json();
     const gateIdByCode = new Map<string, string>(venue.gates.map((g: { code: string; id: string }) => [g.code, g.id]));
     const gateBySection = new Map<string, string>();
@@ -194,7 +211,8 @@ async function main() {
     for (const t of batchTickets) byGate.set(t.gateId, [...(byGate.get(t.gateId) ?? []), t]);
     const batchRequests: { path: string; body: string }[] = [];
     for (const [gateId, list] of byGate) {
-      for (let i = 0; i < list.length; i += BATCH) batchRequests.push({ path: `/api/v1/gates/${gateId}/scans/batch`, body: JSON.stringify({ codes: list.slice(i, i + BATCH).map((t) => code(t)) }) });
+      for (let i = 0; i < list.length; i += BATCH)
+        batchRequests.push({ path: `/api/v1/gates/${gateId}/scans/batch`, body: JSON.stringify({ codes: list.slice(i, i + BATCH).map((t) => code(t)) }) });
     }
     const batchStarted = performance.now();
     const phaseBatch = await load(api.url, { codes: batchRequests, connections: 16, tokens: stewards });
@@ -219,9 +237,13 @@ async function main() {
 
     console.log('\nphase                                   scans/s    p50 ms  p99 ms  verdicts');
     const row = (name: string, r: Awaited<ReturnType<typeof load>>) =>
-      console.log(`${name.padEnd(38)} ${fmt(r.rate).padStart(8)}  ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)}  ${JSON.stringify(r.verdicts)}${r.errors ? ` errors=${r.errors}` : ''}`);
+      console.log(
+        `${name.padEnd(38)} ${fmt(r.rate).padStart(8)}  ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)}  ${JSON.stringify(r.verdicts)}${r.errors ? ` errors=${r.errors}` : ''}`,
+      );
     row(`distinct valid tickets (${fmt(PHASE_A)})`, phaseA);
-    console.log(`${`batches of ${BATCH} per request (${fmt(PHASE_BATCH)})`.padEnd(38)} ${fmt(batchRate).padStart(8)}  ${String(phaseBatch.p50).padStart(7)} ${String(phaseBatch.p99).padStart(7)}  (per request; ${phaseBatch.errors} errors)`);
+    console.log(
+      `${`batches of ${BATCH} per request (${fmt(PHASE_BATCH)})`.padEnd(38)} ${fmt(batchRate).padStart(8)}  ${String(phaseBatch.p50).padStart(7)} ${String(phaseBatch.p99).padStart(7)}  (per request; ${phaseBatch.errors} errors)`,
+    );
     row(`every code twice at once (${fmt(PHASE_B)}×2)`, phaseB);
     row(`steady 1,000/s (${fmt(PHASE_C)})`, phaseC);
     console.log(`naive: TypeORM save per scan + ethers    ${fmt(naiveRun.rate).padStart(8)}  (${naiveRun.admitted} admitted, in-process, no HTTP)`);
@@ -238,7 +260,10 @@ async function main() {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../apps/api/src/app';
 import { ChainService, OutboxSender, proofFromBytes } from '../libs/chain/src';
 import { loadConfig } from '../libs/config/src';
-import { SettlementService } from '../libs/rewards/src';
+import { EpochsService, SettlementService } from '../libs/rewards/src';
 import { DEMO_EVENT_ID, DEMO_VENUE_ID } from '../libs/venues/src';
 import { benchDatabase, BENCH_REDIS_URL, fmt } from './_support';
 
@@ -27,7 +27,17 @@ async function main(): Promise<void> {
   const db = await benchDatabase('settle');
   const dataDir = mkdtempSync(join(tmpdir(), 'fanmesh-bench-settle-'));
   const app = await createApp(
-    loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', DATA_DIR: dataDir, DATABASE_URL: db.url, REDIS_URL: BENCH_REDIS_URL, CHAIN_EMBEDDED: 'on', NODE_ENV: 'test' }),
+    loadConfig({
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      DATA_DIR: dataDir,
+      DATABASE_URL: db.url,
+      REDIS_URL: BENCH_REDIS_URL,
+      CHAIN_EMBEDDED: 'on',
+      NODE_ENV: 'test',
+    }),
   );
   await app.init();
   try {
@@ -44,14 +54,17 @@ async function main(): Promise<void> {
        CROSS JOIN (VALUES ('admission'), ('moment')) AS kinds(k)`,
       [DEMO_EVENT_ID, N],
     );
-    const [{ id }] = await ds.query(`INSERT INTO reward_epochs (event_id, venue_id, status, closed_by) VALUES ($1, $2, 'pending_approval', 'bench') RETURNING id::text`, [DEMO_EVENT_ID, DEMO_VENUE_ID]);
+    const [{ id }] = await ds.query(`INSERT INTO reward_epochs (event_id, venue_id, status, closed_by) VALUES ($1, $2, 'pending_approval', 'bench') RETURNING id::text`, [
+      DEMO_EVENT_ID,
+      DEMO_VENUE_ID,
+    ]);
     await ds.query(`UPDATE reward_entries SET epoch_id = $1 WHERE epoch_id IS NULL`, [id]);
     await ds.query('ANALYZE reward_entries');
     console.log(`ledger: ${fmt(N)} accounts, ${fmt(2 * N)} entries written in ${secs(performance.now() - t0)} (setup, not timed)`);
 
     // --- the settlement: approve, then the service builds, stores, queues and the outbox confirms
     t0 = performance.now();
-    await settlement.decide(id, 'approve', ADMIN);
+    await app.get(EpochsService).decide(id, 'approve', ADMIN);
     await settlement.resume(); // the pass queued after the approval: tree, proofs, fund check, publishRoot queued
     const builtMs = performance.now() - t0;
     const key = `rewards-root:${id}`;
@@ -72,9 +85,15 @@ async function main(): Promise<void> {
     const totalMs = confirmedMs;
 
     // --- the peer: @openzeppelin/merkle-tree on the same input, build and every proof
-    const rows: { account: string; cumulative: string; proof: Buffer }[] = await ds.query(`SELECT account, cumulative::text, proof FROM reward_epoch_accounts WHERE epoch_id = $1 ORDER BY account COLLATE "C"`, [id]);
+    const rows: { account: string; cumulative: string; proof: Buffer }[] = await ds.query(
+      `SELECT account, cumulative::text, proof FROM reward_epoch_accounts WHERE epoch_id = $1 ORDER BY account COLLATE "C"`,
+      [id],
+    );
     t0 = performance.now();
-    const oz = StandardMerkleTree.of(rows.map((r) => [r.account, r.cumulative]), ['address', 'uint256']);
+    const oz = StandardMerkleTree.of(
+      rows.map((r) => [r.account, r.cumulative]),
+      ['address', 'uint256'],
+    );
     const ozBuildMs = performance.now() - t0;
     const ozProofs = rows.map((_, i) => oz.getProof(i));
     const ozMs = performance.now() - t0;
@@ -87,10 +106,11 @@ async function main(): Promise<void> {
 
     console.log(`\nsettle one epoch of ${fmt(epoch.accounts)} accounts (Postgres + embedded anvil, this machine)\n`);
     const table: [string, string][] = [
-      ['cumulative totals from the ledger (SQL)', secs(s.cumulative ?? 0)],
+      ['cumulative totals per kind from the ledger (SQL)', secs(s.cumulative ?? 0)],
       ['tree build + all proofs (fast builder)', secs(s.tree ?? 0)],
-      ['proofs stored (batched unnest, one transaction)', secs(s.stored ?? 0)],
-      ['fund check + publishRoot queued in the outbox', secs(builtMs - (s.cumulative ?? 0) - (s.tree ?? 0) - (s.stored ?? 0))],
+      ['public epoch file (JSON of every leaf with its kinds, keccak256)', secs(s.file ?? 0)],
+      ['proofs and file stored (batched unnest, one transaction)', secs(s.stored ?? 0)],
+      ['fund check + publishRoot queued in the outbox', secs(builtMs - (s.cumulative ?? 0) - (s.tree ?? 0) - (s.stored ?? 0) - (s.file ?? 0))],
       ['root confirmed on chain (outbox send + receipt)', secs(confirmedMs - builtMs)],
       ['whole settlement', secs(totalMs)],
       ['', ''],

@@ -208,14 +208,20 @@ async function main() {
   const items: VerifyItem[] = fx.map((f) => ({ kind: 'digest', digest: f.digest, signature: f.sig, address: f.wallet.address }));
   const batch64 = items;
   const callers = items.concat(items, items, items); // 256 requests arriving together
-  check('verifyMany', verifyMany(items).every((v) => v === 'valid'));
+  check(
+    'verifyMany',
+    verifyMany(items).every((v) => v === 'valid'),
+  );
   const poolSeconds = SECONDS * 0.6;
   const scalingBefore = await twoThreadScaling();
   const inline = rate((i) => verifyMany([items[i]]), poolSeconds);
   const poolRows: [string, { rate: number; loopUs: number }][] = [['inline verifyMany on the event loop (for comparison)', { rate: inline, loopUs: 1e6 / inline }]];
   for (const size of [1, 2]) {
     const pool = new VerifierPool({ size });
-    check(`pool of ${size}`, (await pool.verifyMany(items)).every((v) => v === 'valid'));
+    check(
+      `pool of ${size}`,
+      (await pool.verifyMany(items)).every((v) => v === 'valid'),
+    );
     if (size === 2) {
       poolRows.push([`pool of ${size}, one signature per message`, await asyncRate(() => pool.verifyMany([items[0]]), 1, 2 * size, poolSeconds)]);
       poolRows.push([`pool of ${size}, pool.verify() from 256 concurrent callers`, await asyncRate(() => Promise.all(callers.map((it) => pool.verify(it))), 256, 2, poolSeconds)]);
@@ -224,12 +230,16 @@ async function main() {
     await pool.close();
   }
   const scalingAfter = await twoThreadScaling();
-  console.log(`\noff the event loop: recover + compare (the gate-scan check), ${availableParallelism()} cores; two busy threads do ${fmt(scalingBefore, 2)}x / ${fmt(scalingAfter, 2)}x one (before / after: 2.0 = the second core was free)`);
+  console.log(
+    `\noff the event loop: recover + compare (the gate-scan check), ${availableParallelism()} cores; two busy threads do ${fmt(scalingBefore, 2)}x / ${fmt(scalingAfter, 2)}x one (before / after: 2.0 = the second core was free)`,
+  );
   console.log(`${'how'.padEnd(58)} ${'per second'.padStart(11)} ${'loop µs/sig'.padStart(12)}   vs inline`);
   for (const [label, r] of poolRows) console.log(`${label.padEnd(58)} ${fmt(r.rate).padStart(11)} ${fmt(r.loopUs, 1).padStart(12)}   ${fmt(r.rate / inline, 2)}x`);
   console.log('  loop µs/sig: event-loop busy time per signature (performance.eventLoopUtilization), what the API thread pays.');
 
-  console.log(`\nbackends in use: EC ${cryptoBackend === 'native' ? 'native libsecp256k1 (recover and verify)' : '@noble/curves (native addon did not load)'}; keccak @noble/hashes; EIP-712 compiled encoder`);
+  console.log(
+    `\nbackends in use: EC ${cryptoBackend === 'native' ? 'native libsecp256k1 (recover and verify)' : '@noble/curves (native addon did not load)'}; keccak @noble/hashes; EIP-712 compiled encoder`,
+  );
 }
 
 main().then(

@@ -95,11 +95,16 @@ async function main() {
       );
     }
     const [f, w, s] = MODES.map((m) => results.find((r) => r.mode === m && r.n === n)!);
-    console.log(`  N=${n}: p99 socket.io/fanmesh = ${(s.p99 / f.p99).toFixed(2)}x (target >= 2x), p99 plain-ws/fanmesh = ${(w.p99 / f.p99).toFixed(2)}x, fanmesh p99 ${f.p99.toFixed(0)} ms (target <= 150 at 10,000), ${f.kbPerConn.toFixed(1)} KB/conn (target <= 8)`);
+    console.log(
+      `  N=${n}: p99 socket.io/fanmesh = ${(s.p99 / f.p99).toFixed(2)}x (target >= 2x), p99 plain-ws/fanmesh = ${(w.p99 / f.p99).toFixed(2)}x, fanmesh p99 ${f.p99.toFixed(0)} ms (target <= 150 at 10,000), ${f.kbPerConn.toFixed(1)} KB/conn (target <= 8)`,
+    );
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

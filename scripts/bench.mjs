@@ -11,7 +11,9 @@ const build = (script) => {
 build('build:contracts');
 build('build:api');
 
-const all = readdirSync('dist/bench').filter((f) => f.endsWith('.js') && !f.startsWith('_')).map((f) => f.replace(/\.js$/, ''));
+const all = readdirSync('dist/bench')
+  .filter((f) => f.endsWith('.js') && !f.startsWith('_'))
+  .map((f) => f.replace(/\.js$/, ''));
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !all.includes(w));
 if (unknown.length) {

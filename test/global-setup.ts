@@ -7,7 +7,7 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://po
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
 const HOW_TO_START = {
-  postgres: "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start  (or point TEST_DATABASE_URL at one)",
+  postgres: 'start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start  (or point TEST_DATABASE_URL at one)',
   redis: "start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no  (or point TEST_REDIS_URL at one)",
 };
 

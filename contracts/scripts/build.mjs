@@ -27,7 +27,9 @@ const SETTINGS = { optimizer: { enabled: true, runs: 20_000 }, evmVersion: 'shan
 
 const solc = require('solc');
 const solcVersion = solc.version();
-const files = readdirSync(srcDir).filter((f) => f.endsWith('.sol')).sort();
+const files = readdirSync(srcDir)
+  .filter((f) => f.endsWith('.sol'))
+  .sort();
 const sources = Object.fromEntries(files.map((f) => [`src/${f}`, { content: readFileSync(join(srcDir, f), 'utf8') }]));
 
 // The OpenZeppelin version and this script are part of the hash, so an upgrade of either rebuilds.
@@ -73,7 +75,13 @@ for (const file of files) {
   for (const [name, c] of Object.entries(output.contracts[`src/${file}`] ?? {})) {
     if (!c.evm.bytecode.object) continue; // interfaces and abstract contracts
     names.push(name);
-    const artifact = { contractName: name, sourceName: `contracts/src/${file}`, abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
+    const artifact = {
+      contractName: name,
+      sourceName: `contracts/src/${file}`,
+      abi: c.abi,
+      bytecode: `0x${c.evm.bytecode.object}`,
+      deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
+    };
     writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(artifact, null, 2)}\n`);
     index += `\nexport const ${name} = {\n  abi: ${JSON.stringify(c.abi)} as const,\n  bytecode: '${artifact.bytecode}' as const,\n};\n`;
   }
@@ -84,4 +92,6 @@ index += `export const compiler = ${JSON.stringify({ solc: solcVersion, ...SETTI
 writeFileSync(join(outDir, 'index.ts.tmp'), index);
 renameSync(join(outDir, 'index.ts.tmp'), join(outDir, 'index.ts'));
 writeFileSync(stamp, `${hash}\n`);
-console.log(`contracts: compiled ${names.join(', ')} with solc ${short} (${SETTINGS.evmVersion}, optimizer ${SETTINGS.optimizer.runs} runs) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `contracts: compiled ${names.join(', ')} with solc ${short} (${SETTINGS.evmVersion}, optimizer ${SETTINGS.optimizer.runs} runs) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+);

@@ -13,10 +13,15 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 // ---------------------------------------------------------------------------------------------
 
 /// @notice A confirmed match moment, as the platform attests it.
+/// @dev `kind` numbers (MOMENT_KINDS in libs/protocol, docs/sensing-moments.md): 0 kickoff, 1 goal,
+/// 2 halftime, 3 fulltime, 4 big_moment (a roar the sensors heard that was none of the others).
+/// `momentId` and `eventId` are the platform's UUIDs, their 16 bytes left-aligned in the word.
+/// `evidenceRoot` is an OpenZeppelin StandardMerkleTree root (leaves `bytes32`) over the evidence
+/// envelopes' digests and, for a sensor moment, the rule context's digest (docs/protocol.md).
 struct Moment {
     bytes32 momentId; // the platform's id of the moment (unique, never zero)
     bytes32 eventId; // the match / event it belongs to
-    uint8 kind; // goal, penalty, ... (the platform's enum)
+    uint8 kind; // 0 kickoff, 1 goal, 2 halftime, 3 fulltime, 4 big_moment
     uint64 timestamp; // when it happened, unix seconds
     uint32 attendance; // verified attendance at that time
     bytes32 evidenceRoot; // Merkle root of the signed sensor readings that evidence it
@@ -91,6 +96,24 @@ error DeviceUnauthorized(address device, address caller);
 error DeviceExpiredSignature(uint256 deadline);
 /// @dev DeviceRegistry: the new owner is the zero address or the current owner.
 error DeviceInvalidOwner(address owner);
+
+// ---------------------------------------------------------------------------------------------
+// Administration
+// ---------------------------------------------------------------------------------------------
+
+/// @dev Every FanMesh contract has one admin (OpenZeppelin AccessControlDefaultAdminRules), who moves
+/// in two steps: the admin calls beginDefaultAdminTransfer(newAdmin), and newAdmin can call
+/// acceptDefaultAdminTransfer() only after this delay. A stolen operator key never holds the admin
+/// role, and a stolen admin key cannot hand the role over faster than the team can notice and cancel.
+/// The admin may change the delay itself, which OpenZeppelin delays too.
+uint48 constant ADMIN_TRANSFER_DELAY = 2 days;
+
+/// @dev `account`, or {FanMeshZeroAddress} when it is zero: checks a constructor's admin before the
+/// OpenZeppelin base constructor sees it (which would revert with its own error).
+function nonZero(address account) pure returns (address) {
+    if (account == address(0)) revert FanMeshZeroAddress();
+    return account;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Interfaces

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712Base} from "./EIP712Base.sol";
 import {
     IDeviceRegistry,
     IVersioned,
     Device,
+    ADMIN_TRANSFER_DELAY,
+    nonZero,
     FanMeshZeroAddress,
     DeviceAlreadyRegistered,
     DeviceUnknown,
@@ -23,10 +25,10 @@ import {
 /// each sign the same EIP-712 `Registration(device, owner, venueId, deadline)`, and the platform's
 /// operator relays it (so neither needs gas). The owner transfers a device directly or by signing a
 /// `Transfer(device, to, nonce, deadline)` that anyone may relay; the per-device nonce makes each
-/// transfer signature single-use. The owner or the registry admin revokes a device; revocation is
+/// transfer signature single-use. The owner, the operator or the registry admin revokes a device; revocation is
 /// final, and a revoked key can never be registered again (the on-chain denylist).
 /// @dev Signatures are ECDSA (EOA keys: device keys are secp256k1, fans' keys are wallets).
-contract DeviceRegistry is IDeviceRegistry, IVersioned, AccessControl, EIP712Base {
+contract DeviceRegistry is IDeviceRegistry, IVersioned, AccessControlDefaultAdminRules, EIP712Base {
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     bytes32 private constant _REGISTRATION_TYPEHASH =
         keccak256("Registration(address device,address owner,bytes32 venueId,uint256 deadline)");
@@ -35,14 +37,16 @@ contract DeviceRegistry is IDeviceRegistry, IVersioned, AccessControl, EIP712Bas
 
     mapping(address device => Device) private _devices;
 
-    constructor(address admin, address operator) EIP712Base("FanMesh DeviceRegistry", "1") {
-        if (admin == address(0) || operator == address(0)) revert FanMeshZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(address admin, address operator)
+        AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, nonZero(admin))
+        EIP712Base("FanMesh DeviceRegistry", "1")
+    {
+        if (operator == address(0)) revert FanMeshZeroAddress();
         _grantRole(OPERATOR_ROLE, operator);
     }
 
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "1.1.0";
     }
 
     // ------------------------------------------------------------------ views
@@ -104,10 +108,11 @@ contract DeviceRegistry is IDeviceRegistry, IVersioned, AccessControl, EIP712Bas
         _transfer(d, device, to);
     }
 
-    /// @notice Revokes a device for good: by its owner, or by the registry admin.
+    /// @notice Revokes a device for good: by its owner, by the platform's operator (the backend's
+    /// revocations and denylist reach the chain through it) or by the registry admin.
     function revoke(address device) external {
         Device storage d = _active(device);
-        if (d.owner != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+        if (d.owner != msg.sender && !hasRole(OPERATOR_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
             revert DeviceUnauthorized(device, msg.sender);
         }
         d.revoked = true;

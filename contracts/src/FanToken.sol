@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
@@ -11,7 +11,8 @@ import {EIP712Base} from "./EIP712Base.sol";
 import {
     IFanToken,
     IVersioned,
-    FanMeshZeroAddress,
+    ADMIN_TRANSFER_DELAY,
+    nonZero,
     FanTokenCeilingExceeded,
     ERC20ExceededCap,
     ERC20InvalidCap,
@@ -33,7 +34,15 @@ import {
 /// supply word packs the total supply, the mint ceiling and the rewards minter's role flag, so a claim
 /// reads and writes one supply slot and needs no separate role lookup. The ERC-20 / EIP-2612 surface
 /// and errors (EIP-6093) are OpenZeppelin's; the arithmetic bounds are stated at each `unchecked`.
-contract FanToken is IFanToken, IERC20Metadata, IERC20Permit, IERC20Errors, IVersioned, AccessControl, EIP712Base {
+contract FanToken is
+    IFanToken,
+    IERC20Metadata,
+    IERC20Permit,
+    IERC20Errors,
+    IVersioned,
+    AccessControlDefaultAdminRules,
+    EIP712Base
+{
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
     bytes32 private constant _PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
@@ -64,18 +73,19 @@ contract FanToken is IFanToken, IERC20Metadata, IERC20Permit, IERC20Errors, IVer
     mapping(address owner => mapping(address spender => uint256)) private _allowances;
     mapping(address owner => uint256) private _nonces;
 
-    /// @param rewardsMinter_ the address the RewardDistributor will have (zero for none); this does NOT
-    /// grant it anything: MINTER_ROLE is granted separately, as for any minter.
+    /// @param rewardsMinter_ the address the RewardDistributor will have (zero for none), granted
+    /// MINTER_ROLE here, so the deployer never needs the admin role to wire it: the deployer passes
+    /// the CREATE address of its own next nonce and deploys the distributor with that nonce.
     constructor(string memory name_, string memory symbol_, uint256 cap_, address admin, address rewardsMinter_)
+        AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, nonZero(admin))
         EIP712Base(name_, "1")
     {
         if (cap_ == 0 || cap_ > type(uint120).max) revert ERC20InvalidCap(cap_);
-        if (admin == address(0)) revert FanMeshZeroAddress();
         _name = name_;
         _symbol = symbol_;
         _cap = cap_;
         _rewardsMinter = rewardsMinter_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (rewardsMinter_ != address(0)) _grantRole(MINTER_ROLE, rewardsMinter_); // sets rewardsMinterActive
     }
 
     function version() external pure returns (string memory) {

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {
     IMomentAttestor,
     IVersioned,
     Moment,
+    ADMIN_TRANSFER_DELAY,
+    nonZero,
     FanMeshZeroAddress,
     MomentAlreadyAttested,
     MomentUnknown,
@@ -19,16 +21,16 @@ import {
 /// the lowest bit reserved as the revoked flag). The full record goes out in the {Attested} event for
 /// indexers, and {verify} checks any record against its commitment. So an attestation costs one fresh
 /// storage slot plus a log, where EAS stores the whole record (several slots) per attestation.
-contract MomentAttestor is IMomentAttestor, IVersioned, AccessControl {
+/// Moment kinds ({Moment}'s `kind`): 0 kickoff, 1 goal, 2 halftime, 3 fulltime, 4 big_moment.
+contract MomentAttestor is IMomentAttestor, IVersioned, AccessControlDefaultAdminRules {
     bytes32 public constant ATTESTER_ROLE = keccak256("ATTESTER_ROLE");
 
     uint256 private constant _REVOKED = 1;
 
     mapping(bytes32 momentId => bytes32) private _commitments;
 
-    constructor(address admin, address attester) {
-        if (admin == address(0) || attester == address(0)) revert FanMeshZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(address admin, address attester) AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, nonZero(admin)) {
+        if (attester == address(0)) revert FanMeshZeroAddress();
         _grantRole(ATTESTER_ROLE, attester);
     }
 

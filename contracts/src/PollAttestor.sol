@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712Base} from "./EIP712Base.sol";
-import {IVersioned, FanMeshZeroAddress} from "./Common.sol";
+import {IVersioned, ADMIN_TRANSFER_DELAY, nonZero, FanMeshZeroAddress} from "./Common.sol";
 
 /*
  * The poll-specific struct, errors and interface live here rather than in Common.sol: Common.sol is
@@ -45,15 +45,17 @@ interface IPollAttestor {
 /// the ballots root); both values go out in {PollAttested}, and {verify} checks them. The contract is
 /// also the ballots' `verifyingContract`, so a ballot cannot be replayed on another deployment or
 /// chain, and {ballotSigner} lets anyone check a published ballot against the chain itself.
-contract PollAttestor is IPollAttestor, IVersioned, AccessControl, EIP712Base {
+contract PollAttestor is IPollAttestor, IVersioned, AccessControlDefaultAdminRules, EIP712Base {
     bytes32 public constant ATTESTER_ROLE = keccak256("ATTESTER_ROLE");
     bytes32 public constant BALLOT_TYPEHASH = keccak256("Ballot(bytes32 pollId,uint8 option,uint64 issuedAt)");
 
     mapping(bytes32 pollId => bytes32) private _commitments;
 
-    constructor(address admin, address attester) EIP712Base("FanMesh Polls", "1") {
-        if (admin == address(0) || attester == address(0)) revert FanMeshZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(address admin, address attester)
+        AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, nonZero(admin))
+        EIP712Base("FanMesh Polls", "1")
+    {
+        if (attester == address(0)) revert FanMeshZeroAddress();
         _grantRole(ATTESTER_ROLE, attester);
     }
 

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712Base} from "./EIP712Base.sol";
 import {
     IFanToken,
     IRewardDistributor,
     IVersioned,
+    ADMIN_TRANSFER_DELAY,
+    nonZero,
     FanMeshZeroAddress,
     RewardsInvalidProof,
     RewardsEpochNotIncreasing,
@@ -31,6 +33,11 @@ import {
 /// - claims mint (no pre-minted pool to guard) and FanToken refuses any mint past the ceiling, so the
 ///   sum of all payouts never exceeds the latest epoch's total, whatever the root's leaves say.
 ///
+/// Public epoch files: beside each root the operator commits the keccak256 of the epoch's public file
+/// (every leaf with its per-kind breakdown, canonical JSON; docs/rewards.md "Check it yourself") in
+/// {RootPublished}, so a copy of the file found anywhere can be checked against the chain, and the root
+/// rebuilt from it.
+///
 /// Where claimed amounts live: in FanToken, beside each holder's balance ({IFanToken-rewardsOf}), so a
 /// first claim writes one fresh storage slot instead of two (see FanToken). {claimed} reads it there.
 ///
@@ -40,7 +47,7 @@ import {
 /// word, supply word) + 2 writes + 2 logs + the cold call into the token = ~48,400 before any hashing;
 /// a 50,000 target would need the claim inside the token and no Claimed log. We keep the specified
 /// split (the token stays a token; distribution can change by granting MINTER_ROLE elsewhere).
-contract RewardDistributor is IRewardDistributor, IVersioned, AccessControl, EIP712Base {
+contract RewardDistributor is IRewardDistributor, IVersioned, AccessControlDefaultAdminRules, EIP712Base {
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     bytes32 private constant _CLAIM_TYPEHASH =
         keccak256("Claim(address account,uint256 cumulativeAmount,address recipient,uint256 deadline)");
@@ -50,23 +57,28 @@ contract RewardDistributor is IRewardDistributor, IVersioned, AccessControl, EIP
         uint192 total;
     }
 
+    /// @notice Epoch `epochId`'s root was published with its total and `fileHash`, the keccak256 of the
+    /// epoch's public file (canonical JSON bytes): everything needed to check an epoch is in this one log.
+    /// (The interface's {EpochPublished} is emitted too, for indexers that follow it.)
+    event RootPublished(uint64 indexed epochId, bytes32 root, uint256 total, bytes32 fileHash);
+
     IFanToken private immutable _token;
 
     bytes32 private _root;
     Epoch private _epoch;
     uint256 private _funded;
 
-    constructor(IFanToken token_, address admin, address operator) EIP712Base("FanMesh RewardDistributor", "1") {
-        if (address(token_) == address(0) || admin == address(0) || operator == address(0)) {
-            revert FanMeshZeroAddress();
-        }
+    constructor(IFanToken token_, address admin, address operator)
+        AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, nonZero(admin))
+        EIP712Base("FanMesh RewardDistributor", "1")
+    {
+        if (address(token_) == address(0) || operator == address(0)) revert FanMeshZeroAddress();
         _token = token_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, operator);
     }
 
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "1.1.0";
     }
 
     // ------------------------------------------------------------------ views
@@ -111,8 +123,10 @@ contract RewardDistributor is IRewardDistributor, IVersioned, AccessControl, EIP
         emit Funded(amount, newFunded);
     }
 
-    /// @notice Publishes an epoch's root. `total` is the sum of all cumulative amounts in the tree.
-    function publishRoot(uint64 epochId, bytes32 root, uint256 total) external onlyRole(OPERATOR_ROLE) {
+    /// @notice Publishes an epoch's root. `total` is the sum of all cumulative amounts in the tree;
+    /// `fileHash` is the keccak256 of the epoch's public file, which lists every leaf (not checked here:
+    /// it is a commitment anyone can hold the operator to).
+    function publishRoot(uint64 epochId, bytes32 root, uint256 total, bytes32 fileHash) external onlyRole(OPERATOR_ROLE) {
         uint64 current = _epoch.id;
         if (epochId <= current) revert RewardsEpochNotIncreasing(epochId, current);
         uint256 available = _funded;
@@ -123,6 +137,7 @@ contract RewardDistributor is IRewardDistributor, IVersioned, AccessControl, EIP
         _epoch = Epoch(epochId, uint192(total)); // fits: total <= funded <= cap < 2^120
         _token.setMintCeiling(total);
         emit EpochPublished(epochId, root, total);
+        emit RootPublished(epochId, root, total, fileHash);
     }
 
     // ------------------------------------------------------------------ claims

@@ -1,4 +1,4 @@
-import { BaseWallet, ContractFactory, InterfaceAbi, Wallet, ZeroAddress, keccak256, toUtf8Bytes } from 'ethers';
+import { BaseWallet, Contract, ContractFactory, InterfaceAbi, Wallet, ZeroAddress, keccak256, toUtf8Bytes } from 'ethers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeviceRegistry } from '../artifacts';
 import { RegistrationMessage, ROLES, signDeviceTransfer, signRegistration } from '../../libs/chain/src/contracts';
@@ -34,13 +34,23 @@ async function register(device: BaseWallet = Wallet.createRandom()) {
 }
 
 describe('DeviceRegistry', () => {
-  shouldReportVersion(() => f.registry);
-  shouldExposeEip712Domain(() => f.registry, 'FanMesh DeviceRegistry', () => f.chainId);
+  shouldReportVersion(() => f.registry, '1.1.0');
+  shouldExposeEip712Domain(
+    () => f.registry,
+    'FanMesh DeviceRegistry',
+    () => f.chainId,
+  );
 
   describe('roles', () => {
-    shouldGuardWithRole(() => f.registry, async () => ROLES.OPERATOR_ROLE, stranger, () => f.admin.address, {
-      register: (c) => c.register(Wallet.createRandom().address, owner().address, venueId, 0n, '0x', '0x'),
-    });
+    shouldGuardWithRole(
+      () => f.registry,
+      async () => ROLES.OPERATOR_ROLE,
+      stranger,
+      () => f.admin.address,
+      {
+        register: (c) => c.register(Wallet.createRandom().address, owner().address, venueId, 0n, '0x', '0x'),
+      },
+    );
 
     it('refuses zero addresses at deployment', async () => {
       const factory = new ContractFactory(DeviceRegistry.abi as InterfaceAbi, DeviceRegistry.bytecode, f.admin);
@@ -92,11 +102,9 @@ describe('DeviceRegistry', () => {
       await expectRevert(f.registry.register(ZeroAddress, r.owner, venueId, past, sigs[0], sigs[1]), 'FanMeshZeroAddress', []);
       await expectRevert(f.registry.register(r.device, ZeroAddress, venueId, past, sigs[0], sigs[1]), 'FanMeshZeroAddress', []);
       const first = await register();
-      await expectRevert(
-        f.registry.register(first.r.device, first.r.owner, venueId, first.r.deadline, first.deviceSig, first.ownerSig),
-        'DeviceAlreadyRegistered',
-        [first.device.address],
-      );
+      await expectRevert(f.registry.register(first.r.device, first.r.owner, venueId, first.r.deadline, first.deviceSig, first.ownerSig), 'DeviceAlreadyRegistered', [
+        first.device.address,
+      ]);
     });
   });
 
@@ -157,13 +165,54 @@ describe('DeviceRegistry', () => {
       await expectRevert(f.registry.register(r.device, r.owner, venueId, r.deadline, deviceSig, ownerSig), 'DeviceIsRevoked', [device.address]);
     });
 
-    it('lets the registry admin revoke, and no one else', async () => {
-      const { device } = await register();
-      await expectRevert(f.as(f.registry, stranger()).revoke(device.address), 'DeviceUnauthorized', [device.address, stranger().address]);
-      const receipt = await mined(f.registry.revoke(device.address));
-      expectEvents(receipt, [{ address: f.deployment.DeviceRegistry, name: 'DeviceRevoked', args: { device: device.address, by: f.admin.address } }]);
+    it('lets the operator revoke (the backend’s revocations reach the chain through it), and the admin, and no one else', async () => {
+      // as on a real chain: admin, operator and deployer are three accounts
+      const admin = f.others[3];
+      const operator = f.others[4];
+      const factory = new ContractFactory(DeviceRegistry.abi as InterfaceAbi, DeviceRegistry.bytecode, f.admin);
+      const deployed = await factory.deploy(admin.address, operator.address);
+      await deployed.waitForDeployment();
+      const address = await deployed.getAddress();
+      const registry = f.as(f.registry.attach(address) as Contract, operator);
+      const registerOn = async () => {
+        const device = Wallet.createRandom();
+        const r = await registration(device);
+        const deviceSig = await signRegistration(device, f.chainId, address, r);
+        const ownerSig = await signRegistration(owner(), f.chainId, address, r);
+        await mined(registry.register(r.device, r.owner, r.venueId, r.deadline, deviceSig, ownerSig));
+        return device.address;
+      };
+
+      const first = await registerOn();
+      for (const who of [stranger(), other(), f.admin]) {
+        await expectRevert(f.as(registry, who).revoke(first), 'DeviceUnauthorized', [first, who.address]);
+      }
+      expect((await registry.deviceOf(first)).revoked).toBe(false);
+      const byOperator = await mined(registry.revoke(first));
+      expectEvents(byOperator, [{ address, name: 'DeviceRevoked', args: { device: first, by: operator.address } }]);
+      expect((await registry.deviceOf(first)).revoked).toBe(true);
+      expect(await registry.ownerOf(first)).toBe(ZeroAddress);
+      await expectRevert(registry.revoke(first), 'DeviceIsRevoked', [first]);
+
+      const second = await registerOn();
+      const byAdmin = await mined(f.as(registry, admin).revoke(second));
+      expectEvents(byAdmin, [{ address, name: 'DeviceRevoked', args: { device: second, by: admin.address } }]);
+
+      // the owner still revokes their own
+      const third = await registerOn();
+      const byOwner = await mined(f.as(registry, owner()).revoke(third));
+      expectEvents(byOwner, [{ address, name: 'DeviceRevoked', args: { device: third, by: owner().address } }]);
+
       const unknown = Wallet.createRandom().address;
-      await expectRevert(f.registry.revoke(unknown), 'DeviceUnknown', [unknown]);
+      await expectRevert(registry.revoke(unknown), 'DeviceUnknown', [unknown]);
+    });
+
+    it('takes the power to revoke away with the operator role', async () => {
+      const { device } = await register();
+      const operator = other();
+      await mined(f.registry.grantRole(ROLES.OPERATOR_ROLE, operator.address));
+      await mined(f.registry.revokeRole(ROLES.OPERATOR_ROLE, operator.address));
+      await expectRevert(f.as(f.registry, operator).revoke(device.address), 'DeviceUnauthorized', [device.address, operator.address]);
     });
   });
 });

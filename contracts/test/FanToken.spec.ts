@@ -2,7 +2,8 @@ import { BaseWallet, Contract, ContractFactory, InterfaceAbi, MaxUint256, Signat
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FanToken } from '../artifacts';
 import { DEFAULT_CAP } from '../../libs/chain/src/deploy';
-import { eip712Domain, PERMIT_TYPES, ROLES, signPermit } from '../../libs/chain/src/contracts';
+import { eip712Domain, PERMIT_TYPES } from '@fanmesh/protocol';
+import { ROLES, signPermit } from '../../libs/chain/src/contracts';
 import { shouldExposeEip712Domain, shouldGuardWithRole, shouldReportVersion } from './access.behavior';
 import { deployFixture, expectEvents, expectRevert, Fixture, mined, snapshot } from './fixture';
 
@@ -34,7 +35,11 @@ async function give(to: Wallet, amount: bigint): Promise<void> {
 
 describe('FanToken', () => {
   shouldReportVersion(() => f.token);
-  shouldExposeEip712Domain(() => f.token, 'FanMesh Fan Token', () => f.chainId);
+  shouldExposeEip712Domain(
+    () => f.token,
+    'FanMesh Fan Token',
+    () => f.chainId,
+  );
 
   it('starts empty, with its name, symbol, decimals and hard cap', async () => {
     expect(await f.token.name()).toBe('FanMesh Fan Token');
@@ -215,7 +220,13 @@ describe('FanToken', () => {
       await expectRevert(f.token.permit(owner.address, bob().address, 5n, past, expired.v, expired.r, expired.s), 'ERC2612ExpiredSignature', [past]);
       const forger = Wallet.createRandom();
       const deadline = (await f.now()) + 3600n;
-      const forged: Signature = await signPermit(forger, f.chainId, f.deployment.FanToken, 'FanMesh Fan Token', { owner: owner.address, spender: bob().address, value: 5n, nonce: 0n, deadline });
+      const forged: Signature = await signPermit(forger, f.chainId, f.deployment.FanToken, 'FanMesh Fan Token', {
+        owner: owner.address,
+        spender: bob().address,
+        value: 5n,
+        nonce: 0n,
+        deadline,
+      });
       await expectRevert(f.token.permit(owner.address, bob().address, 5n, deadline, forged.v, forged.r, forged.s), 'ERC2612InvalidSigner', [forger.address, owner.address]);
     });
 

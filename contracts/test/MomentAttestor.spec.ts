@@ -38,11 +38,17 @@ describe('MomentAttestor', () => {
   shouldReportVersion(() => f.attestor);
 
   describe('roles', () => {
-    shouldGuardWithRole(() => f.attestor, async () => ROLES.ATTESTER_ROLE, stranger, () => f.admin.address, {
-      attest: (c) => c.attest(moment(1)),
-      attestBatch: (c) => c.attestBatch([moment(1)]),
-      revoke: (c) => c.revoke(moment(1).momentId, 'no'),
-    });
+    shouldGuardWithRole(
+      () => f.attestor,
+      async () => ROLES.ATTESTER_ROLE,
+      stranger,
+      () => f.admin.address,
+      {
+        attest: (c) => c.attest(moment(1)),
+        attestBatch: (c) => c.attestBatch([moment(1)]),
+        revoke: (c) => c.revoke(moment(1).momentId, 'no'),
+      },
+    );
 
     it('refuses zero addresses at deployment', async () => {
       const factory = new ContractFactory(MomentAttestor.abi as InterfaceAbi, MomentAttestor.bytecode, f.admin);
@@ -88,7 +94,9 @@ describe('MomentAttestor', () => {
       const m = moment(1);
       const encode = (kind: bigint, timestamp: bigint, attendance: bigint) =>
         f.attestor.interface.getFunction('attest')!.selector +
-        AbiCoder.defaultAbiCoder().encode(['bytes32', 'bytes32', 'uint256', 'uint256', 'uint256', 'bytes32'], [m.momentId, m.eventId, kind, timestamp, attendance, m.evidenceRoot]).slice(2);
+        AbiCoder.defaultAbiCoder()
+          .encode(['bytes32', 'bytes32', 'uint256', 'uint256', 'uint256', 'bytes32'], [m.momentId, m.eventId, kind, timestamp, attendance, m.evidenceRoot])
+          .slice(2);
       const commitmentCall = (data: string) => f.attestor.interface.getFunction('commitment')!.selector + data.slice(10);
       for (const data of [encode(256n, 1n, 1n), encode(1n, 1n << 64n, 1n), encode(1n, 1n, 1n << 32n)]) {
         await expectRevert(f.admin.sendTransaction({ to: f.deployment.MomentAttestor, data }), 'MomentInvalidRecord', [m.momentId]);
@@ -128,7 +136,9 @@ describe('MomentAttestor', () => {
       const m = moment(5);
       await mined(f.attestor.attest(m));
       const receipt = await mined(f.attestor.revoke(m.momentId, 'false alarm: VAR overturned'));
-      expectEvents(receipt, [{ address: f.deployment.MomentAttestor, name: 'Revoked', args: { momentId: m.momentId, attester: f.admin.address, reason: 'false alarm: VAR overturned' } }]);
+      expectEvents(receipt, [
+        { address: f.deployment.MomentAttestor, name: 'Revoked', args: { momentId: m.momentId, attester: f.admin.address, reason: 'false alarm: VAR overturned' } },
+      ]);
       expect([...(await f.attestor.verify(m))]).toEqual([true, true]);
       expect(await f.attestor.isRevoked(m.momentId)).toBe(true);
       expect(await f.attestor.isAttested(m.momentId)).toBe(true);

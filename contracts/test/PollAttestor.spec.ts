@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { AbiCoder, Contract, ContractFactory, Interface, InterfaceAbi, TypedDataEncoder, Wallet, ZeroAddress, ZeroHash, keccak256, toUtf8Bytes } from 'ethers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PollAttestor } from '../artifacts';
-import { BALLOT_TYPES, DOMAIN_NAMES, eip712Domain, ROLES } from '../../libs/chain/src/contracts';
+import { BALLOT_TYPES, DOMAIN_NAMES, eip712Domain } from '@fanmesh/protocol';
+import { ROLES } from '../../libs/chain/src/contracts';
 import { shouldExposeEip712Domain, shouldGuardWithRole, shouldReportVersion } from './access.behavior';
 import { deployFixture, expectRevert, Fixture, mined, snapshot } from './fixture';
 
@@ -56,9 +57,15 @@ describe('PollAttestor', () => {
   shouldExposeEip712Domain(polls, DOMAIN_NAMES.PollAttestor, () => f.chainId);
 
   describe('roles', () => {
-    shouldGuardWithRole(polls, async () => ROLES.ATTESTER_ROLE, stranger, () => f.admin.address, {
-      attest: (c) => c.attest(pollId(1), tally(1), root(1)),
-    });
+    shouldGuardWithRole(
+      polls,
+      async () => ROLES.ATTESTER_ROLE,
+      stranger,
+      () => f.admin.address,
+      {
+        attest: (c) => c.attest(pollId(1), tally(1), root(1)),
+      },
+    );
 
     it('refuses zero addresses at deployment', async () => {
       const factory = new ContractFactory(PollAttestor.abi as InterfaceAbi, PollAttestor.bytecode, f.admin);
@@ -70,7 +77,9 @@ describe('PollAttestor', () => {
   describe('attest', () => {
     it('stores a commitment to tally and ballots root and emits both', async () => {
       const receipt = await mined(polls().attest(pollId(1), tally(1), root(1)));
-      expect(attestedEvents(receipt)).toEqual([{ address: f.deployment.PollAttestor, name: 'PollAttested', args: { pollId: pollId(1), tallyHash: tally(1), ballotsRoot: root(1) } }]);
+      expect(attestedEvents(receipt)).toEqual([
+        { address: f.deployment.PollAttestor, name: 'PollAttested', args: { pollId: pollId(1), tallyHash: tally(1), ballotsRoot: root(1) } },
+      ]);
       expect(await polls().isAttested(pollId(1))).toBe(true);
       expect(await polls().commitmentOf(pollId(1))).toBe(commitment(tally(1), root(1)));
       expect(await polls().verify(pollId(1), tally(1), root(1))).toBe(true);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ContractFactory, InterfaceAbi, Wallet, ZeroAddress, ZeroHash } from 'ethers';
+import { ContractFactory, id, InterfaceAbi, Wallet, ZeroAddress, ZeroHash } from 'ethers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RewardDistributor } from '../artifacts';
 import { processProof, rewardLeaf, ROLES, signClaim } from '../../libs/chain/src/contracts';
@@ -10,7 +10,7 @@ const CAP = 10n ** 24n;
 let f: Fixture;
 let restore: () => Promise<void>;
 beforeAll(async () => {
-  // funded explicitly by the tests (deployAll funds the whole cap by default)
+  // funded explicitly by the tests
   f = await deployFixture({ cap: CAP, fund: 0n });
 });
 afterAll(() => f?.stop());
@@ -25,18 +25,25 @@ const carol = Wallet.createRandom();
 const relayer = () => f.others[0];
 const stranger = () => f.others[1];
 
+/** A stand-in for an epoch file's keccak256: the contract stores nothing about it, it only logs it. */
+const fileHashOf = (epochId: number) => id(`epoch file ${epochId}`);
+
 /** Funds what is missing and publishes `balances` as epoch `epochId` (total = their sum unless given). */
 async function publish(epochId: number, balances: Balances, total = sum(balances)) {
   const funded: bigint = await f.distributor.funded();
   if (total > funded) await mined(f.distributor.fund(total - funded));
   const tree = rewardTree(balances);
-  const receipt = await mined(f.distributor.publishRoot(epochId, tree.root, total));
+  const receipt = await mined(f.distributor.publishRoot(epochId, tree.root, total, fileHashOf(epochId)));
   return { tree, receipt };
 }
 
 describe('RewardDistributor', () => {
-  shouldReportVersion(() => f.distributor);
-  shouldExposeEip712Domain(() => f.distributor, 'FanMesh RewardDistributor', () => f.chainId);
+  shouldReportVersion(() => f.distributor, '1.1.0');
+  shouldExposeEip712Domain(
+    () => f.distributor,
+    'FanMesh RewardDistributor',
+    () => f.chainId,
+  );
 
   it('points at its token and starts with no epoch and no funding', async () => {
     expect(await f.distributor.token()).toBe(f.deployment.FanToken);
@@ -56,12 +63,24 @@ describe('RewardDistributor', () => {
   });
 
   describe('roles', () => {
-    shouldGuardWithRole(() => f.distributor, async () => ROLES.OPERATOR_ROLE, stranger, () => f.admin.address, {
-      publishRoot: (c) => c.publishRoot(1, ZeroHash, 0n),
-    });
-    shouldGuardWithRole(() => f.distributor, async () => ROLES.DEFAULT_ADMIN_ROLE, stranger, () => f.admin.address, {
-      fund: (c) => c.fund(1n),
-    });
+    shouldGuardWithRole(
+      () => f.distributor,
+      async () => ROLES.OPERATOR_ROLE,
+      stranger,
+      () => f.admin.address,
+      {
+        publishRoot: (c) => c.publishRoot(1, ZeroHash, 0n, ZeroHash),
+      },
+    );
+    shouldGuardWithRole(
+      () => f.distributor,
+      async () => ROLES.DEFAULT_ADMIN_ROLE,
+      stranger,
+      () => f.admin.address,
+      {
+        fund: (c) => c.fund(1n),
+      },
+    );
   });
 
   describe('funding and epochs', () => {
@@ -73,13 +92,18 @@ describe('RewardDistributor', () => {
       await expectRevert(f.distributor.fund(1n), 'RewardsFundingExceedsCap', [CAP + 1n, CAP]);
     });
 
-    it('publishes a root with its epoch and total, and moves the token’s mint ceiling to that total', async () => {
+    it('publishes a root with its epoch, total and file hash, and moves the token’s mint ceiling to that total', async () => {
       await mined(f.distributor.fund(500n));
-      const tree = rewardTree([[alice.address, 300n], [bob.address, 200n]]);
-      const receipt = await mined(f.distributor.publishRoot(1, tree.root, 500n));
+      const tree = rewardTree([
+        [alice.address, 300n],
+        [bob.address, 200n],
+      ]);
+      const fileHash = fileHashOf(1);
+      const receipt = await mined(f.distributor.publishRoot(1, tree.root, 500n, fileHash));
       expectEvents(receipt, [
         { address: f.deployment.FanToken, name: 'MintCeilingSet', args: { ceiling: 500n } },
         { address: f.deployment.RewardDistributor, name: 'EpochPublished', args: { epochId: 1n, root: tree.root, total: 500n } },
+        { address: f.deployment.RewardDistributor, name: 'RootPublished', args: { epochId: 1n, root: tree.root, total: 500n, fileHash } },
       ]);
       expect(await f.distributor.merkleRoot()).toBe(tree.root);
       expect([...(await f.distributor.currentEpoch())]).toEqual([1n, 500n]);
@@ -88,27 +112,33 @@ describe('RewardDistributor', () => {
 
     it('publishes epochs in increasing order only (gaps allowed)', async () => {
       await publish(1, [[alice.address, 1n]]);
-      await expectRevert(f.distributor.publishRoot(1, ZeroHash, 1n), 'RewardsEpochNotIncreasing', [1n, 1n]);
-      await expectRevert(f.distributor.publishRoot(0, ZeroHash, 1n), 'RewardsEpochNotIncreasing', [0n, 1n]);
+      await expectRevert(f.distributor.publishRoot(1, ZeroHash, 1n, ZeroHash), 'RewardsEpochNotIncreasing', [1n, 1n]);
+      await expectRevert(f.distributor.publishRoot(0, ZeroHash, 1n, ZeroHash), 'RewardsEpochNotIncreasing', [0n, 1n]);
       await publish(5, [[alice.address, 2n]]);
-      await expectRevert(f.distributor.publishRoot(4, ZeroHash, 2n), 'RewardsEpochNotIncreasing', [4n, 5n]);
+      await expectRevert(f.distributor.publishRoot(4, ZeroHash, 2n, ZeroHash), 'RewardsEpochNotIncreasing', [4n, 5n]);
     });
 
     it('never publishes a total above what was funded', async () => {
       await mined(f.distributor.fund(100n));
-      await expectRevert(f.distributor.publishRoot(1, ZeroHash, 101n), 'RewardsEpochExceedsFunding', [1n, 101n, 100n]);
+      await expectRevert(f.distributor.publishRoot(1, ZeroHash, 101n, ZeroHash), 'RewardsEpochExceedsFunding', [1n, 101n, 100n]);
     });
 
     it('never publishes a total below what claims already paid', async () => {
-      const { tree } = await publish(1, [[alice.address, 70n], [bob.address, 30n]]);
+      const { tree } = await publish(1, [
+        [alice.address, 70n],
+        [bob.address, 30n],
+      ]);
       await mined(f.distributor.claim(alice.address, 70n, proofOf(tree, alice.address)));
-      await expectRevert(f.distributor.publishRoot(2, ZeroHash, 69n), 'RewardsEpochBelowPaid', [2n, 69n, 70n]);
+      await expectRevert(f.distributor.publishRoot(2, ZeroHash, 69n, ZeroHash), 'RewardsEpochBelowPaid', [2n, 69n, 70n]);
     });
   });
 
   describe('claim', () => {
     it('pays the cumulative amount to the account, whoever sends it', async () => {
-      const { tree } = await publish(1, [[alice.address, 100n], [bob.address, 50n]]);
+      const { tree } = await publish(1, [
+        [alice.address, 100n],
+        [bob.address, 50n],
+      ]);
       const proof = proofOf(tree, alice.address);
       expect(await f.as(f.distributor, stranger()).claim.staticCall(alice.address, 100n, proof)).toBe(100n);
       const receipt = await mined(f.as(f.distributor, stranger()).claim(alice.address, 100n, proof));
@@ -123,17 +153,29 @@ describe('RewardDistributor', () => {
     });
 
     it('reverts a double claim instead of paying zero', async () => {
-      const { tree } = await publish(1, [[alice.address, 100n], [bob.address, 50n]]);
+      const { tree } = await publish(1, [
+        [alice.address, 100n],
+        [bob.address, 50n],
+      ]);
       await mined(f.distributor.claim(alice.address, 100n, proofOf(tree, alice.address)));
       await expectRevert(f.distributor.claim(alice.address, 100n, proofOf(tree, alice.address)), 'RewardsNothingToClaim', [alice.address, 100n, 100n]);
       expect(await f.token.balanceOf(alice.address)).toBe(100n);
     });
 
     it('pays only the difference in a later epoch, and everything at once after skipped epochs', async () => {
-      const e1 = await publish(1, [[alice.address, 100n], [bob.address, 50n]]);
+      const e1 = await publish(1, [
+        [alice.address, 100n],
+        [bob.address, 50n],
+      ]);
       await mined(f.distributor.claim(alice.address, 100n, proofOf(e1.tree, alice.address)));
-      await publish(2, [[alice.address, 180n], [bob.address, 90n]]);
-      const e3 = await publish(3, [[alice.address, 250n], [bob.address, 120n]]);
+      await publish(2, [
+        [alice.address, 180n],
+        [bob.address, 90n],
+      ]);
+      const e3 = await publish(3, [
+        [alice.address, 250n],
+        [bob.address, 120n],
+      ]);
       const receipt = await mined(f.distributor.claim(alice.address, 250n, proofOf(e3.tree, alice.address)));
       expectEvents(receipt, [
         { address: f.deployment.FanToken, name: 'Transfer', args: { from: ZeroAddress, to: alice.address, value: 150n } },
@@ -144,14 +186,22 @@ describe('RewardDistributor', () => {
     });
 
     it('refuses a wrong amount, another account’s proof, a truncated or empty proof, and an old epoch’s leaf', async () => {
-      const e1 = await publish(1, [[alice.address, 100n], [bob.address, 50n], [carol.address, 25n]]);
+      const e1 = await publish(1, [
+        [alice.address, 100n],
+        [bob.address, 50n],
+        [carol.address, 25n],
+      ]);
       const proof = proofOf(e1.tree, alice.address);
       await expectRevert(f.distributor.claim(alice.address, 101n, proof), 'RewardsInvalidProof', [alice.address, 101n]);
       await expectRevert(f.distributor.claim(bob.address, 100n, proof), 'RewardsInvalidProof', [bob.address, 100n]);
       await expectRevert(f.distributor.claim(alice.address, 100n, proofOf(e1.tree, bob.address)), 'RewardsInvalidProof', [alice.address, 100n]);
       await expectRevert(f.distributor.claim(alice.address, 100n, proof.slice(1)), 'RewardsInvalidProof', [alice.address, 100n]);
       await expectRevert(f.distributor.claim(alice.address, 100n, []), 'RewardsInvalidProof', [alice.address, 100n]);
-      await publish(2, [[alice.address, 120n], [bob.address, 60n], [carol.address, 25n]]);
+      await publish(2, [
+        [alice.address, 120n],
+        [bob.address, 60n],
+        [carol.address, 25n],
+      ]);
       await expectRevert(f.distributor.claim(alice.address, 100n, proof), 'RewardsInvalidProof', [alice.address, 100n]);
     });
 
@@ -167,7 +217,14 @@ describe('RewardDistributor', () => {
 
     it('never pays past the epoch’s total, whatever the root’s leaves add up to', async () => {
       // a faulty settlement: the leaves add up to 150 but the epoch was published (and funded) for 100
-      const { tree } = await publish(1, [[alice.address, 90n], [bob.address, 60n]], 100n);
+      const { tree } = await publish(
+        1,
+        [
+          [alice.address, 90n],
+          [bob.address, 60n],
+        ],
+        100n,
+      );
       await mined(f.distributor.claim(alice.address, 90n, proofOf(tree, alice.address)));
       await expectRevert(f.distributor.claim(bob.address, 60n, proofOf(tree, bob.address)), 'FanTokenCeilingExceeded', [150n, 100n]);
       expect(await f.distributor.paid()).toBe(90n);
@@ -176,7 +233,10 @@ describe('RewardDistributor', () => {
     it('stops paying when its minter role is revoked', async () => {
       const { tree } = await publish(1, [[alice.address, 10n]]);
       await mined(f.token.revokeRole(ROLES.MINTER_ROLE, f.deployment.RewardDistributor));
-      await expectRevert(f.distributor.claim(alice.address, 10n, proofOf(tree, alice.address)), 'AccessControlUnauthorizedAccount', [f.deployment.RewardDistributor, ROLES.MINTER_ROLE]);
+      await expectRevert(f.distributor.claim(alice.address, 10n, proofOf(tree, alice.address)), 'AccessControlUnauthorizedAccount', [
+        f.deployment.RewardDistributor,
+        ROLES.MINTER_ROLE,
+      ]);
     });
   });
 
@@ -185,7 +245,10 @@ describe('RewardDistributor', () => {
     const wallet = Wallet.createRandom().address; // where the fan wants the tokens
 
     async function setup() {
-      const { tree } = await publish(1, [[fan.address, 70n], [bob.address, 1n]]);
+      const { tree } = await publish(1, [
+        [fan.address, 70n],
+        [bob.address, 1n],
+      ]);
       const deadline = (await f.now()) + 3600n;
       const auth = { account: fan.address, cumulativeAmount: 70n, recipient: wallet, deadline };
       const signature = await signClaim(fan, f.chainId, f.deployment.RewardDistributor, auth);

@@ -75,7 +75,7 @@ describe('libs/chain anvil helper', () => {
 });
 
 describe('libs/chain deployAll', () => {
-  it('wires the distributor as the only minter, funds it and hands the admin role over', async () => {
+  it('sets every role in the constructors: the admin administers, the operator operates, the deployer keeps nothing', async () => {
     const anvil = await startAnvil();
     const provider = providerFor(anvil.rpcUrl, anvil.chainId);
     try {
@@ -83,42 +83,50 @@ describe('libs/chain deployAll', () => {
       const admin = anvil.accounts[1];
       const operator = anvil.accounts[2];
       const receipts: string[] = [];
-      const d = await deployAll(deployer, { admin, operator, cap: 10n ** 21n, fund: 10n ** 20n, onReceipt: (label) => receipts.push(label) });
+      const d = await deployAll(deployer, { admin, operator, cap: 10n ** 21n, onReceipt: (label) => receipts.push(label) });
       expect(new Set(Object.values(d)).size).toBe(5);
-      expect(receipts.slice(0, 5)).toEqual(['deploy FanToken', 'deploy RewardDistributor', 'deploy MomentAttestor', 'deploy DeviceRegistry', 'grant MINTER_ROLE to RewardDistributor']);
+      // no wiring or hand-over transactions: the deployer never holds a role to pass on
+      expect(receipts).toEqual(['deploy FanToken', 'deploy RewardDistributor', 'deploy MomentAttestor', 'deploy DeviceRegistry', 'deploy PollAttestor']);
       const c = connectContracts(d, provider);
       const deployerAddress = anvil.accounts[0];
       expect(await c.FanToken.cap()).toBe(10n ** 21n);
       expect(await c.FanToken.rewardsMinter()).toBe(d.RewardDistributor);
       expect(await c.FanToken.hasRole(ROLES.MINTER_ROLE, d.RewardDistributor)).toBe(true);
-      expect(await c.RewardDistributor.funded()).toBe(10n ** 20n);
+      expect(await c.RewardDistributor.funded()).toBe(0n); // funding is the admin's act, later
       expect(await c.RewardDistributor.token()).toBe(d.FanToken);
       for (const contract of [c.FanToken, c.RewardDistributor, c.MomentAttestor, c.DeviceRegistry, c.PollAttestor]) {
-        expect(await contract.hasRole(ROLES.DEFAULT_ADMIN_ROLE, admin)).toBe(true);
+        expect(await contract.defaultAdmin()).toBe(admin);
         expect(await contract.hasRole(ROLES.DEFAULT_ADMIN_ROLE, deployerAddress)).toBe(false);
+        expect(await contract.hasRole(ROLES.DEFAULT_ADMIN_ROLE, operator)).toBe(false);
       }
       expect(await c.RewardDistributor.hasRole(ROLES.OPERATOR_ROLE, operator)).toBe(true);
       expect(await c.MomentAttestor.hasRole(ROLES.ATTESTER_ROLE, operator)).toBe(true);
       expect(await c.PollAttestor.hasRole(ROLES.ATTESTER_ROLE, operator)).toBe(true);
       expect(await c.DeviceRegistry.hasRole(ROLES.OPERATOR_ROLE, operator)).toBe(true);
       expect(await c.RewardDistributor.hasRole(ROLES.OPERATOR_ROLE, deployerAddress)).toBe(false);
+      expect(await c.FanToken.hasRole(ROLES.MINTER_ROLE, deployerAddress)).toBe(false);
+      // funding at deploy needs the admin's key: a deployer that is not the admin cannot
+      await expect(deployAll(deployer, { admin, operator, fund: 1n })).rejects.toThrow(/funding is the admin's/);
     } finally {
       provider.destroy();
       await anvil.stop();
     }
   });
 
-  it('defaults to the deployer for every role and funds the whole cap', async () => {
+  it('defaults to the deployer for every role, and funds only what it is told to', async () => {
     const anvil = await startAnvil();
     const provider = providerFor(anvil.rpcUrl, anvil.chainId);
     try {
-      const d = await deployAll(new Wallet(anvil.privateKeys[0], provider));
+      const d = await deployAll(new Wallet(anvil.privateKeys[0], provider), { fund: DEFAULT_CAP });
       const c = connectContracts(d, provider);
       expect(await c.FanToken.cap()).toBe(DEFAULT_CAP);
       expect(await c.RewardDistributor.funded()).toBe(DEFAULT_CAP);
       expect(await c.RewardDistributor.hasRole(ROLES.OPERATOR_ROLE, anvil.accounts[0])).toBe(true);
+      expect(await c.RewardDistributor.defaultAdmin()).toBe(anvil.accounts[0]);
       const m = { momentId: keccak256(toUtf8Bytes('m')), eventId: keccak256(toUtf8Bytes('e')), kind: 1, timestamp: 1n, attendance: 2, evidenceRoot: keccak256(toUtf8Bytes('r')) };
       expect(await c.MomentAttestor.commitment(m)).toBe(momentCommitment(m));
+      const unfunded = connectContracts(await deployAll(new Wallet(anvil.privateKeys[0], provider)), provider);
+      expect(await unfunded.RewardDistributor.funded()).toBe(0n);
     } finally {
       provider.destroy();
       await anvil.stop();

@@ -13,7 +13,7 @@ export interface Fixture {
   anvil: Anvil;
   provider: JsonRpcProvider;
   chainId: bigint;
-  /** anvil account 0: deployer, admin and operator of every contract */
+  /** anvil account 0: deployer, admin and operator of every contract (unless `opts` names others) */
   admin: Wallet;
   /** anvil accounts 1..: funded accounts with no role */
   others: Wallet[];
@@ -127,9 +127,7 @@ export function eventsOf(receipt: { logs: readonly Log[] }): DecodedEvent[] {
 
 /** Asserts that the receipt has exactly these events of these contracts, with these arguments, in order. */
 export function expectEvents(receipt: { logs: readonly Log[] }, expected: { address: string; name: string; args: Record<string, unknown> }[]): void {
-  expect(eventsOf(receipt).map((e) => ({ ...e, address: e.address.toLowerCase() }))).toEqual(
-    expected.map((e) => ({ ...e, address: e.address.toLowerCase() })),
-  );
+  expect(eventsOf(receipt).map((e) => ({ ...e, address: e.address.toLowerCase() }))).toEqual(expected.map((e) => ({ ...e, address: e.address.toLowerCase() })));
 }
 
 // ------------------------------------------------------------------ reward trees
@@ -138,7 +136,10 @@ export type Balances = readonly (readonly [string, bigint])[];
 
 /** An OpenZeppelin StandardMerkleTree of cumulative balances, as the platform settles epochs. */
 export function rewardTree(balances: Balances): StandardMerkleTree<[string, string]> {
-  return StandardMerkleTree.of(balances.map(([a, v]) => [a, v.toString()] as [string, string]), ['address', 'uint256']);
+  return StandardMerkleTree.of(
+    balances.map(([a, v]) => [a, v.toString()] as [string, string]),
+    ['address', 'uint256'],
+  );
 }
 
 export function proofOf(tree: StandardMerkleTree<[string, string]>, account: string): string[] {

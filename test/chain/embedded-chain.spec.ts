@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import { ChainService } from '@fanmesh/chain';
+import { computeAddress } from 'ethers';
+import { adminPowersOf, anvilDevKey, ChainService, DEFAULT_CAP, EMBEDDED_ADMIN_INDEX, ROLES } from '@fanmesh/chain';
 import { createTempDataDir } from '../support/databases';
 import { startApp } from '../support/app';
 
@@ -17,6 +18,17 @@ describe('the embedded chain (npm start defaults)', () => {
     const first = api.app.get(ChainService).deployment!;
     const token = api.app.get(ChainService).contract('FanToken');
     expect(await token.version()).toBe('1.0.0');
+    // zero set-up, yet the hot key (anvil #0) administers nothing: the embedded stack's dev admin
+    // (anvil #9) deployed, holds the admin role and funded the distributor
+    const chain = api.app.get(ChainService);
+    const hot = await chain.signer!.getAddress();
+    expect(hot).toBe(computeAddress(anvilDevKey(0)));
+    expect(await adminPowersOf(first, chain.provider!, hot)).toEqual([]);
+    for (const name of Object.keys(first) as (keyof typeof first)[])
+      expect(await chain.contract(name).defaultAdmin(), name).toBe(computeAddress(anvilDevKey(EMBEDDED_ADMIN_INDEX)));
+    expect(await chain.contract('RewardDistributor').hasRole(ROLES.OPERATOR_ROLE, hot)).toBe(true);
+    expect(await chain.contract('RewardDistributor').funded()).toBe(DEFAULT_CAP);
+    expect(health.body.details.chain.addresses).toEqual(first);
     await api.close();
 
     api = await startApp('chain', { services: 'embedded', dataDir, env });

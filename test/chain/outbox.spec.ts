@@ -1,14 +1,21 @@
 import { createServer, request as httpRequest, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Contract, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet } from 'ethers';
+import { Contract, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet, ZeroHash } from 'ethers';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MomentAttestor } from '@fanmesh/contracts';
+import { MomentAttestor, RewardDistributor } from '@fanmesh/contracts';
 import { Anvil, anvilDevKey, deployAll, Failpoint, Outbox1764000000301Ref, OutboxSender, startAnvil } from './outbox-support';
 import { createDataSource, migrate } from '@fanmesh/db';
 import { createTestDatabase } from '../support/databases';
 
-const moment = (key: string) => ({ momentId: keccak256(toUtf8Bytes(key)), eventId: keccak256(toUtf8Bytes('event')), kind: 1, timestamp: 1_790_000_000, attendance: 1000, evidenceRoot: keccak256(toUtf8Bytes(`ev-${key}`)) });
+const moment = (key: string) => ({
+  momentId: keccak256(toUtf8Bytes(key)),
+  eventId: keccak256(toUtf8Bytes('event')),
+  kind: 1,
+  timestamp: 1_790_000_000,
+  attendance: 1000,
+  evidenceRoot: keccak256(toUtf8Bytes(`ev-${key}`)),
+});
 
 describe('the transaction outbox', () => {
   let anvil: Anvil;
@@ -17,7 +24,12 @@ describe('the transaction outbox', () => {
   let ds: DataSource;
   let attestor: Contract;
 
-  const intent = (key: string) => ({ kind: 'attest', idempotencyKey: `attest:${key}`, to: attestor.target as string, data: attestor.interface.encodeFunctionData('attest', [moment(key)]) });
+  const intent = (key: string) => ({
+    kind: 'attest',
+    idempotencyKey: `attest:${key}`,
+    to: attestor.target as string,
+    data: attestor.interface.encodeFunctionData('attest', [moment(key)]),
+  });
   const drain = async (sender: OutboxSender, timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;
     while ((await OutboxSender.backlog(ds)) > 0) {
@@ -58,11 +70,14 @@ describe('the transaction outbox', () => {
 
   it.each(['after-sign', 'after-broadcast', 'after-confirm-check'] as Failpoint[])('resumes after a crash %s with every transaction confirmed exactly once', async (point) => {
     for (let i = 0; i < 3; i++) await OutboxSender.enqueue(ds, intent(`${point}-${i}`));
-    const crashing = new OutboxSender(ds, provider, wallet);
+    let armed = false;
+    const crashing = new OutboxSender(ds, provider, wallet, {
+      failpoint: (at) => {
+        if (armed && at === point) throw new Error(`crash ${at}`);
+      },
+    });
     if (point === 'after-confirm-check') await crashing.step(); // sent, so the next pass checks receipts
-    crashing.failpoint = (at) => {
-      if (at === point) throw new Error(`crash ${at}`);
-    };
+    armed = true;
     await expect(crashing.step()).rejects.toThrow(/crash/);
     const restarted = new OutboxSender(ds, provider, wallet); // a new process: it knows only the database
     await drain(restarted);
@@ -85,6 +100,61 @@ describe('the transaction outbox', () => {
     expect(failed).toMatchObject({ status: 'failed', nonce: null });
     expect(failed.lastError).toMatch(/revert|FanMeshMomentExists|custom error/i);
     expect(rows.find((r) => r.idempotencyKey === 'attest:after-failure')!.status).toBe('confirmed');
+  });
+
+  it('frees a failed intent’s key for a retry, and never a live one', async () => {
+    await OutboxSender.enqueue(ds, { ...intent('a1'), idempotencyKey: 'attest:a1-retried' }); // a1 is attested: this one fails
+    await drain(new OutboxSender(ds, provider, wallet));
+    expect(await OutboxSender.intent(ds, 'attest:a1-retried')).toMatchObject({ status: 'failed' });
+    // only the failed row moves aside; the confirmed one keeps its key, so it can never be queued twice
+    expect(await OutboxSender.releaseFailed(ds, ['attest:a1-retried', 'attest:a1'])).toBe(1);
+    expect(await OutboxSender.intent(ds, 'attest:a1')).toMatchObject({ status: 'confirmed' });
+    expect(await OutboxSender.intent(ds, 'attest:a1-retried')).toBeUndefined();
+    const kept = (await OutboxSender.rows(ds)).find((r) => r.idempotencyKey.startsWith('attest:a1-retried~failed:'));
+    expect(kept).toMatchObject({ status: 'failed' });
+    await OutboxSender.enqueue(ds, intent('a1-retried'));
+    expect(await OutboxSender.intent(ds, 'attest:a1-retried')).toMatchObject({ status: 'pending' });
+    await drain(new OutboxSender(ds, provider, wallet));
+    expect(await OutboxSender.intent(ds, 'attest:a1-retried')).toMatchObject({ status: 'confirmed' });
+  });
+
+  it('on a node that estimates against the latest block, sends publishRoot after the fund it depends on is mined, instead of failing it', async () => {
+    // anvil mining a block a second, behind a provider that estimates at `latest` (as some nodes do):
+    // right after fund() is broadcast, publishRoot's estimate still sees the distributor unfunded.
+    const slow = await startAnvil({ blockTime: 1 });
+    class LatestEstimating extends JsonRpcProvider {
+      send(method: string, params: unknown[]): Promise<unknown> {
+        return super.send(method, method === 'eth_estimateGas' && params.length === 1 ? [...params, 'latest'] : params);
+      }
+    }
+    const node = new LatestEstimating(slow.rpcUrl, slow.chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    try {
+      // an account of its own: the outbox's nonces are per account, and account 0's are on the other chain
+      const admin = new Wallet(anvilDevKey(3), node);
+      const d = await deployAll(admin); // the deployer is admin and operator here: one key sends both
+      const distributor = new Contract(d.RewardDistributor, RewardDistributor.abi as never, node);
+      const root = keccak256(toUtf8Bytes('root'));
+      await OutboxSender.enqueue(ds, {
+        kind: 'rewards.fund',
+        idempotencyKey: 'slow:fund',
+        to: d.RewardDistributor,
+        data: distributor.interface.encodeFunctionData('fund', [100n]),
+      });
+      await OutboxSender.enqueue(ds, {
+        kind: 'rewards.publishRoot',
+        idempotencyKey: 'slow:root',
+        to: d.RewardDistributor,
+        data: distributor.interface.encodeFunctionData('publishRoot', [1n, root, 100n, ZeroHash]),
+      });
+      await drain(new OutboxSender(ds, node, admin), 30_000);
+      expect(await OutboxSender.intent(ds, 'slow:fund')).toMatchObject({ status: 'confirmed' });
+      expect(await OutboxSender.intent(ds, 'slow:root')).toMatchObject({ status: 'confirmed', lastError: null });
+      expect([...(await distributor.currentEpoch())]).toEqual([1n, 100n]);
+      expect(await distributor.merkleRoot()).toBe(root);
+    } finally {
+      node.destroy();
+      await slow.stop();
+    }
   });
 
   it('rides out an RPC outage and confirms everything once it recovers', async () => {

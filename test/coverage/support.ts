@@ -1,7 +1,6 @@
 import { BaseWallet, getBytes, SigningKey, Wallet } from 'ethers';
 import request, { Response } from 'supertest';
-import { Challenge, challengeDigest, witnessDigest } from '@fanmesh/coverage';
-import { envelopeDigest } from '@fanmesh/devices';
+import { Challenge, challengeDigest, envelopeDigest, witnessDigest } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import type { RunningApp } from '../support/app';
 import { pairDeviceKey } from '../support/devices';

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { CoverageService } from '@fanmesh/coverage';
+import { DataSource } from 'typeorm';
+import { CoverageDirectory } from '@fanmesh/directory';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, startApp } from '../support/app';
 import { createEvent, openGates } from '../support/tickets';
@@ -43,7 +44,10 @@ it('judges 300 concurrent witnesses of 10 hotspots, each valid and stored once',
   lat.sort((a, b) => a - b);
   console.log('coverage witnesses', JSON.stringify({ witnesses: jobs.length, perSecond: Math.round(jobs.length / secs), p50: lat[Math.floor(lat.length * 0.5)].toFixed(1), p99: lat[Math.floor(lat.length * 0.99)].toFixed(1), verdicts }));
   expect(verdicts).toEqual({ valid: jobs.length });
-  const stored = await api.app.get(CoverageService).validWitnesses(eventId);
+  const stored = await api.app.get(CoverageDirectory).validWitnesses(eventId);
   expect(new Set(stored.map((w) => w.fan)).size).toBe(jobs.length);
+  // each valid witness wrote its domain event once, in its verdict's transaction
+  const [{ n }] = await api.app.get(DataSource).query(`SELECT count(DISTINCT payload->>'witnessId')::int AS n FROM domain_events WHERE name = 'coverage.witness_valid' AND payload->>'eventId' = $1`, [eventId]);
+  expect(n).toBe(jobs.length);
   await api.close();
 }, 300_000);

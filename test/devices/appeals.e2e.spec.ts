@@ -14,7 +14,10 @@ describe('denylist appeals', () => {
   const denylist = (type: 'device' | 'owner', subject: string, reason: string) =>
     request(api.url).post('/api/v1/devices/denylist').set('authorization', staff).send({ type, subject, venueId: DEMO_VENUE_ID, reason }).expect(204);
   const appeal = async (d: TestDevice, message = 'my hotspot serves real fans in N101', who = d.owner) =>
-    request(api.url).post(`/api/v1/devices/${d.address}/appeals`).set('authorization', await fanAuth(api, who)).send({ message });
+    request(api.url)
+      .post(`/api/v1/devices/${d.address}/appeals`)
+      .set('authorization', await fanAuth(api, who))
+      .send({ message });
   const decide = (id: string, decision: string, note = 'checked the logs', auth = staff) =>
     request(api.url).post(`/api/v1/devices/appeals/${id}/decision`).set('authorization', auth).send({ decision, note });
 
@@ -43,7 +46,13 @@ describe('denylist appeals', () => {
     const listed = (await request(api.url).get('/api/v1/devices/appeals').query({ venueId: DEMO_VENUE_ID, status: 'open' }).set('authorization', staff).expect(200)).body;
     expect(listed.map((x: { id: string }) => x.id)).toContain(filed.body.id);
     // the owner's coverage report shows the denylisting and the open appeal
-    const report = (await request(api.url).get(`/api/v1/coverage/hotspots/${d.address}/report`).query({ eventId: DEMO_EVENT_ID }).set('authorization', await fanAuth(api, d.owner)).expect(200)).body;
+    const report = (
+      await request(api.url)
+        .get(`/api/v1/coverage/hotspots/${d.address}/report`)
+        .query({ eventId: DEMO_EVENT_ID })
+        .set('authorization', await fanAuth(api, d.owner))
+        .expect(200)
+    ).body;
     expect(report.denylist).toMatchObject({ reason: 'witness farming', appeal: { id: filed.body.id, status: 'open' } });
   });
 
@@ -65,7 +74,12 @@ describe('denylist appeals', () => {
     const second = (await appeal(d, 'replaced the key, see ticket 42')).body;
     expect((await decide(second.id, 'accept', 'new key, fine')).body).toMatchObject({ status: 'accepted' });
     expect((await sendEnvelope(api, d.envelope({ type: 'heartbeat' })).expect(200)).body.accepted).toBe(true);
-    const mine = (await request(api.url).get('/api/v1/devices/mine').set('authorization', await fanAuth(api, d.owner)).expect(200)).body;
+    const mine = (
+      await request(api.url)
+        .get('/api/v1/devices/mine')
+        .set('authorization', await fanAuth(api, d.owner))
+        .expect(200)
+    ).body;
     expect(mine[0]).toMatchObject({ status: 'online', denylistedReason: null });
   });
 
@@ -99,7 +113,15 @@ describe('denylist appeals', () => {
       const res = await request(api.url).post(`/api/v1/devices/appeals/${path}/decision`).set('authorization', staff).send(body).expect(400);
       expect(res.body.code).toBe('validation_failed');
     }
-    expect((await request(api.url).post(`/api/v1/devices/${d.address}/appeals`).set('authorization', await fanAuth(api, d.owner)).send({ message: '' }).expect(400)).body.code).toBe('validation_failed');
+    expect(
+      (
+        await request(api.url)
+          .post(`/api/v1/devices/${d.address}/appeals`)
+          .set('authorization', await fanAuth(api, d.owner))
+          .send({ message: '' })
+          .expect(400)
+      ).body.code,
+    ).toBe('validation_failed');
     const listed = (await request(api.url).get('/api/v1/devices/appeals').query({ venueId: DEMO_VENUE_ID }).set('authorization', staff).expect(200)).body;
     expect(listed.find((x: { id: string }) => x.id === filed.id)).toMatchObject({ status: 'open' });
     expect((await sendEnvelope(api, d.envelope({ type: 'heartbeat' })).expect(403)).body.code).toBe('denylisted');

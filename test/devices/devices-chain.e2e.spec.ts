@@ -3,7 +3,7 @@ import { hexlify, Wallet } from 'ethers';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChainService, OutboxSender } from '@fanmesh/chain';
-import { PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/devices';
+import { PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { DataSource } from 'typeorm';
 import { RunningApp, startApp } from '../support/app';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BaseWallet, getBytes, hexlify, SigningKey, Wallet } from 'ethers';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envelopeDigest, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/devices';
+import { envelopeDigest, PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
 import { WsClient } from '../support/ws-client';
@@ -14,7 +14,11 @@ describe('device pairing and signed envelopes', () => {
   const owner = () => Wallet.createRandom();
   const asFan = async (w: BaseWallet) => `Bearer ${await api.tokenFor({ subject: w.address.toLowerCase(), kind: 'account', roles: ['fan'] })}`;
 
-  async function pairing(device: BaseWallet, own: BaseWallet, opts: { nonce?: string; expiresAt?: number; section?: string; deviceSigner?: BaseWallet; ownerSigner?: BaseWallet; offerSigner?: BaseWallet } = {}) {
+  async function pairing(
+    device: BaseWallet,
+    own: BaseWallet,
+    opts: { nonce?: string; expiresAt?: number; section?: string; deviceSigner?: BaseWallet; ownerSigner?: BaseWallet; offerSigner?: BaseWallet } = {},
+  ) {
     const offer = { device: device.address, kind: 'hotspot', nonce: opts.nonce ?? hexlify(randomBytes(32)), expiresAt: opts.expiresAt ?? Math.floor(Date.now() / 1000) + 300 };
     const registration = { device: device.address, owner: own.address, venueId: uuidToBytes32(DEMO_VENUE_ID), deadline: Math.floor(Date.now() / 1000) + 3600 };
     return {
@@ -42,9 +46,16 @@ describe('device pairing and signed envelopes', () => {
   it('pairs a device with both signatures and lists it for its owner', async () => {
     const device = Wallet.createRandom();
     const own = owner();
-    const res = await request(api.url).post('/api/v1/devices/pairings').set('authorization', await asFan(own)).send(await pairing(device, own)).expect(201);
+    const res = await request(api.url)
+      .post('/api/v1/devices/pairings')
+      .set('authorization', await asFan(own))
+      .send(await pairing(device, own))
+      .expect(201);
     expect(res.body).toMatchObject({ address: device.address.toLowerCase(), owner: own.address.toLowerCase(), kind: 'hotspot', sectionCode: 'N101', status: 'offline' });
-    const mine = await request(api.url).get('/api/v1/devices/mine').set('authorization', await asFan(own)).expect(200);
+    const mine = await request(api.url)
+      .get('/api/v1/devices/mine')
+      .set('authorization', await asFan(own))
+      .expect(200);
     expect(mine.body.map((d: { address: string }) => d.address)).toEqual([device.address.toLowerCase()]);
   });
 
@@ -52,9 +63,19 @@ describe('device pairing and signed envelopes', () => {
     const device = Wallet.createRandom();
     const own = owner();
     const first = await pairing(device, own);
-    await request(api.url).post('/api/v1/devices/pairings').set('authorization', await asFan(own)).send(first).expect(201);
+    await request(api.url)
+      .post('/api/v1/devices/pairings')
+      .set('authorization', await asFan(own))
+      .send(first)
+      .expect(201);
     const thief = owner();
-    const code = async (body: object, who = thief) => (await request(api.url).post('/api/v1/devices/pairings').set('authorization', await asFan(who)).send(body)).body.code;
+    const code = async (body: object, who = thief) =>
+      (
+        await request(api.url)
+          .post('/api/v1/devices/pairings')
+          .set('authorization', await asFan(who))
+          .send(body)
+      ).body.code;
     expect(await code(await pairing(device, thief))).toBe('device_paired');
     // someone else's offer with signatures over another device: the registration no longer matches
     expect(await code({ ...(await pairing(Wallet.createRandom(), thief)), offer: first.offer })).toBe('bad_owner_signature');
@@ -66,13 +87,23 @@ describe('device pairing and signed envelopes', () => {
     expect(await code(await pairing(Wallet.createRandom(), thief, { deviceSigner: Wallet.createRandom() }))).toBe('bad_device_signature');
     expect(await code(await pairing(Wallet.createRandom(), thief, { expiresAt: 1000 }))).toBe('offer_expired');
     expect(await code(await pairing(Wallet.createRandom(), thief, { section: 'Z9' }))).toBe('unknown_section');
-    expect((await request(api.url).get('/api/v1/devices/mine').set('authorization', await asFan(thief))).body).toEqual([]);
+    expect(
+      (
+        await request(api.url)
+          .get('/api/v1/devices/mine')
+          .set('authorization', await asFan(thief))
+      ).body,
+    ).toEqual([]);
   });
 
   it('accepts signed heartbeats in order, shows the device online to staff, and refuses replays, old seq, skew and forgeries', async () => {
     const device = Wallet.createRandom();
     const own = owner();
-    await request(api.url).post('/api/v1/devices/pairings').set('authorization', await asFan(own)).send(await pairing(device, own)).expect(201);
+    await request(api.url)
+      .post('/api/v1/devices/pairings')
+      .set('authorization', await asFan(own))
+      .send(await pairing(device, own))
+      .expect(201);
     const staff = await WsClient.connect(api.url, await api.tokenFor(adminPrincipal));
     await staff.subscribe(`staff:${DEMO_VENUE_ID}`);
     const hb = envelope(device, 1, { type: 'heartbeat', uptimeS: 60, clients: 12 });
@@ -96,20 +127,56 @@ describe('device pairing and signed envelopes', () => {
   it('stops a revoked device and a denylisted owner at once', async () => {
     const device = Wallet.createRandom();
     const own = owner();
-    await request(api.url).post('/api/v1/devices/pairings').set('authorization', await asFan(own)).send(await pairing(device, own)).expect(201);
-    await request(api.url).post('/api/v1/devices/messages').send(envelope(device, 1, { type: 'heartbeat' })).expect(200);
-    await request(api.url).post(`/api/v1/devices/${device.address}/revoke`).set('authorization', await asFan(owner())).send({ reason: 'not mine' }).expect(403);
-    await request(api.url).post(`/api/v1/devices/${device.address}/revoke`).set('authorization', await asFan(own)).send({ reason: 'sold it' }).expect(204);
-    expect((await request(api.url).post('/api/v1/devices/messages').send(envelope(device, 2, { type: 'heartbeat' })).expect(403)).body.code).toBe('device_revoked');
+    await request(api.url)
+      .post('/api/v1/devices/pairings')
+      .set('authorization', await asFan(own))
+      .send(await pairing(device, own))
+      .expect(201);
+    await request(api.url)
+      .post('/api/v1/devices/messages')
+      .send(envelope(device, 1, { type: 'heartbeat' }))
+      .expect(200);
+    await request(api.url)
+      .post(`/api/v1/devices/${device.address}/revoke`)
+      .set('authorization', await asFan(owner()))
+      .send({ reason: 'not mine' })
+      .expect(403);
+    await request(api.url)
+      .post(`/api/v1/devices/${device.address}/revoke`)
+      .set('authorization', await asFan(own))
+      .send({ reason: 'sold it' })
+      .expect(204);
+    expect(
+      (
+        await request(api.url)
+          .post('/api/v1/devices/messages')
+          .send(envelope(device, 2, { type: 'heartbeat' }))
+          .expect(403)
+      ).body.code,
+    ).toBe('device_revoked');
 
     const second = Wallet.createRandom();
-    await request(api.url).post('/api/v1/devices/pairings').set('authorization', await asFan(own)).send(await pairing(second, own)).expect(201);
+    await request(api.url)
+      .post('/api/v1/devices/pairings')
+      .set('authorization', await asFan(own))
+      .send(await pairing(second, own))
+      .expect(201);
     const admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;
-    await request(api.url).post('/api/v1/devices/denylist').set('authorization', admin).send({ type: 'owner', subject: own.address, venueId: DEMO_VENUE_ID, reason: 'fake witnesses' }).expect(204);
-    const denied = await request(api.url).post('/api/v1/devices/messages').send(envelope(second, 1, { type: 'heartbeat' })).expect(403);
+    await request(api.url)
+      .post('/api/v1/devices/denylist')
+      .set('authorization', admin)
+      .send({ type: 'owner', subject: own.address, venueId: DEMO_VENUE_ID, reason: 'fake witnesses' })
+      .expect(204);
+    const denied = await request(api.url)
+      .post('/api/v1/devices/messages')
+      .send(envelope(second, 1, { type: 'heartbeat' }))
+      .expect(403);
     expect(denied.body).toMatchObject({ code: 'denylisted' });
     expect(denied.body.detail).toContain('fake witnesses');
-    const mine = await request(api.url).get('/api/v1/devices/mine').set('authorization', await asFan(own)).expect(200);
+    const mine = await request(api.url)
+      .get('/api/v1/devices/mine')
+      .set('authorization', await asFan(own))
+      .expect(200);
     expect(mine.body.map((d: { status: string }) => d.status).sort()).toEqual(['denylisted', 'revoked']);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { getBytes, hashMessage } from 'ethers';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { encodeQr, qrDigest, windowAt } from '@fanmesh/access';
+import { encodeQr, qrDigest, windowAt } from '@fanmesh/protocol';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const secp = require('secp256k1') as {
@@ -59,9 +59,15 @@ export async function admit(
 ): Promise<void> {
   for (let i = 0; i < fans.length; i += 5000) {
     const chunk = fans.slice(i, i + 5000);
-    const body = await call(url, `/api/v1/events/${eventId}/tickets`, adminAuth, {
-      tickets: chunk.map((f, k) => ({ holder: f.address, section: f.section, seat: `${i + k + 1}`, tier: f.tier })),
-    }, 201);
+    const body = await call(
+      url,
+      `/api/v1/events/${eventId}/tickets`,
+      adminAuth,
+      {
+        tickets: chunk.map((f, k) => ({ holder: f.address, section: f.section, seat: `${i + k + 1}`, tier: f.tier })),
+      },
+      201,
+    );
     body.tickets.forEach((t: { id: string; version: number }, k: number) => Object.assign(chunk[k], { ticketId: t.id, version: t.version }));
   }
   const bySection = new Map<string, CrowdFan[]>();

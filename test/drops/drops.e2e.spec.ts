@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RewardsService } from '@fanmesh/rewards';
-import { DropsService } from '@fanmesh/drops';
-import { feedSignature, MomentsService } from '@fanmesh/moments';
+import { DataSource } from 'typeorm';
+import { MomentDirectory } from '@fanmesh/directory';
+import { DropFiringService } from '@fanmesh/drops';
+import { EventDispatcher } from '@fanmesh/events';
+import { feedSignature } from '@fanmesh/moments';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
 import { createTestDatabase } from '../support/databases';
@@ -18,7 +20,10 @@ function redeemOver(agent: http.Agent, base: string, dropId: string, auth: strin
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}/api/v1/drops/${dropId}/redeem`, { method: 'POST', agent, headers: { authorization: auth } }, (res) => {
       let text = '';
-      res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c) => (text += c))
+        .on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
     });
     req.on('error', reject).end();
   });
@@ -43,7 +48,12 @@ describe('sponsor drops', () => {
   });
   const dropBody = (over: Record<string, unknown> = {}) => ({
     eventId,
-    content: { title: 'GOAL! Half-price pint', body: 'Show this code at any Lisbon Lager bar.', imageUrl: 'https://cdn.example/pint.png', cta: { label: 'Find a bar', url: 'https://lager.example/bars' } },
+    content: {
+      title: 'GOAL! Half-price pint',
+      body: 'Show this code at any Lisbon Lager bar.',
+      imageUrl: 'https://cdn.example/pint.png',
+      cta: { label: 'Find a bar', url: 'https://lager.example/bars' },
+    },
     reward: { kind: 'coupon' },
     trigger: { kind: 'manual' },
     inventory: 10,
@@ -54,8 +64,12 @@ describe('sponsor drops', () => {
   /** Creates, loads and approves a drop; returns its id. */
   const armed = async (s: { id: string; key: string }, over: Record<string, unknown>, load?: string[]) => {
     const created = await asSponsor(a, s).post('/drops', dropBody(over)).expect(201);
-    if (load) for (let i = 0; i < load.length; i += 5000) await asSponsor(a, s).post(`/drops/${created.body.id}/codes`, { codes: load.slice(i, i + 5000) }).expect(200);
-    await request(b.url).post(`/api/v1/drops/${created.body.id}/approve`).set('authorization', staff).send({}).expect(200);
+    if (load)
+      for (let i = 0; i < load.length; i += 5000)
+        await asSponsor(a, s)
+          .post(`/drops/${created.body.id}/codes`, { codes: load.slice(i, i + 5000) })
+          .expect(200);
+    await request(b.url).post(`/api/v1/drops/${created.body.id}/approve`).set('authorization', staff).send({ version: created.body.version }).expect(200);
     return created.body.id as string;
   };
   const listen = async (api: RunningApp, f: { address: string }) => {
@@ -91,8 +105,11 @@ describe('sponsor drops', () => {
     const elsewhere = crowd(8, ['S101']);
     const notIn = crowd(6, ['N101']); // ticketed for the targeted sections, never scanned in
     await admit(a.url, admin, eventId, [...inTarget, ...elsewhere], gates, stewardToken);
-    await request(a.url).post(`/api/v1/events/${eventId}/tickets`).set('authorization', admin)
-      .send({ tickets: notIn.map((f, i) => ({ holder: f.address, section: f.section, seat: `x${i}`, tier: 'standard' })) }).expect(201);
+    await request(a.url)
+      .post(`/api/v1/events/${eventId}/tickets`)
+      .set('authorization', admin)
+      .send({ tickets: notIn.map((f, i) => ({ holder: f.address, section: f.section, seat: `x${i}`, tier: 'standard' })) })
+      .expect(201);
 
     const dropId = await armed(lager, { trigger: { kind: 'moment', moment: 'goal', team: 'home' }, audience: { sections: ['N101', 'N102'] }, inventory: 40 }, codes(40, 'PINT'));
     const all = [...inTarget, ...elsewhere, ...notIn];
@@ -106,7 +123,13 @@ describe('sponsor drops', () => {
     const secret = (await request(a.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/feed-secret`).set('authorization', admin).expect(201)).body.secret as string;
     const feed = async (body: { eventId: string; ref: string; kind: string; team?: string; at: string }) => {
       const ts = String(Math.floor(Date.now() / 1000));
-      return (await request(a.url).post(`/api/v1/feeds/${DEMO_VENUE_ID}/moments`).set({ 'x-fanmesh-timestamp': ts, 'x-fanmesh-signature': feedSignature(secret, ts, DEMO_VENUE_ID, body) }).send(body).expect(200)).body;
+      return (
+        await request(a.url)
+          .post(`/api/v1/feeds/${DEMO_VENUE_ID}/moments`)
+          .set({ 'x-fanmesh-timestamp': ts, 'x-fanmesh-signature': feedSignature(secret, ts, DEMO_VENUE_ID, body) })
+          .send(body)
+          .expect(200)
+      ).body;
     };
     // Not this trigger: an away goal and half time fire nothing.
     await feed({ eventId, ref: 'feed-away-goal', kind: 'goal', team: 'away', at: new Date(Date.now() - 240_000).toISOString() });
@@ -115,7 +138,7 @@ describe('sponsor drops', () => {
     const goalMsg = { eventId, ref: 'feed-home-goal', kind: 'goal', team: 'home', at: new Date().toISOString() };
     const firedAt = performance.now();
     const confirmed = await feed(goalMsg);
-    expect(confirmed.moment, JSON.stringify(confirmed)).toMatchObject({ kind: "goal", team: "home", status: "confirmed" });
+    expect(confirmed.moment, JSON.stringify(confirmed)).toMatchObject({ kind: 'goal', team: 'home', status: 'confirmed' });
     const arrivals = await Promise.all(
       inTarget.map(async (f) => {
         const frame = await clients.get(f.address)!.next((m) => m.type === 'message' && (m.data as { dropId?: string }).dropId === dropId, 2000);
@@ -130,12 +153,16 @@ describe('sponsor drops', () => {
     // The same goal again (the feed retried, or replayed into the other instance) fires nothing more; nor does a second goal.
     await new Promise((r) => setTimeout(r, 1100)); // a new timestamp, so a new signature: a retry, not a replayed request
     expect((await feed(goalMsg)).changed).toBe(false);
-    const [goal] = (await b.app.get(MomentsService).confirmed(eventId)).filter((m) => m.kind === 'goal' && m.team === 'home');
-    expect(await b.app.get(DropsService).fireForMoment(goal)).toEqual([]);
-    expect(await b.app.get(DropsService).fireForMoment({ ...goal, momentId: randomUUID() })).toEqual([]);
+    const [goal] = (await b.app.get(MomentDirectory).confirmed(eventId)).filter((m) => m.kind === 'goal' && m.team === 'home');
+    expect(await b.app.get(DropFiringService).fireForMoment(goal)).toEqual([]);
+    expect(await b.app.get(DropFiringService).fireForMoment({ ...goal, momentId: randomUUID() })).toEqual([]);
     await new Promise((r) => setTimeout(r, 400));
     // Other contexts talk on fan channels too (rewards for being there at a goal): count drop messages only.
-    const drops = (f: CrowdFan) => clients.get(f.address)!.messages(`fan:${f.address}`).filter((m) => (m.data as { type?: string }).type?.startsWith('drop.'));
+    const drops = (f: CrowdFan) =>
+      clients
+        .get(f.address)!
+        .messages(`fan:${f.address}`)
+        .filter((m) => (m.data as { type?: string }).type?.startsWith('drop.'));
     for (const f of [...elsewhere, ...notIn]) expect(drops(f), f.section).toEqual([]);
     for (const f of inTarget) expect(drops(f)).toHaveLength(1);
 
@@ -143,27 +170,56 @@ describe('sponsor drops', () => {
     const late = await WsClient.connect(b.url, await b.tokenFor({ subject: inTarget[2].address, kind: 'account', roles: ['fan'] }));
     sockets.push(late);
     await late.subscribe(`fan:${inTarget[2].address}`, 0);
-    expect(late.messages(`fan:${inTarget[2].address}`).filter((m) => (m.data as { dropId?: string }).dropId === dropId).map((m) => m.data)).toEqual([expect.objectContaining({ type: 'drop.delivered', dropId })]);
+    expect(
+      late
+        .messages(`fan:${inTarget[2].address}`)
+        .filter((m) => (m.data as { dropId?: string }).dropId === dropId)
+        .map((m) => m.data),
+    ).toEqual([expect.objectContaining({ type: 'drop.delivered', dropId })]);
 
     // The fan acknowledges, opens and redeems; the code is shown to them alone.
     const winner = inTarget[0];
-    await request(b.url).post(`/api/v1/drops/${dropId}/delivered`).set('authorization', await fanAuth(winner)).expect(204);
-    await request(a.url).post(`/api/v1/drops/${dropId}/opened`).set('authorization', await fanAuth(winner)).expect(204);
-    const redeemed = await request(a.url).post(`/api/v1/drops/${dropId}/redeem`).set('authorization', await fanAuth(winner)).expect(200);
+    await request(b.url)
+      .post(`/api/v1/drops/${dropId}/delivered`)
+      .set('authorization', await fanAuth(winner))
+      .expect(204);
+    await request(a.url)
+      .post(`/api/v1/drops/${dropId}/opened`)
+      .set('authorization', await fanAuth(winner))
+      .expect(204);
+    const redeemed = await request(a.url)
+      .post(`/api/v1/drops/${dropId}/redeem`)
+      .set('authorization', await fanAuth(winner))
+      .expect(200);
     expect(redeemed.body).toMatchObject({ dropId, rewardKind: 'coupon', slot: 1 });
     expect(redeemed.body.code).toMatch(/^PINT-\d{5}$/);
-    const again = await request(b.url).post(`/api/v1/drops/${dropId}/redeem`).set('authorization', await fanAuth(winner)).expect(409);
+    const again = await request(b.url)
+      .post(`/api/v1/drops/${dropId}/redeem`)
+      .set('authorization', await fanAuth(winner))
+      .expect(409);
     expect(again.body).toMatchObject({ code: 'limit_reached' });
     expect(again.headers['content-type']).toContain('application/problem+json');
-    const outsider = await request(a.url).post(`/api/v1/drops/${dropId}/redeem`).set('authorization', await fanAuth(elsewhere[0])).expect(403);
+    const outsider = await request(a.url)
+      .post(`/api/v1/drops/${dropId}/redeem`)
+      .set('authorization', await fanAuth(elsewhere[0]))
+      .expect(403);
     expect(outsider.body.code).toBe('not_targeted');
-    const mine = await request(b.url).get('/api/v1/drops/mine').set('authorization', await fanAuth(winner)).expect(200);
+    const mine = await request(b.url)
+      .get('/api/v1/drops/mine')
+      .set('authorization', await fanAuth(winner))
+      .expect(200);
     expect(mine.body).toEqual([expect.objectContaining({ dropId, codes: [redeemed.body.code], rewardKind: 'coupon' })]);
-    const theirs = await request(b.url).get('/api/v1/drops/mine').set('authorization', await fanAuth(inTarget[1])).expect(200);
+    const theirs = await request(b.url)
+      .get('/api/v1/drops/mine')
+      .set('authorization', await fanAuth(inTarget[1]))
+      .expect(200);
     expect(theirs.body).toEqual([expect.objectContaining({ dropId, codes: [] })]);
 
     // Analytics: aggregates by section, live on the sponsor channel, as CSV; never an address.
-    const live = await sponsorSocket.next((m) => m.type === 'message' && (m.data as { type: string; redeemed?: number }).type === 'drop.analytics' && (m.data as { redeemed: number }).redeemed === 1, 4000);
+    const live = await sponsorSocket.next(
+      (m) => m.type === 'message' && (m.data as { type: string; redeemed?: number }).type === 'drop.analytics' && (m.data as { redeemed: number }).redeemed === 1,
+      4000,
+    );
     expect(live.data).toMatchObject({ dropId, targeted: inTarget.length, delivered: 1, opened: 1, redeemed: 1, claimed: 1 });
     const stats = await asSponsor(b, lager).get(`/drops/${dropId}/analytics`).expect(200);
     expect(stats.body).toMatchObject({ targeted: 24, delivered: 1, opened: 1, redeemed: 1, inventory: 40, claimed: 1 });
@@ -184,7 +240,11 @@ describe('sponsor drops', () => {
     const fans = crowd(5000, ['E101', 'E102', 'E103', 'E201', 'E202']);
     await admit(a.url, admin, eventId, fans, gates, stewardToken);
     const uploaded = codes(1000, 'SCARF');
-    const dropId = await armed(lager, { audience: { sections: ['E101', 'E102', 'E103', 'E201', 'E202'] }, inventory: 1000, window: { startsAt: minutes(-2), endsAt: minutes(50) } }, uploaded);
+    const dropId = await armed(
+      lager,
+      { audience: { sections: ['E101', 'E102', 'E103', 'E201', 'E202'] }, inventory: 1000, window: { startsAt: minutes(-2), endsAt: minutes(50) } },
+      uploaded,
+    );
     const fired = await asSponsor(b, lager).post(`/drops/${dropId}/fire`).expect(200);
     expect(fired.body).toEqual({ dropId, targeted: 5000 });
     expect((await asSponsor(a, lager).post(`/drops/${dropId}/fire`).expect(409)).body.code).toBe('already_fired');
@@ -205,7 +265,16 @@ describe('sponsor drops', () => {
     const stats = await request(a.url).get(`/api/v1/drops/${dropId}/analytics`).set('authorization', staff).expect(200);
     expect(stats.body).toMatchObject({ targeted: 5000, redeemed: 1000, claimed: 1000, inventory: 1000 });
     // The winners again, all at once on both instances: nobody gets a second code.
-    const twice = await Promise.all(won.slice(0, 200).map(async (r, i) => (await request((i % 2 ? b : a).url).post(`/api/v1/drops/${dropId}/redeem`).set('authorization', await fanAuth({ address: r.fan }))).body.code));
+    const twice = await Promise.all(
+      won.slice(0, 200).map(
+        async (r, i) =>
+          (
+            await request((i % 2 ? b : a).url)
+              .post(`/api/v1/drops/${dropId}/redeem`)
+              .set('authorization', await fanAuth({ address: r.fan }))
+          ).body.code,
+      ),
+    );
     expect(new Set(twice)).toEqual(new Set(['limit_reached']));
   }, 240_000);
 
@@ -215,10 +284,24 @@ describe('sponsor drops', () => {
     await admit(a.url, admin, eventId, fans, gates, stewardToken);
     const dropId = await armed(telecom, { reward: { kind: 'collectible', name: 'Golden scarf' }, audience: { sections: ['W101'] }, inventory: 100, perFanLimit: 2 });
     await request(a.url).post(`/api/v1/drops/${dropId}/fire`).set('authorization', staff).expect(200);
-    const taps = await Promise.all(fans.flatMap((f) => Array.from({ length: 5 }, async (_, k) => ({ fan: f.address, res: await request((k % 2 ? a : b).url).post(`/api/v1/drops/${dropId}/redeem`).set('authorization', await fanAuth(f)) }))));
+    const taps = await Promise.all(
+      fans.flatMap((f) =>
+        Array.from({ length: 5 }, async (_, k) => ({
+          fan: f.address,
+          res: await request((k % 2 ? a : b).url)
+            .post(`/api/v1/drops/${dropId}/redeem`)
+            .set('authorization', await fanAuth(f)),
+        })),
+      ),
+    );
     for (const f of fans) {
       const mine = taps.filter((t) => t.fan === f.address);
-      expect(mine.filter((t) => t.res.status === 200).map((t) => t.res.body.slot).sort()).toEqual([1, 2]);
+      expect(
+        mine
+          .filter((t) => t.res.status === 200)
+          .map((t) => t.res.body.slot)
+          .sort(),
+      ).toEqual([1, 2]);
       expect(mine.filter((t) => t.res.status !== 200).map((t) => t.res.body.code)).toEqual(['limit_reached', 'limit_reached', 'limit_reached']);
     }
     const serials = taps.filter((t) => t.res.status === 200).map((t) => t.res.body.code);
@@ -228,7 +311,9 @@ describe('sponsor drops', () => {
 
   it('keeps sponsors apart: another sponsor cannot see, edit, load, fire or read analytics of a drop, and nothing changes', async () => {
     const [lager, telecom] = sponsors;
-    const created = await asSponsor(a, lager).post('/drops', dropBody({ trigger: { kind: 'moment', moment: 'kickoff' } })).expect(201);
+    const created = await asSponsor(a, lager)
+      .post('/drops', dropBody({ trigger: { kind: 'moment', moment: 'kickoff' } }))
+      .expect(201);
     const id = created.body.id;
     const before = (await asSponsor(a, lager).get(`/drops/${id}`).expect(200)).body;
     const tries = [
@@ -297,23 +382,48 @@ describe('sponsor drops', () => {
     const draft = (await s.post('/drops', dropBody({ inventory: 3, window: { startsAt: minutes(-1), endsAt: minutes(20) } })).expect(201)).body;
     expect((await s.post(`/drops/${draft.id}/fire`).expect(409)).body.code).toBe('not_approved');
     await s.post(`/drops/${draft.id}/codes`, { codes: ['A-1', 'A-2'] }).expect(200);
-    expect((await request(a.url).post(`/api/v1/drops/${draft.id}/approve`).set('authorization', staff).send({}).expect(409)).body.code).toBe('codes_missing');
+    expect((await request(a.url).post(`/api/v1/drops/${draft.id}/approve`).set('authorization', staff).send({}).expect(400)).body.code).toBe('validation_failed'); // no version
+    expect((await request(a.url).post(`/api/v1/drops/${draft.id}/approve`).set('authorization', staff).send({ version: draft.version }).expect(409)).body.code).toBe(
+      'codes_missing',
+    );
     expect((await s.post(`/drops/${draft.id}/codes`, { codes: ['A-3', 'A-4'] }).expect(422)).body.code).toBe('too_many_codes');
     expect((await s.post(`/drops/${draft.id}/codes`, { codes: ['has space'] }).expect(400)).body.code).toBe('validation_failed');
     expect((await s.get(`/drops/${draft.id}`).expect(200)).body.loaded).toBe(2);
     await s.post(`/drops/${draft.id}/codes`, { codes: ['A-2', 'A-3'] }).expect(200); // a re-sent code is stored once
-    await request(a.url).post(`/api/v1/drops/${draft.id}/approve`).set('authorization', staff).send({ note: 'ok' }).expect(200);
+    await request(a.url).post(`/api/v1/drops/${draft.id}/approve`).set('authorization', staff).send({ note: 'ok', version: draft.version }).expect(200);
     expect((await s.patch(`/drops/${draft.id}`, { inventory: 5 }).expect(409)).body.code).toBe('not_editable');
     expect((await s.get(`/drops/${draft.id}`).expect(200)).body).toMatchObject({ status: 'approved', inventory: 3, loaded: 3 });
     // Staff can send an approved drop back; after an edit it is reviewed again, and its units follow the new inventory.
-    const scarves = (await s.post('/drops', dropBody({ reward: { kind: 'collectible', name: 'Scarf' }, inventory: 5, trigger: { kind: 'moment', moment: 'big_moment' } })).expect(201)).body;
-    await request(a.url).post(`/api/v1/drops/${scarves.id}/approve`).set('authorization', staff).send({}).expect(200);
+    const scarves = (
+      await s.post('/drops', dropBody({ reward: { kind: 'collectible', name: 'Scarf' }, inventory: 5, trigger: { kind: 'moment', moment: 'big_moment' } })).expect(201)
+    ).body;
+    await request(a.url).post(`/api/v1/drops/${scarves.id}/approve`).set('authorization', staff).send({ version: scarves.version }).expect(200);
     expect((await s.get(`/drops/${scarves.id}`).expect(200)).body).toMatchObject({ status: 'approved', loaded: 5 });
-    expect((await request(a.url).post(`/api/v1/drops/${scarves.id}/reject`).set('authorization', staff).send({ note: 'fewer, please' }).expect(200)).body).toMatchObject({ status: 'rejected', reviewNote: 'fewer, please' });
-    expect((await s.patch(`/drops/${scarves.id}`, { inventory: 3 }).expect(200)).body).toMatchObject({ status: 'draft', inventory: 3, loaded: 0 });
-    await request(a.url).post(`/api/v1/drops/${scarves.id}/approve`).set('authorization', staff).send({}).expect(200);
+    expect((await request(a.url).post(`/api/v1/drops/${scarves.id}/reject`).set('authorization', staff).send({ note: 'fewer, please' }).expect(200)).body).toMatchObject({
+      status: 'rejected',
+      reviewNote: 'fewer, please',
+    });
+    const edited = (await s.patch(`/drops/${scarves.id}`, { inventory: 3 }).expect(200)).body;
+    expect(edited).toMatchObject({ status: 'draft', inventory: 3, loaded: 0 });
+    // A reviewer who opened the drop before an edit cannot approve what they did not see.
+    const seen = edited.version;
+    await s.patch(`/drops/${scarves.id}`, { content: { title: 'Scarf (now with a picture)', body: 'Tap here', imageUrl: 'https://cdn.example/other.png' } }).expect(200);
+    const stale = (await request(a.url).post(`/api/v1/drops/${scarves.id}/approve`).set('authorization', staff).send({ version: seen }).expect(409)).body;
+    expect(stale).toMatchObject({ code: 'drop_changed', reviewed: seen, current: seen + 1 });
+    expect((await s.get(`/drops/${scarves.id}`).expect(200)).body.status).toBe('draft');
+    await request(a.url)
+      .post(`/api/v1/drops/${scarves.id}/approve`)
+      .set('authorization', staff)
+      .send({ version: seen + 1 })
+      .expect(200);
     expect((await s.get(`/drops/${scarves.id}`).expect(200)).body).toMatchObject({ status: 'approved', inventory: 3, loaded: 3 });
-    expect((await request(a.url).post('/api/v1/drops/not-a-uuid/redeem').set('authorization', await fanAuth({ address: '0x00000000000000000000000000000000000000c3' }))).body.code).toBe('validation_failed');
+    expect(
+      (
+        await request(a.url)
+          .post('/api/v1/drops/not-a-uuid/redeem')
+          .set('authorization', await fanAuth({ address: '0x00000000000000000000000000000000000000c3' }))
+      ).body.code,
+    ).toBe('validation_failed');
   });
 
   it('fires a time-triggered drop by itself, once, and records token bonuses for the rewards ledger with one key per unit', async () => {
@@ -333,17 +443,36 @@ describe('sponsor drops', () => {
     const drop = (await asSponsor(a, telecom).get(`/drops/${dropId}`).expect(200)).body;
     expect(drop).toMatchObject({ status: 'fired' });
     expect((await asSponsor(a, telecom).get(`/drops/${dropId}/analytics`).expect(200)).body.targeted).toBe(4);
-    const redeemed = await Promise.all(vip.map(async (f) => request(a.url).post(`/api/v1/drops/${dropId}/redeem`).set('authorization', await fanAuth(f))));
+    const redeemed = await Promise.all(
+      vip.map(async (f) =>
+        request(a.url)
+          .post(`/api/v1/drops/${dropId}/redeem`)
+          .set('authorization', await fanAuth(f)),
+      ),
+    );
     expect(redeemed.filter((r) => r.status === 200).map((r) => r.body.amount)).toEqual(['5000000000000000000', '5000000000000000000', '5000000000000000000']);
-    // The rewards ledger pays each bonus once (the drops context's key per unit) and marks it taken, on either instance.
-    await Promise.all([a.app.get(RewardsService).payDropGrants(), b.app.get(RewardsService).payDropGrants()]);
-    expect((await a.app.get(DropsService).openTokenGrants()).filter((g) => g.dropId === dropId)).toEqual([]);
+    // Each bonus is a drops.token_granted event written with its redemption, keyed per unit; the rewards ledger pays each once, on either instance.
+    const grants = (await a.app.get(DataSource).query(`SELECT payload FROM domain_events WHERE name = 'drops.token_granted' AND payload->>'dropId' = $1`, [dropId])) as {
+      payload: { idempotencyKey: string; amount: string };
+    }[];
+    expect(new Set(grants.map((g) => g.payload.idempotencyKey)).size).toBe(3);
+    expect(grants.every((g) => g.payload.amount === '5000000000000000000')).toBe(true);
+    await Promise.all([a.app.get(EventDispatcher).drain(), b.app.get(EventDispatcher).drain()]);
     const bonuses = async () =>
-      Promise.all(vip.map(async (f) => (await request(a.url).get('/api/v1/rewards/me').set('authorization', await fanAuth(f)).expect(200)).body.entries.filter((e: { kind: string }) => e.kind === 'drop')));
+      Promise.all(
+        vip.map(async (f) =>
+          (
+            await request(a.url)
+              .get('/api/v1/rewards/me')
+              .set('authorization', await fanAuth(f))
+              .expect(200)
+          ).body.entries.filter((e: { kind: string }) => e.kind === 'drop'),
+        ),
+      );
     const paid = (await bonuses()).flat();
     expect(paid).toHaveLength(3);
     expect(paid.every((e: { amount: string; reason: string }) => e.amount === '5000000000000000000' && e.reason === 'redeemed a sponsor drop')).toBe(true);
-    await a.app.get(RewardsService).payDropGrants();
+    await a.app.get(EventDispatcher).drain();
     expect((await bonuses()).flat()).toHaveLength(3);
   });
 });

@@ -11,6 +11,7 @@ export const DROPS_ROUTES: Record<string, Audience[]> = {
   'POST /drops/:dropId/approve': ['staff', 'admin'],
   'POST /drops/:dropId/reject': ['staff', 'admin'],
   'POST /drops/:dropId/cancel': ['sponsor', 'staff', 'admin'],
+  'GET /drops/:dropId/audience': ['sponsor', 'staff', 'admin'],
   'POST /drops/:dropId/fire': ['sponsor', 'staff', 'admin'],
   'POST /drops/:dropId/delivered': ['fan'],
   'POST /drops/:dropId/opened': ['fan'],

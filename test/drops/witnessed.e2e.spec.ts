@@ -25,21 +25,33 @@ describe('drops for fans who witnessed hotspots', () => {
     const witnesses = fans.slice(0, 3);
     for (const f of witnesses) expect((await witness(api, hotspot, f, eventId)).verdict).toBe('valid');
 
-    const created = await request(api.url).post('/api/v1/drops').set('x-api-key', key).send({
-      eventId,
-      content: { title: 'Thanks for the coverage', body: '1 GB of data on us.' },
-      reward: { kind: 'collectible', name: 'Mesh badge' },
-      trigger: { kind: 'manual' },
-      audience: { witnessed: true },
-      inventory: 10,
-      window: { startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString() },
-    }).expect(201);
+    const created = await request(api.url)
+      .post('/api/v1/drops')
+      .set('x-api-key', key)
+      .send({
+        eventId,
+        content: { title: 'Thanks for the coverage', body: '1 GB of data on us.' },
+        reward: { kind: 'collectible', name: 'Mesh badge' },
+        trigger: { kind: 'manual' },
+        audience: { witnessed: true },
+        inventory: 10,
+        window: { startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString() },
+      })
+      .expect(201);
     expect(created.body.audience).toEqual({ witnessed: true });
-    await request(api.url).post(`/api/v1/drops/${created.body.id}/approve`).set('authorization', staff).send({}).expect(200);
+    await request(api.url).post(`/api/v1/drops/${created.body.id}/approve`).set('authorization', staff).send({ version: created.body.version }).expect(200);
     expect((await request(api.url).post(`/api/v1/drops/${created.body.id}/fire`).set('x-api-key', key).expect(200)).body.targeted).toBe(3);
     for (const [i, f] of fans.entries()) {
-      const mine = (await request(api.url).get(`/api/v1/drops/mine?eventId=${eventId}`).set('authorization', await fanAuth(api, f)).expect(200)).body;
-      expect(mine.map((d: { dropId: string }) => d.dropId), `fan ${i}`).toEqual(i < 3 ? [created.body.id] : []);
+      const mine = (
+        await request(api.url)
+          .get(`/api/v1/drops/mine?eventId=${eventId}`)
+          .set('authorization', await fanAuth(api, f))
+          .expect(200)
+      ).body;
+      expect(
+        mine.map((d: { dropId: string }) => d.dropId),
+        `fan ${i}`,
+      ).toEqual(i < 3 ? [created.body.id] : []);
     }
   });
 });

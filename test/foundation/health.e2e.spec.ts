@@ -60,7 +60,7 @@ describe('health, docs, metrics and the websocket', () => {
     frames.push(await next());
     ws.send(JSON.stringify({ type: 'ping', id: 7 }));
     frames.push(await next());
-    expect(frames.map((f) => f.type === 'error' ? f.code : f.type)).toEqual(['malformed_frame', 'unknown_type', 'frame_too_large', 'pong']);
+    expect(frames.map((f) => (f.type === 'error' ? f.code : f.type))).toEqual(['malformed_frame', 'unknown_type', 'frame_too_large', 'pong']);
     expect(frames[3].id).toBe(7);
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();

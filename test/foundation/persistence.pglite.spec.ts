@@ -36,8 +36,14 @@ describe('persistence on embedded PGlite', () => {
 
   it('lets exactly one of two concurrent transitions win on the embedded database too', async () => {
     const admin = `Bearer ${await api!.tokenFor(adminPrincipal)}`;
-    const { body: ev } = await request(api!.url).post('/api/v1/events').set('authorization', admin).send({ venueId: DEMO_VENUE_ID, name: 'Race', startsAt: '2026-12-02T20:00:00Z' }).expect(201);
-    const results = await Promise.all(Array.from({ length: 6 }, () => request(api!.url).post(`/api/v1/events/${ev.id}/transitions`).set('authorization', admin).send({ to: 'cancelled' })));
+    const { body: ev } = await request(api!.url)
+      .post('/api/v1/events')
+      .set('authorization', admin)
+      .send({ venueId: DEMO_VENUE_ID, name: 'Race', startsAt: '2030-06-02T03:00:00Z' })
+      .expect(201);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => request(api!.url).post(`/api/v1/events/${ev.id}/transitions`).set('authorization', admin).send({ to: 'cancelled' })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
   });
 });

@@ -1,5 +1,7 @@
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainEvents, EventDispatcher } from '@fanmesh/events';
 import { DEMO_EVENT_ID, DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, fanPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
 
@@ -78,7 +80,7 @@ describe('venues and events API on Postgres and Redis', () => {
     const created = await request(api.url)
       .post('/api/v1/events')
       .set('authorization', staff)
-      .send({ venueId: DEMO_VENUE_ID, name: 'Cup tie', startsAt: '2026-12-01T20:00:00Z' })
+      .send({ venueId: DEMO_VENUE_ID, name: 'Cup tie', startsAt: '2030-06-01T03:00:00Z' })
       .expect(201);
     const id = created.body.id;
     expect(created.body.status).toBe('scheduled');
@@ -99,7 +101,7 @@ describe('venues and events API on Postgres and Redis', () => {
     const { body: ev } = await request(api.url)
       .post('/api/v1/events')
       .set('authorization', admin)
-      .send({ venueId: DEMO_VENUE_ID, name: 'Race', startsAt: '2026-12-02T20:00:00Z' })
+      .send({ venueId: DEMO_VENUE_ID, name: 'Race', startsAt: '2030-06-02T03:00:00Z' })
       .expect(201);
     const results = await Promise.all(
       Array.from({ length: 8 }, () => request(api.url).post(`/api/v1/events/${ev.id}/transitions`).set('authorization', staff).send({ to: 'gates_open' })),
@@ -108,13 +110,41 @@ describe('venues and events API on Postgres and Redis', () => {
     expect(results.filter((r) => r.status === 409)).toHaveLength(7);
     const final = await request(api.url).get(`/api/v1/events/${ev.id}`).expect(200);
     expect(final.body).toMatchObject({ status: 'gates_open', version: 2 });
+    // one event at a time at a venue: this match ends before the next test opens another
+    for (const to of ['live', 'ended']) await request(api.url).post(`/api/v1/events/${ev.id}/transitions`).set('authorization', staff).send({ to }).expect(200);
+  });
+
+  it('writes venues.event_status_changed with each move, and settles an ended event once rewards.epoch_settled arrives (twice is fine)', async () => {
+    const { body: ev } = await request(api.url)
+      .post('/api/v1/events')
+      .set('authorization', staff)
+      .send({ venueId: DEMO_VENUE_ID, name: 'Settles', startsAt: '2030-06-04T03:00:00Z' })
+      .expect(201);
+    for (const to of ['gates_open', 'live', 'ended']) await request(api.url).post(`/api/v1/events/${ev.id}/transitions`).set('authorization', staff).send({ to }).expect(200);
+    const ds = api.app.get(DataSource);
+    const moves = await ds.query(`SELECT payload FROM domain_events WHERE name = 'venues.event_status_changed' AND payload->>'eventId' = $1 ORDER BY id`, [ev.id]);
+    expect(moves.map((m: { payload: { from: string; to: string; version: number } }) => [m.payload.from, m.payload.to, m.payload.version])).toEqual([
+      ['scheduled', 'gates_open', 2],
+      ['gates_open', 'live', 3],
+      ['live', 'ended', 4],
+    ]);
+    const settled = { epochId: '1', eventId: ev.id, at: new Date().toISOString() };
+    const events = api.app.get(DomainEvents);
+    await ds.transaction((tx) => events.emit(tx, 'rewards.epoch_settled', settled));
+    await ds.transaction((tx) => events.emit(tx, 'rewards.epoch_settled', settled));
+    await api.app.get(EventDispatcher).drain();
+    const after = await request(api.url).get(`/api/v1/events/${ev.id}`).expect(200);
+    expect(after.body).toMatchObject({ status: 'settled', version: 5 });
+    const log = await ds.query(`SELECT to_status, actor FROM event_transitions WHERE event_id = $1 ORDER BY id`, [ev.id]);
+    expect(log.at(-1)).toEqual({ to_status: 'settled', actor: 'system:rewards' });
+    expect(log.filter((l: { to_status: string }) => l.to_status === 'settled')).toHaveLength(1);
   });
 
   it('refuses a stale expectedVersion', async () => {
     const { body: ev } = await request(api.url)
       .post('/api/v1/events')
       .set('authorization', admin)
-      .send({ venueId: DEMO_VENUE_ID, name: 'Stale', startsAt: '2026-12-03T20:00:00Z' })
+      .send({ venueId: DEMO_VENUE_ID, name: 'Stale', startsAt: '2030-06-03T03:00:00Z' })
       .expect(201);
     const res = await request(api.url).post(`/api/v1/events/${ev.id}/transitions`).set('authorization', staff).send({ to: 'gates_open', expectedVersion: 7 }).expect(409);
     expect(res.body.version).toBe(1);

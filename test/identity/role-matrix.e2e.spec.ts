@@ -11,6 +11,9 @@ import { MOMENTS_ROUTES } from '../moments/routes';
 import { REWARDS_ROUTES } from '../rewards/routes';
 import { DROPS_ROUTES } from '../drops/routes';
 import { POLLS_ROUTES } from '../polls/routes';
+import { TICKET_IMPORT_ROUTES } from '../access/ticket-routes';
+import { VENUE_CONSOLE_PARAMS, VENUE_CONSOLE_ROUTES } from '../venues/routes';
+import { DEVICE_OWNER_ROUTES } from '../devices/owner-routes';
 
 /**
  * Every route × every role. The table is the reviewed statement of who may call what: a route that
@@ -19,6 +22,7 @@ import { POLLS_ROUTES } from '../polls/routes';
 const MATRIX: Record<string, Audience[]> = {
   'GET /health': ['public'],
   'GET /metrics': ['public'],
+  'GET /chain': ['public'],
   'GET /venues': ['public'],
   'POST /venues': ['admin'],
   'GET /venues/:venueId': ['public'],
@@ -34,6 +38,9 @@ const MATRIX: Record<string, Audience[]> = {
   'POST /auth/logout': ['public'],
   'POST /auth/sponsor-session': ['sponsor'],
   'GET /auth/me': ['fan', 'steward', 'staff', 'sponsor', 'admin'],
+  // a fan's own data (issue 19): every account, for its own address only (there is no address to name)
+  'GET /me/data': ['fan'],
+  'POST /me/data/erase': ['fan'],
   'GET /venues/:venueId/roles': ['staff', 'admin'],
   'POST /venues/:venueId/roles': ['admin'],
   'DELETE /venues/:venueId/roles/:address/:role': ['admin'],
@@ -50,6 +57,8 @@ const MATRIX: Record<string, Audience[]> = {
   'GET /events/:eventId/offline-snapshot': ['steward', 'staff', 'device', 'admin'],
   'POST /gates/:gateId/offline-scans': ['steward', 'staff', 'device', 'admin'],
   'GET /events/:eventId/admissions': ['staff', 'admin'],
+  'GET /events/:eventId/admissions/throughput': ['staff', 'admin'],
+  'POST /events/:eventId/offline-reviews/:reviewId/decision': ['staff', 'admin'],
   'POST /merch/issuers': ['admin'],
   'POST /merch/items': ['staff', 'admin'],
   'POST /merch/verifications': ['fan', 'steward', 'staff', 'admin'],
@@ -57,16 +66,23 @@ const MATRIX: Record<string, Audience[]> = {
   'GET /devices/pairing-domains': ['public'],
   'POST /devices/pairings': ['fan'],
   'GET /devices/mine': ['fan'],
+  'GET /devices/:address/chain': ['fan'],
   'GET /devices': ['staff', 'admin'],
   'POST /devices/messages': ['public'],
   'POST /devices/:address/revoke': ['fan', 'staff', 'admin'],
   'POST /devices/denylist': ['staff', 'admin'],
+  'GET /devices/:address/transfer': ['fan'],
+  'POST /devices/:address/transfer': ['fan'],
+  'GET /devices/transfers/mine': ['fan'],
+  ...DEVICE_OWNER_ROUTES,
   ...COVERAGE_ROUTES,
   ...SENSING_ROUTES,
   ...MOMENTS_ROUTES,
   ...REWARDS_ROUTES,
   ...DROPS_ROUTES,
   ...POLLS_ROUTES,
+  ...TICKET_IMPORT_ROUTES,
+  ...VENUE_CONSOLE_ROUTES,
 };
 
 const CALLERS: Record<string, Principal | undefined> = {
@@ -75,8 +91,26 @@ const CALLERS: Record<string, Principal | undefined> = {
   steward: { subject: '0x00000000000000000000000000000000000000f2', kind: 'account', roles: ['fan', `steward@${DEMO_VENUE_ID}`] },
   staff: { subject: '0x00000000000000000000000000000000000000f3', kind: 'account', roles: ['fan', `staff@${DEMO_VENUE_ID}`] },
   sponsor: { subject: '7c9e6679-7425-40de-944b-e07fc1f90ae7', kind: 'sponsor', roles: [`sponsor@${DEMO_VENUE_ID}`] },
-  device: { subject: '0x00000000000000000000000000000000000000f5', kind: 'device', roles: ['device'] },
+  // a gate device of the demo venue: scans and snapshots are refused to devices of other venues
+  device: { subject: '0x00000000000000000000000000000000000000f5', kind: 'device', roles: [`device@${DEMO_VENUE_ID}`] },
   admin: { subject: '0x00000000000000000000000000000000000000f6', kind: 'account', roles: ['fan', 'admin'] },
+};
+
+/**
+ * Routes that need a particular credential, not just a role: the matrix's callers hold bearer
+ * tokens, so these refuse an allowed role with 401 and this code.
+ */
+const CREDENTIAL_BOUND: Record<string, { caller: string; code: string }> = {
+  // a sponsor session is minted from the API key only (a session renewing itself would outlive its key)
+  'POST /auth/sponsor-session': { caller: 'sponsor', code: 'api_key_required' },
+};
+
+/**
+ * Routes answered only for the caller's own `:address` (or an admin). The matrix's address is none
+ * of its callers', so an allowed caller that is not an admin is refused with 403 and this code.
+ */
+const OWN_ADDRESS: Record<string, string> = {
+  'GET /rewards/:address/claim': 'not_your_address',
 };
 
 const PARAMS: Record<string, string> = {
@@ -88,6 +122,8 @@ const PARAMS: Record<string, string> = {
   keyId: '7c9e6679-7425-40de-944b-e07fc1f90ae8',
   ticketId: '7c9e6679-7425-40de-944b-e07fc1f90ae9',
   gateId: '7c9e6679-7425-40de-944b-e07fc1f90aea',
+  reviewId: '7c9e6679-7425-40de-944b-e07fc1f90aeb',
+  ...VENUE_CONSOLE_PARAMS,
 };
 
 describe('the role matrix', () => {
@@ -125,8 +161,11 @@ describe('the role matrix', () => {
         const held = (principal?.roles ?? []).map((r) => r.split('@')[0] as Audience);
         const allowed = audience.includes('public') || held.some((r) => audience.includes(r));
         const denied = res.status === 401 || res.status === 403;
-        const expected = allowed ? 'allowed' : principal ? '403' : '401';
-        const got = !denied ? 'allowed' : String(res.status);
+        const bound = CREDENTIAL_BOUND[`${route.method} ${route.path}`];
+        const ownOnly = OWN_ADDRESS[`${route.method} ${route.path}`];
+        const notOwner = !!ownOnly && allowed && !held.includes('admin');
+        const expected = bound?.caller === caller ? `401 ${bound.code}` : notOwner ? `403 ${ownOnly}` : allowed ? 'allowed' : principal ? '403' : '401';
+        const got = !denied ? 'allowed' : bound?.caller === caller || notOwner ? `${res.status} ${res.body?.code}` : String(res.status);
         if (got !== expected) failures.push(`${route.method} ${route.path} as ${caller}: expected ${expected}, got ${res.status} ${res.body?.code ?? ''}`);
         expect(res.status, `${route.method} ${url} as ${caller}`).toBeLessThan(500);
       }

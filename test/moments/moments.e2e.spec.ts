@@ -2,7 +2,8 @@ import { Wallet } from 'ethers';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfirmedMoment, feedSignature, MomentsService } from '@fanmesh/moments';
+import { ConfirmedMoment, MomentDirectory } from '@fanmesh/directory';
+import { feedSignature } from '@fanmesh/moments';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
 import { createEvent, IssuedTicket, issueTickets, openGates, qrFor } from '../support/tickets';
@@ -19,11 +20,25 @@ describe('moments: quorum candidates, staff decisions, the official feed', () =>
   let noisy: Sensor;
   let ds: DataSource;
   let tickets: IssuedTicket[];
-  const heard: ConfirmedMoment[] = [];
+  /** The `moments.confirmed` domain events of this event, in commit order: what every consumer is handed. */
+  const heard = async () =>
+    (
+      (await ds.query(`SELECT payload FROM domain_events WHERE name = 'moments.confirmed' AND payload->>'eventId' = $1 ORDER BY xid, id`, [eventId])) as {
+        payload: ConfirmedMoment;
+      }[]
+    ).map((r) => r.payload);
 
   const list = async (auth?: string) => {
     const req = request(api.url).get(`/api/v1/events/${eventId}/moments`);
-    return (await (auth ? req.set('authorization', auth) : req).expect(200)).body as { id: string; status: string; kind: string; at: string; confirmedBy: string | null; attendance: number | null; signal?: Record<string, unknown> }[];
+    return (await (auth ? req.set('authorization', auth) : req).expect(200)).body as {
+      id: string;
+      status: string;
+      kind: string;
+      at: string;
+      confirmedBy: string | null;
+      attendance: number | null;
+      signal?: Record<string, unknown>;
+    }[];
   };
   const momentCount = async () => (await ds.query(`SELECT count(*)::int AS n FROM moments WHERE event_id = $1`, [eventId]))[0].n as number;
   /** Each sensor sends its track over [from, to]; `spiking` sensors are loud within `loud`. */
@@ -45,17 +60,29 @@ describe('moments: quorum candidates, staff decisions, the official feed', () =>
     sensors = [];
     for (const section of ['N101', 'E101', 'S101', 'W101']) sensors.push(await Sensor.pair(api, DEMO_VENUE_ID, section));
     noisy = await Sensor.pair(api, DEMO_VENUE_ID, 'N102');
-    api.app.get(MomentsService).onConfirmed((m) => heard.push(m));
   });
   afterAll(() => api?.close());
 
   it('a lone noisy sensor yields no candidate however often it fires, and loses trust', async () => {
     const now = Date.now();
     // nine minutes of match in the past: the noisy sensor screams three times, alone
-    await play(now - 540_000, now - 360_000, [noisy], [[now - 500_000, now - 497_000], [now - 450_000, now - 448_000], [now - 400_000, now - 398_000]]);
+    await play(
+      now - 540_000,
+      now - 360_000,
+      [noisy],
+      [
+        [now - 500_000, now - 497_000],
+        [now - 450_000, now - 448_000],
+        [now - 400_000, now - 398_000],
+      ],
+    );
     await new Promise((r) => setTimeout(r, 2_000)); // detection (debounced, then re-checked) has had its chances
     expect(await momentCount()).toBe(0);
-    const trust = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}/sensor-trust`).set('authorization', staff).expect(200)).body as { device: string; weight: number; disagree: number }[];
+    const trust = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}/sensor-trust`).set('authorization', staff).expect(200)).body as {
+      device: string;
+      weight: number;
+      disagree: number;
+    }[];
     const mine = trust.find((t) => t.device === noisy.address)!;
     expect(mine.disagree).toBe(3);
     expect(mine.weight).toBe(0.5);
@@ -66,7 +93,15 @@ describe('moments: quorum candidates, staff decisions, the official feed', () =>
     const steward = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000057e3', kind: 'account', roles: [`steward@${DEMO_VENUE_ID}`] })}`;
     const gate = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}`)).body.gates.find((g: { code: string }) => g.code === 'N-A');
     for (const t of tickets.slice(0, 3)) {
-      expect((await request(api.url).post(`/api/v1/gates/${gate.id}/scans`).set('authorization', steward).send({ code: qrFor(t, t.wallet) }).expect(200)).body.decision).toBe('admit');
+      expect(
+        (
+          await request(api.url)
+            .post(`/api/v1/gates/${gate.id}/scans`)
+            .set('authorization', steward)
+            .send({ code: qrFor(t, t.wallet) })
+            .expect(200)
+        ).body.decision,
+      ).toBe('admit');
     }
     const staffWs = await WsClient.connect(api.url, await api.tokenFor(staffPrincipal(DEMO_VENUE_ID)));
     await staffWs.subscribe(`staff:${DEMO_VENUE_ID}`);
@@ -87,12 +122,25 @@ describe('moments: quorum candidates, staff decisions, the official feed', () =>
     const res = await request(api.url).post(`/api/v1/moments/${candidate.id}/confirm`).set('authorization', staff).send({ kind: 'goal', team: 'home' }).expect(200);
     expect(res.body).toMatchObject({ id: candidate.id, status: 'confirmed', kind: 'goal', team: 'home', confirmedBy: 'staff', attendance: 3 });
     const live = await fanWs.next((f) => f.type === 'message' && (f.data as { type: string }).type === 'moments.confirmed');
-    expect((live.data as { moment: ConfirmedMoment }).moment).toEqual({ momentId: candidate.id, eventId, venueId: DEMO_VENUE_ID, kind: 'goal', team: 'home', at: res.body.at, attendance: 3, confirmedBy: 'staff' });
-    expect(heard.map((m) => m.momentId)).toEqual([candidate.id]);
-    expect(await api.app.get(MomentsService).confirmed(eventId)).toEqual([(live.data as { moment: ConfirmedMoment }).moment]);
+    expect((live.data as { moment: ConfirmedMoment }).moment).toEqual({
+      momentId: candidate.id,
+      eventId,
+      venueId: DEMO_VENUE_ID,
+      kind: 'goal',
+      team: 'home',
+      at: res.body.at,
+      attendance: 3,
+      confirmedBy: 'staff',
+    });
+    expect((await heard()).map((m) => m.momentId)).toEqual([candidate.id]);
+    expect(await api.app.get(MomentDirectory).confirmed(eventId)).toEqual([(live.data as { moment: ConfirmedMoment }).moment]);
     expect((await list()).map((m) => m.id)).toEqual([candidate.id]);
     // the quorum's sensors agreed, the quiet ones disagreed
-    const trust = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}/sensor-trust`).set('authorization', staff).expect(200)).body as { device: string; agree: number; disagree: number }[];
+    const trust = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}/sensor-trust`).set('authorization', staff).expect(200)).body as {
+      device: string;
+      agree: number;
+      disagree: number;
+    }[];
     expect(trust.find((t) => t.device === sensors[0].address)).toMatchObject({ agree: 1, disagree: 0 });
     expect(trust.find((t) => t.device === sensors[3].address)).toMatchObject({ agree: 0, disagree: 1 });
     expect(trust.find((t) => t.device === noisy.address)).toMatchObject({ agree: 0, disagree: 4 }); // three lone spikes, quiet here
@@ -107,13 +155,19 @@ describe('moments: quorum candidates, staff decisions, the official feed', () =>
     const otherStaff = `Bearer ${await api.tokenFor(staffPrincipal('00000000-0000-4000-8000-000000000009'))}`;
     expect((await request(api.url).post(`/api/v1/moments/${candidate.id}/confirm`).set('authorization', otherStaff).send({}).expect(403)).body.code).toBe('forbidden');
     expect((await request(api.url).post(`/api/v1/moments/${candidate.id}/reject`).set('authorization', staff).send({}).expect(400)).body.code).toBe('validation_failed');
-    expect((await request(api.url).post(`/api/v1/moments/${candidate.id}/confirm`).set('authorization', staff).send({ kind: 'penalty' }).expect(400)).body.code).toBe('validation_failed');
-    expect((await request(api.url).post(`/api/v1/moments/${candidate.id}/reject`).set('authorization', staff).send({ reason: 'a drum band, not a goal' }).expect(200)).body.status).toBe('rejected');
+    expect((await request(api.url).post(`/api/v1/moments/${candidate.id}/confirm`).set('authorization', staff).send({ kind: 'penalty' }).expect(400)).body.code).toBe(
+      'validation_failed',
+    );
+    expect(
+      (await request(api.url).post(`/api/v1/moments/${candidate.id}/reject`).set('authorization', staff).send({ reason: 'a drum band, not a goal' }).expect(200)).body.status,
+    ).toBe('rejected');
     const refused = await request(api.url).post(`/api/v1/moments/${candidate.id}/confirm`).set('authorization', staff).send({ kind: 'goal' }).expect(409);
     expect(refused.body).toMatchObject({ code: 'moment_rejected', status: 409 });
     expect(refused.headers['content-type']).toContain('application/problem+json');
     const confirmedId = (await list()).at(0)!.id;
-    expect((await request(api.url).post(`/api/v1/moments/${confirmedId}/reject`).set('authorization', staff).send({ reason: 'changed my mind' }).expect(409)).body.code).toBe('moment_confirmed');
+    expect((await request(api.url).post(`/api/v1/moments/${confirmedId}/reject`).set('authorization', staff).send({ reason: 'changed my mind' }).expect(409)).body.code).toBe(
+      'moment_confirmed',
+    );
     expect((await request(api.url).post(`/api/v1/moments/${confirmedId}/confirm`).set('authorization', staff).send({}).expect(409)).body.code).toBe('moment_confirmed');
     expect((await list(staff)).map((m) => [m.id, m.status])).toEqual(
       expect.arrayContaining([
@@ -121,8 +175,10 @@ describe('moments: quorum candidates, staff decisions, the official feed', () =>
         [confirmedId, 'confirmed'],
       ]),
     );
-    expect(heard).toHaveLength(1);
-    expect((await request(api.url).post(`/api/v1/moments/00000000-0000-4000-8000-000000000000/confirm`).set('authorization', staff).send({}).expect(404)).body.code).toBe('moment_not_found');
+    expect(await heard()).toHaveLength(1);
+    expect((await request(api.url).post(`/api/v1/moments/00000000-0000-4000-8000-000000000000/confirm`).set('authorization', staff).send({}).expect(404)).body.code).toBe(
+      'moment_not_found',
+    );
     expect((await request(api.url).get(`/api/v1/moments/${candidate.id}/evidence`).expect(404)).body.code).toBe('moment_not_found');
   });
 
@@ -167,13 +223,18 @@ describe('moments: quorum candidates, staff decisions, the official feed', () =>
     const goal = { eventId, ref: 'opta-124', kind: 'goal', team: 'away', at: new Date(now - 165_000).toISOString() };
     const confirmed = (await feed(sign(issued.secret, goal), goal).expect(200)).body;
     expect(confirmed).toMatchObject({ changed: true, moment: { id: candidate.id, kind: 'goal', team: 'away', status: 'confirmed', confirmedBy: 'feed' } });
-    expect(heard.map((m) => [m.kind, m.confirmedBy])).toEqual([
+    expect((await heard()).map((m) => [m.kind, m.confirmedBy])).toEqual([
       ['goal', 'staff'],
       ['halftime', 'feed'],
       ['goal', 'feed'],
     ]);
     // an event of another venue is refused
-    const venue = (await request(api.url).post('/api/v1/venues').set('authorization', admin).send({ name: 'Away ground', city: 'X', timezone: 'UTC', sections: [{ code: 'A1', name: 'A1', stand: 'north', tier: 1, capacity: 100 }] })).body;
+    const venue = (
+      await request(api.url)
+        .post('/api/v1/venues')
+        .set('authorization', admin)
+        .send({ name: 'Away ground', city: 'X', timezone: 'UTC', sections: [{ code: 'A1', name: 'A1', stand: 'north', tier: 1, capacity: 100 }] })
+    ).body;
     const elsewhere = await createEvent(api.url, admin, venue.id, 'Elsewhere');
     const wrong = { ...goal, ref: 'opta-999', eventId: elsewhere };
     expect((await feed(sign(issued.secret, wrong), wrong).expect(422)).body.code).toBe('event_not_at_venue');

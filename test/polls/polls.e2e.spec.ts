@@ -2,7 +2,8 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { AbiCoder, keccak256, parseEther, verifyTypedData, Wallet } from 'ethers';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BALLOT_TYPES, OutboxSender } from '@fanmesh/chain';
+import { OutboxSender } from '@fanmesh/chain';
+import { BALLOT_TYPES } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { DataSource } from 'typeorm';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
@@ -30,7 +31,16 @@ describe('fan polls on the embedded chain', () => {
       await request(api.url)
         .post('/api/v1/polls')
         .set('authorization', staff)
-        .send({ venueId: DEMO_VENUE_ID, eventId, question: 'Player of the match?', options: ['Keeper', 'Striker', 'Winger'], closesAt: inSeconds(600), eligibility: 'holders', weighting: 'token_balance', ...over })
+        .send({
+          venueId: DEMO_VENUE_ID,
+          eventId,
+          question: 'Player of the match?',
+          options: ['Keeper', 'Striker', 'Winger'],
+          closesAt: inSeconds(600),
+          eligibility: 'holders',
+          weighting: 'token_balance',
+          ...over,
+        })
         .expect(201)
     ).body;
 
@@ -54,7 +64,7 @@ describe('fan polls on the embedded chain', () => {
     const poll = await createPoll();
     expect(poll.status).toBe('open');
     const snapshotBlock: number = poll.snapshot.block;
-    expect(poll.snapshot).toMatchObject({ token: (await chain.token.getAddress()), holders: 2 });
+    expect(poll.snapshot).toMatchObject({ token: await chain.token.getAddress(), holders: 2 });
 
     // After the snapshot alice sends 60 of her 100 FAN to a second address, and bob gets 500 more.
     const movedAt = await chain.transfer(alice, aliceSecond.address, FAN('60'));
@@ -81,7 +91,9 @@ describe('fan polls on the embedded chain', () => {
       [FAN('40').toString(), 1],
       ['0', 0],
     ]);
-    const live = await ws.next((f) => f.type === 'message' && (f.data as { type: string; pollId: string; voters: number }).type === 'poll.tally' && (f.data as { voters: number }).voters === 2);
+    const live = await ws.next(
+      (f) => f.type === 'message' && (f.data as { type: string; pollId: string; voters: number }).type === 'poll.tally' && (f.data as { voters: number }).voters === 2,
+    );
     expect((live.data as { totals: string[] }).totals).toEqual([FAN('100').toString(), FAN('40').toString(), '0']);
     ws.close();
   });
@@ -140,7 +152,15 @@ describe('fan polls on the embedded chain', () => {
     await openGates(api.url, admin, eventId);
     const steward = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000057ea', kind: 'account', roles: [`steward@${DEMO_VENUE_ID}`] })}`;
     const gate = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}`)).body.gates.find((g: { code: string }) => g.code === 'N-A');
-    expect((await request(api.url).post(`/api/v1/gates/${gate.id}/scans`).set('authorization', steward).send({ code: qrFor(ticket, ticket.wallet) }).expect(200)).body.decision).toBe('admit');
+    expect(
+      (
+        await request(api.url)
+          .post(`/api/v1/gates/${gate.id}/scans`)
+          .set('authorization', steward)
+          .send({ code: qrFor(ticket, ticket.wallet) })
+          .expect(200)
+      ).body.decision,
+    ).toBe('admit');
     expect((await vote(api, checkedIn.id, `Bearer ${fan.accessToken}`, ballot)).body.code).toBe('no_voting_power');
     // ... and with one fan one vote the admitted fan counts
     const perFan = await createPoll({ eligibility: 'checked_in', weighting: 'one_per_fan' });
@@ -164,8 +184,19 @@ describe('fan polls on the embedded chain', () => {
       request(api.url)
         .post('/api/v1/polls')
         .set('authorization', auth)
-        .send({ venueId: DEMO_VENUE_ID, eventId, question: 'Who wins?', options: ['Home', 'Away'], closesAt: inSeconds(600), eligibility: 'holders', weighting: 'one_per_fan', ...body });
-    const otherVenue = (await request(api.url).post('/api/v1/venues').set('authorization', admin).send({ name: 'Away Ground', city: 'Porto', timezone: 'Europe/Lisbon' }).expect(201)).body.id;
+        .send({
+          venueId: DEMO_VENUE_ID,
+          eventId,
+          question: 'Who wins?',
+          options: ['Home', 'Away'],
+          closesAt: inSeconds(600),
+          eligibility: 'holders',
+          weighting: 'one_per_fan',
+          ...body,
+        });
+    const otherVenue = (
+      await request(api.url).post('/api/v1/venues').set('authorization', admin).send({ name: 'Away Ground', city: 'Porto', timezone: 'Europe/Lisbon' }).expect(201)
+    ).body.id;
     const cases: [string, number, Record<string, unknown>, string?][] = [
       ['bad_schedule', 422, { opensAt: inSeconds(700), closesAt: inSeconds(600) }],
       ['bad_schedule', 422, { opensAt: inSeconds(-7200), closesAt: inSeconds(-3600) }],
@@ -281,7 +312,10 @@ describe('fan polls on the embedded chain', () => {
     // this poll's snapshot is after the first test's moves: alice holds 40, bob 540
     expect(totals).toEqual([0n, FAN('40') + FAN('540'), 0n]);
     const tallyHash = keccak256(
-      AbiCoder.defaultAbiCoder().encode(['tuple(bytes32 pollId, uint64 snapshotBlock, uint256[] totals, uint256[] ballots)'], [{ pollId: poll.key, snapshotBlock: published.snapshot.block, totals, ballots: counts }]),
+      AbiCoder.defaultAbiCoder().encode(
+        ['tuple(bytes32 pollId, uint64 snapshotBlock, uint256[] totals, uint256[] ballots)'],
+        [{ pollId: poll.key, snapshotBlock: published.snapshot.block, totals, ballots: counts }],
+      ),
     );
     const root = StandardMerkleTree.of(
       counted.map((b) => [b.voter, b.option, b.issuedAt, b.weight.toString(), keccak256(b.signature)]),
@@ -311,9 +345,19 @@ describe('fan polls without a chain', () => {
     const admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;
     const eventId = await createEvent(api.url, admin, DEMO_VENUE_ID, 'Offline cup');
     const base = { venueId: DEMO_VENUE_ID, eventId, question: 'Kit colour?', options: ['Red', 'Blue'], closesAt: inSeconds(600) };
-    const refused = await request(api.url).post('/api/v1/polls').set('authorization', admin).send({ ...base, eligibility: 'holders', weighting: 'one_per_fan' }).expect(503);
+    const refused = await request(api.url)
+      .post('/api/v1/polls')
+      .set('authorization', admin)
+      .send({ ...base, eligibility: 'holders', weighting: 'one_per_fan' })
+      .expect(503);
     expect(refused.body.code).toBe('chain_unavailable');
-    const poll = (await request(api.url).post('/api/v1/polls').set('authorization', admin).send({ ...base, eligibility: 'checked_in', weighting: 'one_per_fan' }).expect(201)).body;
+    const poll = (
+      await request(api.url)
+        .post('/api/v1/polls')
+        .set('authorization', admin)
+        .send({ ...base, eligibility: 'checked_in', weighting: 'one_per_fan' })
+        .expect(201)
+    ).body;
     expect(poll.snapshot).toBeNull();
     expect(poll.ballot.domain).toEqual({ name: 'FanMesh Polls', version: '1' });
     const fan = Wallet.createRandom();

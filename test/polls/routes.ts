@@ -8,5 +8,6 @@ export const POLLS_ROUTES: Record<string, Audience[]> = {
   'GET /polls/:id': ['public'],
   'POST /polls/:id/ballots': ['fan'],
   'GET /polls/:id/ballots': ['public'],
+  'POST /polls/:id/open': ['staff', 'admin'],
   'POST /polls/:id/close': ['staff', 'admin'],
 };

@@ -1,7 +1,8 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { BaseWallet, Contract, InterfaceAbi, JsonRpcProvider, parseEther, Wallet } from 'ethers';
+import { BaseWallet, Contract, InterfaceAbi, JsonRpcProvider, parseEther, Wallet, ZeroHash } from 'ethers';
 import request from 'supertest';
-import { anvilDevKey, ARTIFACTS, BALLOT_TYPES, ChainService, ROLES } from '@fanmesh/chain';
+import { anvilDevKey, ARTIFACTS, ChainService, EMBEDDED_ADMIN_INDEX, ROLES } from '@fanmesh/chain';
+import { BALLOT_TYPES } from '@fanmesh/protocol';
 import type { RunningApp } from '../support/app';
 
 /** What a ballot request carries; signed the way the PWA signs it. */
@@ -27,8 +28,8 @@ export function vote(api: RunningApp, pollId: string, auth: string, ballot: Ball
 }
 
 /**
- * The chain as the tests drive it: anvil account 0 deploys and sends the outbox; account 1 gets
- * OPERATOR_ROLE on RewardDistributor to publish reward roots (so the test never competes with the
+ * The chain as the tests drive it: anvil account 0 sends the outbox; the embedded admin (account 9)
+ * deploys, and grants account 1 OPERATOR_ROLE on RewardDistributor to publish reward roots (so the test never competes with the
  * outbox for account 0's nonces); account 2 gives fans gas to move their tokens.
  */
 export class TestChain {
@@ -53,7 +54,8 @@ export class TestChain {
   }
 
   async init(): Promise<void> {
-    const admin = new Wallet(anvilDevKey(0), this.provider);
+    // the embedded chain's contract admin (the API's hot key, account 0, holds no admin role)
+    const admin = new Wallet(anvilDevKey(EMBEDDED_ADMIN_INDEX), this.provider);
     const distributor = this.distributor.connect(admin) as Contract;
     await (await distributor.grantRole(ROLES.OPERATOR_ROLE, this.operator.address)).wait();
   }
@@ -64,7 +66,7 @@ export class TestChain {
     const entries = [...this.cumulative].map(([a, v]) => [a, v.toString()] as [string, string]);
     const tree = StandardMerkleTree.of(entries, ['address', 'uint256']);
     const total = [...this.cumulative.values()].reduce((a, b) => a + b, 0n);
-    await (await this.distributor.publishRoot(++this.epoch, tree.root, total)).wait();
+    await (await this.distributor.publishRoot(++this.epoch, tree.root, total, ZeroHash)).wait();
     for (const [i, [account, amount]] of tree.entries()) {
       if (!grants.some(([g]) => g === account)) continue;
       await (await this.distributor.claim(account, amount, tree.getProof(i))).wait();

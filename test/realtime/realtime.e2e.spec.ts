@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RealtimeMessage } from '@fanmesh/protocol';
 import { RealtimeService } from '@fanmesh/realtime';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
 import { createTestDatabase } from '../support/databases';
 import { signIn } from '../support/fans';
 import { WsClient } from '../support/ws-client';
+
+/** The transport carries any JSON; these tests number and replay bare payloads, not RealtimeMessageMap messages. */
+const raw = (data: object) => data as RealtimeMessage;
 
 describe('realtime across two API instances on one Redis', () => {
   let a: RunningApp;
@@ -32,7 +36,7 @@ describe('realtime across two API instances on one Redis', () => {
     const onB = await connect(b);
     expect((await onB.subscribe(channel)).seq).toBe(0);
     const rtA = a.app.get(RealtimeService);
-    for (let i = 1; i <= 20; i++) await rtA.publish(channel, { n: i });
+    for (let i = 1; i <= 20; i++) await rtA.publish(channel, raw({ n: i }));
     const got = await onB.waitForMessages(channel, 20);
     expect(got.map((f) => f.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(got.map((f) => (f.data as { n: number }).n)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
@@ -43,17 +47,17 @@ describe('realtime across two API instances on one Redis', () => {
     const rtA = a.app.get(RealtimeService);
     const first = await connect(a);
     await first.subscribe(channel);
-    for (let i = 1; i <= 5; i++) await rtA.publish(channel, { n: i });
+    for (let i = 1; i <= 5; i++) await rtA.publish(channel, raw({ n: i }));
     await first.waitForMessages(channel, 5);
     const lastSeq = first.messages(channel).at(-1)!.seq as number;
     first.close();
 
     // while disconnected, both instances publish; publishing keeps going during the resubscribe
     const rtB = b.app.get(RealtimeService);
-    for (let i = 6; i <= 10; i++) await (i % 2 ? rtA : rtB).publish(channel, { n: i });
+    for (let i = 6; i <= 10; i++) await (i % 2 ? rtA : rtB).publish(channel, raw({ n: i }));
     const second = await connect(b);
     const racing = (async () => {
-      for (let i = 11; i <= 30; i++) await rtA.publish(channel, { n: i });
+      for (let i = 11; i <= 30; i++) await rtA.publish(channel, raw({ n: i }));
     })();
     await second.subscribe(channel, lastSeq);
     await racing;
@@ -66,7 +70,7 @@ describe('realtime across two API instances on one Redis', () => {
   it('tells a client further behind than the replay buffer to resync over REST', async () => {
     const channel = `event:${randomUUID()}`;
     const rtA = a.app.get(RealtimeService);
-    await Promise.all(Array.from({ length: 600 }, (_, i) => rtA.publish(channel, { n: i })));
+    await Promise.all(Array.from({ length: 600 }, (_, i) => rtA.publish(channel, raw({ n: i }))));
     const c = await connect(b);
     await c.subscribe(channel, 3);
     const resync = c.frames.find((f) => f.type === 'resync');
@@ -80,7 +84,7 @@ describe('realtime across two API instances on one Redis', () => {
     const created = await fetch(`${a.url}/api/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ venueId: DEMO_VENUE_ID, name: 'Live push', startsAt: '2026-12-12T20:00:00Z' }),
+      body: JSON.stringify({ venueId: DEMO_VENUE_ID, name: 'Live push', startsAt: '2030-06-12T03:00:00Z' }),
     }).then((r) => r.json());
     const fan = await connect(b);
     await fan.subscribe(`event:${created.id}`);
@@ -131,12 +135,29 @@ describe('realtime across two API instances on one Redis', () => {
 
   it('answers bad frames with error frames and keeps the connection and server working', async () => {
     const c = await connect(a);
-    const bad = ['{oops', '[]', '"str"', JSON.stringify({ type: 42 }), JSON.stringify({ type: 'fly' }), JSON.stringify({ type: 'subscribe', channel: 'nope:1' }),
-      JSON.stringify({ type: 'subscribe', channel: `event:${randomUUID()}`, lastSeq: -4 }), JSON.stringify({ type: 'unsubscribe', channel: 'event:x' }), 'y'.repeat(17_000)];
+    const bad = [
+      '{oops',
+      '[]',
+      '"str"',
+      JSON.stringify({ type: 42 }),
+      JSON.stringify({ type: 'fly' }),
+      JSON.stringify({ type: 'subscribe', channel: 'nope:1' }),
+      JSON.stringify({ type: 'subscribe', channel: `event:${randomUUID()}`, lastSeq: -4 }),
+      JSON.stringify({ type: 'unsubscribe', channel: 'event:x' }),
+      'y'.repeat(17_000),
+    ];
     for (const f of bad) c.send(f);
     await new Promise((r) => setTimeout(r, 200));
     expect(c.frames.map((f) => f.code)).toEqual([
-      'malformed_frame', 'malformed_frame', 'malformed_frame', 'malformed_frame', 'unknown_type', 'bad_channel', 'malformed_frame', 'not_subscribed', 'frame_too_large',
+      'malformed_frame',
+      'malformed_frame',
+      'malformed_frame',
+      'malformed_frame',
+      'unknown_type',
+      'bad_channel',
+      'malformed_frame',
+      'not_subscribed',
+      'frame_too_large',
     ]);
     c.send({ type: 'ping', id: 'still-here' });
     expect(await c.next((f) => f.type === 'pong')).toMatchObject({ id: 'still-here' });
@@ -152,7 +173,7 @@ describe('realtime across two API instances on one Redis', () => {
     (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const rtA = a.app.get(RealtimeService);
     const big = 'x'.repeat(8000);
-    for (let i = 0; i < 1200; i++) await rtA.publish(channel, { i, big });
+    for (let i = 0; i < 1200; i++) await rtA.publish(channel, raw({ i, big }));
     await fast.waitForMessages(channel, 1200, 15_000);
     (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     await new Promise((r) => setTimeout(r, 500));

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoverageService } from '@fanmesh/coverage';
+import { ScoringService } from '@fanmesh/coverage';
 import { DEFAULT_POOLS, rule } from '@fanmesh/rewards';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import request from 'supertest';
@@ -47,13 +47,19 @@ describe('coverage rewards', () => {
     await transition(api, admin, eventId, 'live');
     await transition(api, admin, eventId, 'ended');
     const staff = `Bearer ${await api.tokenFor(staffPrincipal(DEMO_VENUE_ID))}`;
-    const closed = await until(() => request(api.url).post(`/api/v1/events/${eventId}/epochs/close`).set('authorization', staff).send({}), (r) => r.status === 201);
+    const closed = await until(
+      () => request(api.url).post(`/api/v1/events/${eventId}/epochs/close`).set('authorization', staff).send({}),
+      (r) => r.status === 201,
+    );
     expect(closed.status).toBe(201);
-    expect(await witnessEntries()).toHaveLength(4); // the close sweep replayed the witnesses: nothing twice
+    expect(await witnessEntries()).toHaveLength(4); // closing paid no witness twice
 
-    const scores = await api.app.get(CoverageService).scores(eventId);
+    const scores = await api.app.get(ScoringService).scores(eventId);
     const expected = rule({ type: 'coverage', eventId, scores }, new Map(POOLS.map((p) => [p.kind, p])));
-    const coverage: { account: string; amount: string }[] = await ds.query(`SELECT account, amount::text FROM reward_entries WHERE event_id = $1 AND kind = 'coverage' ORDER BY account`, [eventId]);
+    const coverage: { account: string; amount: string }[] = await ds.query(
+      `SELECT account, amount::text FROM reward_entries WHERE event_id = $1 AND kind = 'coverage' ORDER BY account`,
+      [eventId],
+    );
     const cap = POOLS.find((p) => p.kind === 'coverage')!.accountCap;
     expect(coverage).toEqual(expected.map((c) => ({ account: c.account, amount: (c.amount < cap ? c.amount : cap).toString() })).sort((a, b) => (a.account < b.account ? -1 : 1)));
     const busyOwner = coverage.find((c) => c.account === busy.owner.address.toLowerCase())!;

@@ -3,7 +3,7 @@ import type { Audience } from '@fanmesh/common';
 /** The rewards context's rows of the role matrix (test/identity/role-matrix.e2e.spec.ts): who may call each route. */
 export const REWARDS_ROUTES: Record<string, Audience[]> = {
   'GET /rewards/me': ['fan'],
-  'GET /rewards/:address/claim': ['public'],
+  'GET /rewards/:address/claim': ['fan', 'admin'],
   'POST /rewards/claims/relay': ['fan'],
   'GET /events/:eventId/reward-pools': ['public'],
   'PUT /events/:eventId/reward-pools': ['admin'],
@@ -12,4 +12,10 @@ export const REWARDS_ROUTES: Record<string, Audience[]> = {
   'GET /epochs/:epochId/manifest': ['staff', 'admin'],
   'POST /epochs/:epochId/approve': ['staff', 'admin'],
   'POST /epochs/:epochId/reject': ['staff', 'admin'],
+  'POST /epochs/:epochId/retry': ['staff', 'admin'],
+  // public epoch files (issue 21): anyone may check every payout
+  'GET /epochs': ['public'],
+  'GET /epochs/:epochId/file.json': ['public'],
+  'GET /epochs/:epochId/file.csv': ['public'],
+  'GET /epochs/:epochId/leaves': ['public'],
 };

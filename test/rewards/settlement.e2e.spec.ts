@@ -19,20 +19,46 @@ describe('epochs, settlement and claims on the embedded chain', () => {
   const fans = wallets(3);
 
   const manifest = async (id: string) => (await request(api.url).get(`/api/v1/epochs/${id}/manifest`).set('authorization', staff).expect(200)).body;
-  const claim = async (address: string) => (await request(api.url).get(`/api/v1/rewards/${address}/claim`).expect(200)).body;
+  // a claim is the address's own business: asked with its own session
+  const ownAuth = async (address: string) => `Bearer ${await api.tokenFor({ subject: address.toLowerCase(), kind: 'account', roles: ['fan'] })}`;
+  const claim = async (address: string) =>
+    (
+      await request(api.url)
+        .get(`/api/v1/rewards/${address}/claim`)
+        .set('authorization', await ownAuth(address))
+        .expect(200)
+    ).body;
   const fanAuth = async (w: BaseWallet) => `Bearer ${await api.tokenFor({ subject: w.address.toLowerCase(), kind: 'account', roles: ['fan'] })}`;
-  const balance = async (w: BaseWallet) => (await request(api.url).get('/api/v1/rewards/me').set('authorization', await fanAuth(w)).expect(200)).body.balance as string;
+  const balance = async (w: BaseWallet) =>
+    (
+      await request(api.url)
+        .get('/api/v1/rewards/me')
+        .set('authorization', await fanAuth(w))
+        .expect(200)
+    ).body.balance as string;
   const settle = async (eventId: string) => {
     // the final whistle closed the epoch by itself; closing again by hand answers the same epoch
-    const closed = await until(() => request(api.url).post(`/api/v1/events/${eventId}/epochs/close`).set('authorization', staff).send({}), (r) => r.status === 201);
+    const closed = await until(
+      () => request(api.url).post(`/api/v1/events/${eventId}/epochs/close`).set('authorization', staff).send({}),
+      (r) => r.status === 201,
+    );
     expect(closed.status).toBe(201);
     expect(closed.body).toMatchObject({ eventId, status: 'pending_approval' });
     await request(api.url).post(`/api/v1/epochs/${closed.body.id}/approve`).set('authorization', staff).send({ note: 'looks right' }).expect(200);
-    const done = await until(() => manifest(closed.body.id), (m) => m.status === 'published', 30_000);
+    const done = await until(
+      () => manifest(closed.body.id),
+      (m) => m.status === 'published',
+      30_000,
+    );
     expect(done.status).toBe('published');
     return done;
   };
-  const outboxIdle = () => until(() => OutboxSender.backlog(ds), (n) => n === 0, 20_000);
+  const outboxIdle = () =>
+    until(
+      () => OutboxSender.backlog(ds),
+      (n) => n === 0,
+      20_000,
+    );
 
   beforeAll(async () => {
     api = await startApp('rewards-chain', { databaseUrl: await createTestDatabase('rewards-chain'), env: { CHAIN_EMBEDDED: 'on' } });
@@ -47,7 +73,10 @@ describe('epochs, settlement and claims on the embedded chain', () => {
 
   it('closes at the final whistle, shows a manifest, and a rejected manifest publishes nothing', async () => {
     const eventId = await playMatch(api, admin, wallets(2), 'Rejected night');
-    const epoch = await until(async () => (await ds.query(`SELECT id::text FROM reward_epochs WHERE event_id = $1`, [eventId]))[0]?.id as string | undefined, (v) => !!v);
+    const epoch = await until(
+      async () => (await ds.query(`SELECT id::text FROM reward_epochs WHERE event_id = $1`, [eventId]))[0]?.id as string | undefined,
+      (v) => !!v,
+    );
     const m = await manifest(epoch!);
     expect(m.status).toBe('pending_approval');
     expect(m.manifest.byKind.map((k: { kind: string }) => k.kind)).toEqual(['admission', 'verification']);
@@ -59,7 +88,14 @@ describe('epochs, settlement and claims on the embedded chain', () => {
     expect(again.body.code).toBe('epoch_not_pending');
     await new Promise((r) => setTimeout(r, 1500));
     expect(await ds.query(`SELECT 1 FROM chain_outbox WHERE kind = 'rewards.publishRoot'`)).toHaveLength(0);
-    expect((await request(api.url).get(`/api/v1/rewards/${STEWARD}/claim`).expect(404)).body.code).toBe('not_settled');
+    expect(
+      (
+        await request(api.url)
+          .get(`/api/v1/rewards/${STEWARD}/claim`)
+          .set('authorization', await ownAuth(STEWARD))
+          .expect(404)
+      ).body.code,
+    ).toBe('not_settled');
   });
 
   it('settles an approved epoch to a root every fan can claim directly, exactly the ledger total; a second claim pays 0', async () => {
@@ -67,7 +103,10 @@ describe('epochs, settlement and claims on the embedded chain', () => {
     const done = await settle(eventId);
     // the root on chain is the tree of the ledger's totals, as @openzeppelin/merkle-tree builds it
     const totals = await ledgerTotals(ds, done.id);
-    const oz = StandardMerkleTree.of([...totals].map(([a, v]) => [a, v.toString()]), ['address', 'uint256']);
+    const oz = StandardMerkleTree.of(
+      [...totals].map(([a, v]) => [a, v.toString()]),
+      ['address', 'uint256'],
+    );
     expect(done.root).toBe(oz.root);
     const distributor = api.app.get(ChainService).contract('RewardDistributor');
     expect(await distributor.merkleRoot()).toBe(oz.root);
@@ -86,8 +125,17 @@ describe('epochs, settlement and claims on the embedded chain', () => {
     // a second claim in the same epoch pays nothing: the contract refuses it and so does the relay
     await expect(fan.sendTransaction({ to: c.direct.contract, data: c.direct.data })).rejects.toThrow(/RewardsNothingToClaim|revert/i);
     const deadline = Math.floor(Date.now() / 1000) + 3600;
-    const signature = await signClaim(fans[0], c.gasless.domain.chainId, c.direct.contract, { account: fan.address, cumulativeAmount: BigInt(c.cumulativeAmount), recipient: fan.address, deadline: BigInt(deadline) });
-    const twice = await request(api.url).post('/api/v1/rewards/claims/relay').set('authorization', await fanAuth(fans[0])).send({ cumulativeAmount: c.cumulativeAmount, deadline, signature }).expect(409);
+    const signature = await signClaim(fans[0], c.gasless.domain.chainId, c.direct.contract, {
+      account: fan.address,
+      cumulativeAmount: BigInt(c.cumulativeAmount),
+      recipient: fan.address,
+      deadline: BigInt(deadline),
+    });
+    const twice = await request(api.url)
+      .post('/api/v1/rewards/claims/relay')
+      .set('authorization', await fanAuth(fans[0]))
+      .send({ cumulativeAmount: c.cumulativeAmount, deadline, signature })
+      .expect(409);
     expect(twice.body.code).toBe('nothing_to_claim');
     expect((await token.balanceOf(fan.address)).toString()).toBe(await balance(fans[0]));
   });
@@ -97,7 +145,8 @@ describe('epochs, settlement and claims on the embedded chain', () => {
     const auth = await fanAuth(fan);
     const c = await claim(fan.address);
     const deadline = Math.floor(Date.now() / 1000) + 3600;
-    const sign = (w: BaseWallet, amount: bigint, d = deadline) => signClaim(w, c.gasless.domain.chainId, c.direct.contract, { account: fan.address, cumulativeAmount: amount, recipient: fan.address, deadline: BigInt(d) });
+    const sign = (w: BaseWallet, amount: bigint, d = deadline) =>
+      signClaim(w, c.gasless.domain.chainId, c.direct.contract, { account: fan.address, cumulativeAmount: amount, recipient: fan.address, deadline: BigInt(d) });
     const relay = (body: object) => request(api.url).post('/api/v1/rewards/claims/relay').set('authorization', auth).send(body);
     const amount = BigInt(c.cumulativeAmount);
     expect((await relay({ cumulativeAmount: c.cumulativeAmount, deadline, signature: await sign(Wallet.createRandom(), amount) })).body.code).toBe('bad_claim_signature');
@@ -125,8 +174,17 @@ describe('epochs, settlement and claims on the embedded chain', () => {
       const before = BigInt(await token.balanceOf(w.address));
       expect(BigInt(c.claimable)).toBe(BigInt(c.cumulativeAmount) - before);
       const deadline = Math.floor(Date.now() / 1000) + 3600;
-      const signature = await signClaim(w, c.gasless.domain.chainId, c.direct.contract, { account: w.address, cumulativeAmount: BigInt(c.cumulativeAmount), recipient: w.address, deadline: BigInt(deadline) });
-      await request(api.url).post('/api/v1/rewards/claims/relay').set('authorization', await fanAuth(w)).send({ cumulativeAmount: c.cumulativeAmount, deadline, signature }).expect(202);
+      const signature = await signClaim(w, c.gasless.domain.chainId, c.direct.contract, {
+        account: w.address,
+        cumulativeAmount: BigInt(c.cumulativeAmount),
+        recipient: w.address,
+        deadline: BigInt(deadline),
+      });
+      await request(api.url)
+        .post('/api/v1/rewards/claims/relay')
+        .set('authorization', await fanAuth(w))
+        .send({ cumulativeAmount: c.cumulativeAmount, deadline, signature })
+        .expect(202);
     }
     await outboxIdle();
     for (const w of fans) expect((await token.balanceOf(w.address)).toString()).toBe(await balance(w));

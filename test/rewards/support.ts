@@ -37,11 +37,18 @@ export async function playMatch(api: RunningApp, admin: string, wallets: BaseWal
   ).body.tickets as { id: string; version: number }[];
   await openGates(api.url, admin, eventId);
   for (let i = 0; i < issued.length; i++) {
-    const res = await request(api.url).post(`/api/v1/gates/${gateId}/scans`).set('authorization', steward).send({ code: qrFor(issued[i], wallets[i]) }).expect(200);
+    const res = await request(api.url)
+      .post(`/api/v1/gates/${gateId}/scans`)
+      .set('authorization', steward)
+      .send({ code: qrFor(issued[i], wallets[i]) })
+      .expect(200);
     if (res.body.decision !== 'admit') throw new Error(`ticket ${i} was not admitted: ${JSON.stringify(res.body)}`);
   }
   const ds = api.app.get(DataSource);
-  await until(async () => (await ds.query(`SELECT count(*)::int AS n FROM reward_entries WHERE event_id = $1 AND kind = 'admission'`, [eventId]))[0].n, (n) => n === wallets.length);
+  await until(
+    async () => (await ds.query(`SELECT count(*)::int AS n FROM reward_entries WHERE event_id = $1 AND kind = 'admission'`, [eventId]))[0].n,
+    (n) => n === wallets.length,
+  );
   await transition(api, admin, eventId, 'live');
   await transition(api, admin, eventId, 'ended');
   return eventId;

@@ -17,7 +17,11 @@ describe('live attendance: turnstiles against admissions', () => {
 
   const attendance = async () => (await request(api.url).get(`/api/v1/events/${eventId}/attendance`).set('authorization', staff).expect(200)).body;
   const admit = async (t: IssuedTicket) => {
-    const res = await request(api.url).post(`/api/v1/gates/${gateId}/scans`).set('authorization', steward).send({ code: qrFor(t, t.wallet) }).expect(200);
+    const res = await request(api.url)
+      .post(`/api/v1/gates/${gateId}/scans`)
+      .set('authorization', steward)
+      .send({ code: qrFor(t, t.wallet) })
+      .expect(200);
     expect(res.body.decision).toBe('admit');
   };
 
@@ -38,7 +42,14 @@ describe('live attendance: turnstiles against admissions', () => {
     const n101 = tickets.filter((t) => t.section === 'N101').slice(0, 10);
     for (const t of n101) await admit(t);
     const turnstile = await Sensor.pair(api, DEMO_VENUE_ID, 'N101', { kind: 'gate' });
-    expect((await turnstile.send(eventId, [['turnstile', Date.now() - 2000, 6, 'N-A'], ['turnstile', Date.now() - 1000, 5, 'N-A']])).status).toBe(200);
+    expect(
+      (
+        await turnstile.send(eventId, [
+          ['turnstile', Date.now() - 2000, 6, 'N-A'],
+          ['turnstile', Date.now() - 1000, 5, 'N-A'],
+        ])
+      ).status,
+    ).toBe(200);
     const a = await attendance();
     expect(a.sections.find((s: { section: string }) => s.section === 'N101')).toEqual({ section: 'N101', admitted: 10, counted: 11, occupancy: null, gap: 1, alert: null });
     expect(a).toMatchObject({ eventId, admitted: 10, counted: 11 });
@@ -58,14 +69,22 @@ describe('live attendance: turnstiles against admissions', () => {
 
     // N101's counter stops while 25 more fans are admitted: the counted side falls behind
     for (const t of tickets.filter((x) => x.section === 'N101').slice(10, 35)) await admit(t);
-    const stalled = await ws.next((f) => f.type === 'message' && (f.data as { section?: string; type?: string }).section === 'N101' && (f.data as { type: string }).type === 'sensing.attendance_alert', 5000);
+    const stalled = await ws.next(
+      (f) => f.type === 'message' && (f.data as { section?: string; type?: string }).section === 'N101' && (f.data as { type: string }).type === 'sensing.attendance_alert',
+      5000,
+    );
     // it fires as soon as the gap passes the threshold (max(20, 10% of admitted)), whichever admission that was
     const data = stalled.data as { counted: number; admitted: number };
     expect(stalled.data).toMatchObject({ section: 'N101', counted: 11, reason: 'counted_below_admitted' });
     expect(data.admitted - data.counted).toBeGreaterThan(20);
     expect(data.admitted).toBeLessThanOrEqual(35);
     await new Promise((r) => setTimeout(r, 500));
-    expect((await attendance()).sections.find((s: { section: string }) => s.section === 'N101')).toMatchObject({ admitted: 35, counted: 11, gap: -24, alert: 'counted_below_admitted' });
+    expect((await attendance()).sections.find((s: { section: string }) => s.section === 'N101')).toMatchObject({
+      admitted: 35,
+      counted: 11,
+      gap: -24,
+      alert: 'counted_below_admitted',
+    });
     ws.close();
   });
 

@@ -2,7 +2,7 @@ import { recoverAddress } from 'ethers';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envelopeDigest } from '@fanmesh/devices';
+import { envelopeDigest } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
 import { createEvent, openGates } from '../support/tickets';
@@ -38,7 +38,9 @@ describe('signed sensor readings', () => {
     expect(await count(s.address)).toBe(502);
     const [stored] = await ds.query(`SELECT device, seq, sent_at AS "sentAt", body, signature FROM sensor_envelopes WHERE device = $1`, [s.address]);
     expect(recoverAddress(envelopeDigest(env.deviceId, Number(stored.seq), stored.sentAt, stored.body), stored.signature).toLowerCase()).toBe(s.address);
-    const [row] = await ds.query(`SELECT kind, value, label, section_code AS section, extract(epoch FROM at) * 1000 AS at FROM sensor_readings WHERE device = $1 AND idx = 501`, [s.address]);
+    const [row] = await ds.query(`SELECT kind, value, label, section_code AS section, extract(epoch FROM at) * 1000 AS at FROM sensor_readings WHERE device = $1 AND idx = 501`, [
+      s.address,
+    ]);
     expect(row).toMatchObject({ kind: 'turnstile', value: 4, label: 'N-A', section: 'N101' });
     expect(Math.round(Number(row.at))).toBe(t);
   });
@@ -51,7 +53,14 @@ describe('signed sensor readings', () => {
       [[['sound', now, -1]], 422, 'value_out_of_range'],
       [[['turnstile', now, 2.5]], 422, 'value_out_of_range'],
       [[['occupancy', now, 100_001]], 422, 'value_out_of_range'],
-      [[['sound', now, 80], ['sound', now, Number.MAX_VALUE]], 422, 'value_out_of_range'],
+      [
+        [
+          ['sound', now, 80],
+          ['sound', now, Number.MAX_VALUE],
+        ],
+        422,
+        'value_out_of_range',
+      ],
       [[['sound', now - 11 * 60_000, 80]], 422, 'reading_out_of_window'],
       [[['sound', now + 60_000, 80]], 422, 'reading_out_of_window'],
       [[['smell', now, 1]], 422, 'bad_readings'],
@@ -69,7 +78,9 @@ describe('signed sensor readings', () => {
     s.seq--;
     expect((await post(s.envelope({ type: 'readings', eventId: 'nope', readings: [['sound', now, 80]] })).expect(422)).body.code).toBe('bad_readings');
     s.seq--;
-    expect((await post(s.envelope({ type: 'readings', eventId: '00000000-0000-4000-8000-000000000000', readings: [['sound', now, 80]] })).expect(404)).body.code).toBe('event_not_found');
+    expect((await post(s.envelope({ type: 'readings', eventId: '00000000-0000-4000-8000-000000000000', readings: [['sound', now, 80]] })).expect(404)).body.code).toBe(
+      'event_not_found',
+    );
     s.seq--;
     expect(await count(s.address)).toBe(0);
     expect((await post(s.envelope({ type: 'readings', eventId, readings: [['sound', now, 80]] })).expect(200)).body).toMatchObject({ seq: 1, readings: 1 });

@@ -1,6 +1,6 @@
 import { BaseWallet, getBytes, SigningKey } from 'ethers';
 import request from 'supertest';
-import { envelopeDigest } from '@fanmesh/devices';
+import { envelopeDigest } from '@fanmesh/protocol';
 import type { RunningApp } from '../support/app';
 import { pairDeviceKey } from '../support/devices';
 

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Provider } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, loadConfig } from '@fanmesh/config';
 import { Principal } from '@fanmesh/common';
@@ -20,6 +21,8 @@ export interface TestAppOptions {
   databaseUrl?: string;
   dataDir?: string;
   env?: Record<string, string>;
+  /** Providers only this test gives, e.g. `{ provide: SETTLEMENT_FAILPOINTS, useValue: … }` (fault injection). */
+  providers?: Provider[];
 }
 
 /** Boots the real app on a free port, as `npm start` would, against real or embedded services. */
@@ -38,7 +41,7 @@ export async function startApp(label: string, opts: TestAppOptions = {}): Promis
     ...opts.env,
   };
   const config = loadConfig(env);
-  const app = await createApp(config);
+  const app = await createApp(config, { testProviders: opts.providers });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const tokens = app.get(TokenService);

@@ -8,7 +8,10 @@ import { inject } from 'vitest';
 /** A fresh, empty Postgres database for one spec; dropped by the global teardown. */
 export async function createTestDatabase(label: string): Promise<string> {
   const base = inject('testDatabaseUrl');
-  const name = `fanmesh_t_${inject('testRunId')}_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(3).toString('hex')}`;
+  const name = `fanmesh_t_${inject('testRunId')}_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(3).toString('hex')}`;
   const admin = new Client({ connectionString: base });
   await admin.connect();
   try {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BaseWallet, hexlify, Wallet } from 'ethers';
 import request from 'supertest';
-import { PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/devices';
+import { PAIRING_DOMAIN, PAIRING_OFFER_TYPES, REGISTRATION_TYPES, uuidToBytes32 } from '@fanmesh/protocol';
 import type { RunningApp } from './app';
 
 /**

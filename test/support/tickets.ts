@@ -1,6 +1,6 @@
 import { BaseWallet, getBytes, Wallet } from 'ethers';
 import request from 'supertest';
-import { encodeQr, qrDigest, windowAt } from '@fanmesh/access';
+import { encodeQr, qrDigest, windowAt } from '@fanmesh/protocol';
 
 export interface IssuedTicket {
   id: string;
@@ -27,8 +27,19 @@ function hashForWallet(ticketId: string, version: number, window: number): strin
   return hashMessage(getBytes(qrDigest(ticketId, version, window)));
 }
 
+let slots = 0;
+
+/**
+ * A start time no other event of this test run has: a venue refuses events whose windows (three
+ * hours by default) overlap. Each is 02:00 UTC of a day of its own, far from the demo match the
+ * migrations seed for tomorrow evening.
+ */
+export function eventSlot(): string {
+  return new Date(Date.UTC(2030, 0, 1, 2) + slots++ * 24 * 3600_000).toISOString();
+}
+
 export async function createEvent(url: string, auth: string, venueId: string, name = 'Match'): Promise<string> {
-  const { body } = await request(url).post('/api/v1/events').set('authorization', auth).send({ venueId, name, startsAt: '2026-12-20T20:00:00Z' }).expect(201);
+  const { body } = await request(url).post('/api/v1/events').set('authorization', auth).send({ venueId, name, startsAt: eventSlot() }).expect(201);
   return body.id;
 }
 
@@ -39,10 +50,19 @@ export async function openGates(url: string, auth: string, eventId: string): Pro
 /** Issues one ticket per fan in the given sections, each bound to a fresh real key. */
 export async function issueTickets(url: string, auth: string, eventId: string, count: number, sections: string[]): Promise<IssuedTicket[]> {
   const wallets = Array.from({ length: count }, () => Wallet.createRandom());
-  const tickets = wallets.map((w, i) => ({ holder: w.address, section: sections[i % sections.length], seat: `${Math.floor(i / sections.length) + 1}`, tier: i % 10 === 0 ? 'vip' : 'standard' }));
+  const tickets = wallets.map((w, i) => ({
+    holder: w.address,
+    section: sections[i % sections.length],
+    seat: `${Math.floor(i / sections.length) + 1}`,
+    tier: i % 10 === 0 ? 'vip' : 'standard',
+  }));
   const out: IssuedTicket[] = [];
   for (let i = 0; i < tickets.length; i += 5000) {
-    const { body } = await request(url).post(`/api/v1/events/${eventId}/tickets`).set('authorization', auth).send({ tickets: tickets.slice(i, i + 5000) }).expect(201);
+    const { body } = await request(url)
+      .post(`/api/v1/events/${eventId}/tickets`)
+      .set('authorization', auth)
+      .send({ tickets: tickets.slice(i, i + 5000) })
+      .expect(201);
     out.push(...body.tickets.map((t: Omit<IssuedTicket, 'wallet'>, k: number) => ({ ...t, wallet: wallets[i + k] })));
   }
   return out;

@@ -35,7 +35,11 @@ describe('a fan earns at the gate and claims on chain, in the PWA', () => {
     const section = page.locator('section[data-address]');
     await section.waitFor({ timeout: 15_000 });
     const address = (await section.getAttribute('data-address'))!;
-    await request(api.url).post(`/api/v1/events/${eventId}/tickets`).set('authorization', admin).send({ tickets: [{ holder: address, section: 'N101', seat: '12', tier: 'standard' }] }).expect(201);
+    await request(api.url)
+      .post(`/api/v1/events/${eventId}/tickets`)
+      .set('authorization', admin)
+      .send({ tickets: [{ holder: address, section: 'N101', seat: '12', tier: 'standard' }] })
+      .expect(201);
     await page.reload();
     const qr = page.locator('figure.ticket-qr[data-code]');
     await qr.waitFor({ timeout: 15_000 });
@@ -45,7 +49,11 @@ describe('a fan earns at the gate and claims on chain, in the PWA', () => {
     expect(await balance.textContent()).toContain('0');
 
     // The steward's scanner reads the live code off the phone; the reward comes over the socket.
-    const scan = await request(api.url).post(`/api/v1/gates/${gate.id}/scans`).set('authorization', steward).send({ code: await qr.getAttribute('data-code') }).expect(200);
+    const scan = await request(api.url)
+      .post(`/api/v1/gates/${gate.id}/scans`)
+      .set('authorization', steward)
+      .send({ code: await qr.getAttribute('data-code') })
+      .expect(200);
     expect(scan.body.decision).toBe('admit');
     await page.getByRole('status').filter({ hasText: 'Admitted' }).waitFor({ timeout: 10_000 });
     await expect.poll(() => page.locator('.feed').textContent(), { timeout: 10_000 }).toContain('FAN for checking in at the gate');
@@ -54,10 +62,17 @@ describe('a fan earns at the gate and claims on chain, in the PWA', () => {
 
     // Final whistle: the epoch closes, staff approve the manifest, the root is published on chain.
     for (const to of ['live', 'ended']) await request(api.url).post(`/api/v1/events/${eventId}/transitions`).set('authorization', admin).send({ to }).expect(200);
-    const closed = await until(() => request(api.url).post(`/api/v1/events/${eventId}/epochs/close`).set('authorization', staff).send({}), (r) => r.status === 201);
+    const closed = await until(
+      () => request(api.url).post(`/api/v1/events/${eventId}/epochs/close`).set('authorization', staff).send({}),
+      (r) => r.status === 201,
+    );
     expect(closed.status).toBe(201);
     await request(api.url).post(`/api/v1/epochs/${closed.body.id}/approve`).set('authorization', staff).send({}).expect(200);
-    const published = await until(() => request(api.url).get(`/api/v1/epochs/${closed.body.id}/manifest`).set('authorization', staff), (r) => r.body.status === 'published', 30_000);
+    const published = await until(
+      () => request(api.url).get(`/api/v1/epochs/${closed.body.id}/manifest`).set('authorization', staff),
+      (r) => r.body.status === 'published',
+      30_000,
+    );
     expect(published.body.status).toBe('published');
 
     await page.reload();

@@ -34,7 +34,11 @@ describe('a fan’s ticket in the PWA', () => {
     expect(address).toMatch(/^0x[0-9a-f]{40}$/);
     await page.screenshot({ path: join(SCREENSHOTS, 'fan-no-tickets-phone.png'), fullPage: true });
 
-    await request(api.url).post(`/api/v1/events/${eventId}/tickets`).set('authorization', admin).send({ tickets: [{ holder: address, section: 'N101', seat: '7', tier: 'standard' }] }).expect(201);
+    await request(api.url)
+      .post(`/api/v1/events/${eventId}/tickets`)
+      .set('authorization', admin)
+      .send({ tickets: [{ holder: address, section: 'N101', seat: '7', tier: 'standard' }] })
+      .expect(201);
     await page.reload(); // the same key comes back from IndexedDB: same address, now with a ticket
     const qr = page.locator('figure.ticket-qr[data-code]');
     await qr.waitFor({ timeout: 15_000 });

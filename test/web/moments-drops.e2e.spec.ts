@@ -53,13 +53,27 @@ describe('moments and sponsor drops across the staff dashboard, the sponsor cons
 
     // A fan is in the stadium.
     const { page: fan, address } = await signedIn('/tickets', PHONE);
-    const tickets = (await request(api.url).post(`/api/v1/events/${eventId}/tickets`).set('authorization', admin).send({ tickets: [{ holder: address, section: 'N101', seat: '3', tier: 'standard' }] }).expect(201)).body;
+    const tickets = (
+      await request(api.url)
+        .post(`/api/v1/events/${eventId}/tickets`)
+        .set('authorization', admin)
+        .send({ tickets: [{ holder: address, section: 'N101', seat: '3', tier: 'standard' }] })
+        .expect(201)
+    ).body;
     await fan.reload();
     const qr = fan.locator('figure.ticket-qr[data-code]');
     await qr.waitFor({ timeout: 15_000 });
     const gate = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}`)).body.gates.find((g: { code: string }) => g.code === 'N-A');
     const steward = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000057e6', kind: 'account', roles: [`steward@${DEMO_VENUE_ID}`] })}`;
-    expect((await request(api.url).post(`/api/v1/gates/${gate.id}/scans`).set('authorization', steward).send({ code: await qr.getAttribute('data-code') }).expect(200)).body.decision).toBe('admit');
+    expect(
+      (
+        await request(api.url)
+          .post(`/api/v1/gates/${gate.id}/scans`)
+          .set('authorization', steward)
+          .send({ code: await qr.getAttribute('data-code') })
+          .expect(200)
+      ).body.decision,
+    ).toBe('admit');
     await fan.getByRole('status').filter({ hasText: 'Admitted' }).waitFor({ timeout: 10_000 });
     expect(tickets.count).toBe(1);
 

@@ -46,7 +46,11 @@ describe('the PWA offline and with a camera', () => {
     await section.waitFor({ timeout: 15_000 });
     const address = (await section.getAttribute('data-address'))!;
     await controlled(page);
-    await request(api.url).post(`/api/v1/events/${eventId}/tickets`).set('authorization', admin).send({ tickets: [{ holder: address, section: 'N101', seat: '99', tier: 'standard' }] }).expect(201);
+    await request(api.url)
+      .post(`/api/v1/events/${eventId}/tickets`)
+      .set('authorization', admin)
+      .send({ tickets: [{ holder: address, section: 'N101', seat: '99', tier: 'standard' }] })
+      .expect(201);
     await page.reload();
     await page.locator('figure.ticket-qr[data-code]').waitFor({ timeout: 15_000 });
 
@@ -91,7 +95,15 @@ describe('the PWA offline and with a camera', () => {
 
     // Meanwhile another gate, online, admitted the second ticket: the upload must flag it, not admit it twice.
     const other = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000057e2', kind: 'account', roles: [`steward@${DEMO_VENUE_ID}`] })}`;
-    expect((await request(api.url).post(`/api/v1/gates/${gateId}/scans`).set('authorization', other).send({ code: qrFor(second, second.wallet) }).expect(200)).body.decision).toBe('admit');
+    expect(
+      (
+        await request(api.url)
+          .post(`/api/v1/gates/${gateId}/scans`)
+          .set('authorization', other)
+          .send({ code: qrFor(second, second.wallet) })
+          .expect(200)
+      ).body.decision,
+    ).toBe('admit');
 
     await page.context().setOffline(false);
     await expect.poll(() => sync.textContent(), { timeout: 20_000 }).toContain('all scans synced');
@@ -114,7 +126,13 @@ describe('the PWA offline and with a camera', () => {
       const film = async () => {
         writeQrVideo(video, qrFor(ticket, ticket.wallet));
         await page.getByRole('button', { name: 'Scan with camera' }).click();
-        return expect.poll(() => verdict.count(), { timeout: 30_000 }).toBeGreaterThan(0).then(() => true, () => false);
+        return expect
+          .poll(() => verdict.count(), { timeout: 30_000 })
+          .toBeGreaterThan(0)
+          .then(
+            () => true,
+            () => false,
+          );
       };
       // Decoding frames is CPU-bound: on a busy machine the first camera start may see nothing; start it once more.
       if (!(await film())) {

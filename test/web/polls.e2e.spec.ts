@@ -46,7 +46,15 @@ describe('a fan poll in the PWA', () => {
       await request(api.url)
         .post('/api/v1/polls')
         .set('authorization', staff)
-        .send({ venueId: DEMO_VENUE_ID, eventId, question: 'Who was man of the match?', options: ['Keeper', 'Striker', 'Winger'], closesAt: new Date(Date.now() + 600_000).toISOString(), eligibility: 'holders', weighting: 'token_balance' })
+        .send({
+          venueId: DEMO_VENUE_ID,
+          eventId,
+          question: 'Who was man of the match?',
+          options: ['Keeper', 'Striker', 'Winger'],
+          closesAt: new Date(Date.now() + 600_000).toISOString(),
+          eligibility: 'holders',
+          weighting: 'token_balance',
+        })
         .expect(201)
     ).body;
 

@@ -19,7 +19,10 @@ describe('the PWA in Chromium', () => {
   });
 
   it('shows the demo venue’s event list on a phone and on a desktop', async () => {
-    for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+    for (const [name, viewport] of [
+      ['phone', PHONE],
+      ['desktop', DESKTOP],
+    ] as const) {
       const page = await newPage(browser, viewport);
       await page.goto(api.url + '/');
       const list = page.getByRole('list', { name: 'Events' });
@@ -61,8 +64,16 @@ describe('the PWA in Chromium', () => {
   });
 
   it('renders every area at phone and desktop sizes with no serious accessibility violations', async () => {
-    for (const [area, ready] of [['tickets', 'section[data-address]'], ['steward', 'section[data-address], p:has(code)'], ['staff', 'section[data-address]'], ['sponsor', '#sponsor-key']] as const) {
-      for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+    for (const [area, ready] of [
+      ['tickets', 'section[data-address]'],
+      ['steward', 'section[data-address], p:has(code)'],
+      ['staff', 'section[data-address]'],
+      ['sponsor', '#sponsor-key'],
+    ] as const) {
+      for (const [size, viewport] of [
+        ['phone', PHONE],
+        ['desktop', DESKTOP],
+      ] as const) {
         const page = await newPage(browser, viewport);
         await page.goto(`${api.url}/${area}`);
         await page.locator(ready).first().waitFor({ timeout: 15_000 });

@@ -39,7 +39,11 @@ describe('the staff dashboard in the PWA', () => {
     const gate = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}`)).body.gates.find((g: { code: string }) => g.code === 'N-A');
     const tickets = await issueTickets(api.url, admin, eventId, 12, ['N101', 'N102', 'N103']);
     for (const t of tickets) {
-      const res = await request(api.url).post(`/api/v1/gates/${gate.id}/scans`).set('authorization', steward).send({ code: qrFor(t, t.wallet) }).expect(200);
+      const res = await request(api.url)
+        .post(`/api/v1/gates/${gate.id}/scans`)
+        .set('authorization', steward)
+        .send({ code: qrFor(t, t.wallet) })
+        .expect(200);
       expect(res.body.decision).toBe('admit');
     }
     await expect.poll(() => page.getByTestId('admitted').textContent(), { timeout: 10_000 }).toBe('12');

@@ -35,20 +35,39 @@ describe('the staff dashboard runs the match', () => {
     const tickets = await issueTickets(api.url, admin, eventId, 3, ['N102']);
     const gate = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}`)).body.gates.find((g: { code: string }) => g.code === 'N-A');
     const steward = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000057e8', kind: 'account', roles: ['fan', `steward@${DEMO_VENUE_ID}`] })}`;
-    for (const t of tickets) expect((await request(api.url).post(`/api/v1/gates/${gate.id}/scans`).set('authorization', steward).send({ code: qrFor(t, t.wallet) }).expect(200)).body.decision).toBe('admit');
+    for (const t of tickets)
+      expect(
+        (
+          await request(api.url)
+            .post(`/api/v1/gates/${gate.id}/scans`)
+            .set('authorization', steward)
+            .send({ code: qrFor(t, t.wallet) })
+            .expect(200)
+        ).body.decision,
+      ).toBe('admit');
     const turnstile = await Sensor.pair(api, DEMO_VENUE_ID, 'N102', { kind: 'gate' });
     expect((await turnstile.send(eventId, [['turnstile', Date.now() - 500, 40, 'N-A']])).status).toBe(200);
     await expect.poll(() => page.locator('section[aria-label="Alerts"]').textContent(), { timeout: 10_000 }).toContain('Section N102: turnstiles counted 40, gates admitted 3');
     await expect.poll(() => page.locator('tr[data-section="N102"]').textContent(), { timeout: 10_000 }).toContain('40');
 
     // The hotspot is denylisted; its owner appeals; staff lift it from the dashboard.
-    await request(api.url).post('/api/v1/devices/denylist').set('authorization', admin).send({ type: 'device', subject: hotspot.address, venueId: DEMO_VENUE_ID, reason: 'witnesses from one household' }).expect(204);
-    await request(api.url).post(`/api/v1/devices/${hotspot.address}/appeals`).set('authorization', await fanAuth(api, hotspot.owner)).send({ message: 'Those are my neighbours in N101, real fans.' }).expect(201);
+    await request(api.url)
+      .post('/api/v1/devices/denylist')
+      .set('authorization', admin)
+      .send({ type: 'device', subject: hotspot.address, venueId: DEMO_VENUE_ID, reason: 'witnesses from one household' })
+      .expect(204);
+    await request(api.url)
+      .post(`/api/v1/devices/${hotspot.address}/appeals`)
+      .set('authorization', await fanAuth(api, hotspot.owner))
+      .send({ message: 'Those are my neighbours in N101, real fans.' })
+      .expect(201);
     await page.getByRole('button', { name: 'Lift the listing' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(SCREENSHOTS, 'staff-panels-desktop.png'), fullPage: true });
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Lift the listing' }).click();
-    await expect.poll(async () => (await request(api.url).get('/api/v1/devices/appeals').query({ venueId: DEMO_VENUE_ID }).set('authorization', admin)).body[0]?.status, { timeout: 10_000 }).toBe('accepted');
+    await expect
+      .poll(async () => (await request(api.url).get('/api/v1/devices/appeals').query({ venueId: DEMO_VENUE_ID }).set('authorization', admin)).body[0]?.status, { timeout: 10_000 })
+      .toBe('accepted');
     await expect.poll(() => page.locator(`tr[data-hotspot="${hotspot.address}"]`).textContent(), { timeout: 10_000 }).not.toContain('denylisted');
 
     // Final whistle: audit before payout, from the dashboard.

@@ -3,7 +3,7 @@ import { Wallet } from 'ethers';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { encodeMerchTag, MERCH_DOMAIN, MERCH_TYPES } from '@fanmesh/access';
+import { encodeMerchTag, MERCH_DOMAIN, MERCH_TYPES } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
 import { launchBrowser, openSignedIn, PHONE, SCREENSHOTS, seriousA11yViolations } from '../support/browser';
@@ -52,8 +52,16 @@ describe('the steward scanner in the PWA', () => {
     const admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;
     const issuer = Wallet.createRandom();
     await request(api.url).post('/api/v1/merch/issuers').set('authorization', admin).send({ address: issuer.address, venueId: DEMO_VENUE_ID, name: 'Club shop' }).expect(201);
-    const tag = async (serial: string, signer = issuer) => ({ sku: 'SCARF-26', serial, signature: await signer.signTypedData(MERCH_DOMAIN, MERCH_TYPES, { sku: 'SCARF-26', serial }) });
-    await request(api.url).post('/api/v1/merch/items').set('authorization', admin).send({ items: [await tag('SC-1'), await tag('SC-2')] }).expect(201);
+    const tag = async (serial: string, signer = issuer) => ({
+      sku: 'SCARF-26',
+      serial,
+      signature: await signer.signTypedData(MERCH_DOMAIN, MERCH_TYPES, { sku: 'SCARF-26', serial }),
+    });
+    await request(api.url)
+      .post('/api/v1/merch/items')
+      .set('authorization', admin)
+      .send({ items: [await tag('SC-1'), await tag('SC-2')] })
+      .expect(201);
 
     const { page } = await openSignedIn(browser, api.url + '/steward', PHONE, { role: 'steward', venueId: DEMO_VENUE_ID, admin });
     await page.locator('select[aria-label="Gate"]').selectOption({ label: 'N-A – North gate A' }, { timeout: 15_000 });
@@ -68,12 +76,17 @@ describe('the steward scanner in the PWA', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'steward-merch-genuine-phone.png'), fullPage: true });
     await check(encodeMerchTag(await tag('SC-2', Wallet.createRandom())));
     await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('FAKE');
-    // The same genuine serial seen at the south gate a moment ago: a cloned tag.
-    const fan = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000000f7', kind: 'account', roles: ['fan'] })}`;
-    await request(api.url).post('/api/v1/merch/verifications').set('authorization', fan).send({ ...(await tag('SC-2')), place: 'gate S-B' }).expect(200);
+    // The same genuine serial checked a moment ago by a steward of another venue: a cloned tag. The
+    // place is the server's knowledge (the checker's venue), never a field the caller sends.
+    const elsewhere = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000000f7', kind: 'account', roles: ['fan', 'steward@7d0c3e0a-5a43-4f0e-9a47-2f1d6c1b9e01'] })}`;
+    await request(api.url)
+      .post('/api/v1/merch/verifications')
+      .set('authorization', elsewhere)
+      .send({ ...(await tag('SC-2')), place: 'gate S-B' })
+      .expect(200);
     await check(encodeMerchTag(await tag('SC-2')));
     await expect.poll(() => verdict.textContent(), { timeout: 10_000 }).toContain('CLONED TAG');
-    expect(await verdict.textContent()).toContain('just seen at gate S-B');
+    expect(await verdict.textContent()).toContain('just seen at another venue');
     await page.screenshot({ path: join(SCREENSHOTS, 'steward-merch-clone-phone.png'), fullPage: true });
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.close();

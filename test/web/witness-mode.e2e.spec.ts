@@ -59,20 +59,37 @@ describe('witness mode in the PWA', () => {
     await expect.poll(() => witnessed.textContent(), { timeout: 15_000 }).toContain('Check in at the gate first');
     expect(await witnessed.textContent()).toContain('0 witnesses counted');
 
-    await request(api.url).post(`/api/v1/events/${eventId}/tickets`).set('authorization', admin).send({ tickets: [{ holder: address, section: 'N101', seat: '44', tier: 'standard' }] }).expect(201);
+    await request(api.url)
+      .post(`/api/v1/events/${eventId}/tickets`)
+      .set('authorization', admin)
+      .send({ tickets: [{ holder: address, section: 'N101', seat: '44', tier: 'standard' }] })
+      .expect(201);
     await page.reload();
     const qr = page.locator('figure.ticket-qr[data-code]');
     await qr.waitFor({ timeout: 15_000 });
     const gate = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}`)).body.gates.find((g: { code: string }) => g.code === 'N-A');
     const steward = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000057e7', kind: 'account', roles: [`steward@${DEMO_VENUE_ID}`] })}`;
-    expect((await request(api.url).post(`/api/v1/gates/${gate.id}/scans`).set('authorization', steward).send({ code: await qr.getAttribute('data-code') }).expect(200)).body.decision).toBe('admit');
+    expect(
+      (
+        await request(api.url)
+          .post(`/api/v1/gates/${gate.id}/scans`)
+          .set('authorization', steward)
+          .send({ code: await qr.getAttribute('data-code') })
+          .expect(200)
+      ).body.decision,
+    ).toBe('admit');
     await page.reload(); // the next challenge comes on load
 
     await expect.poll(() => witnessed.textContent(), { timeout: 15_000 }).toContain('1 witness counted');
     await expect.poll(() => page.locator('.feed').textContent(), { timeout: 10_000 }).toContain('FAN for witnessing a fan hotspot');
     await page.screenshot({ path: join(SCREENSHOTS, 'fan-witness-mode-phone.png'), fullPage: true });
     expect(await seriousA11yViolations(page)).toEqual([]);
-    const mine = (await request(api.url).get(`/api/v1/coverage/events/${eventId}/witnesses/mine`).set('authorization', `Bearer ${await api.tokenFor({ subject: address, kind: 'account', roles: ['fan'] })}`).expect(200)).body;
+    const mine = (
+      await request(api.url)
+        .get(`/api/v1/coverage/events/${eventId}/witnesses/mine`)
+        .set('authorization', `Bearer ${await api.tokenFor({ subject: address, kind: 'account', roles: ['fan'] })}`)
+        .expect(200)
+    ).body;
     // Newest first: the counted witness after check-in, the refused ones before it; every verdict kept.
     const verdicts = mine.map((w: { verdict: string }) => w.verdict);
     expect(verdicts[0]).toBe('valid');

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // venue-sim: a stadium that drives the real API. `npm run sim -- <scenario>` (with `npm start` running).
 import { Presets, SingleBar } from 'cli-progress';
+import { agentLine } from './agents';
 import { mb } from './api-probe';
 import { SimProblem } from './client';
+import { Operator } from './actors/operator';
 import { runDemo } from './demo';
 import { summaryTable, verdictTable } from './report';
 import { FRAUD_CASES, runFraud } from './scenarios/fraud';
@@ -10,7 +12,7 @@ import { runLoad } from './scenarios/load';
 import { runMatch } from './scenarios/match';
 import type { Progress } from './scenarios/progress';
 
-const SCENARIOS = ['demo', 'match', 'fraud', 'load'] as const;
+const SCENARIOS = ['demo', 'match', 'fraud', 'load', 'token'] as const;
 
 const USAGE = `usage: npm run sim -- <scenario> [flags]
 
@@ -19,6 +21,7 @@ scenarios:
   match   a whole match day: 60,000 fans, 400 hotspots, 200 sensors, 90 minutes compressed into 10
   fraud   every adversary mixed into an honest crowd; prints the verdict table
   load    ramps gate scans until an SLO breaks and says where
+  token   signs in as this machine's admin and prints a bearer token for /api/docs ("Authorize")
 
 flags:
   --url http://localhost:3000   the API (or FANMESH_URL)
@@ -29,6 +32,8 @@ flags:
   --staff 0xAddr[,0xAddr]       make these addresses staff of the venue first (the /staff page shows yours)
   --only id[,id]                fraud: only these cases (${FRAUD_CASES.map((c) => c.id).join(', ')})
   --slo-p99 50 --slo-errors 0.01  load: the SLO (p99 admit ms, error share)
+  --agents N                    demo: also run N real device agents (apps/agent) as child processes,
+                                half sensors, half hotspots, paired by an owner (N=1: a sensor)
   --json                        one JSON document on stdout, no progress bar`;
 
 function args(argv: string[]) {
@@ -58,13 +63,18 @@ function progressBar(json: boolean, total: number) {
   if (json) {
     // machines read stdout; a log still shows each phase as it starts (on stderr)
     let last = '';
-    const line = (p: Progress) => `[venue-sim] ${new Date().toISOString()} ${p.phase} ${p.clock} admitted=${p.admitted} scans/s=${p.scansPerSecond} msg/s=${p.messagesPerSecond} errors=${p.errors}`;
+    const line = (p: Progress) =>
+      `[venue-sim] ${new Date().toISOString()} ${p.phase} ${p.clock} admitted=${p.admitted} scans/s=${p.scansPerSecond} msg/s=${p.messagesPerSecond} errors=${p.errors}`;
     return { update: (p: Progress) => p.phase !== last && ((last = p.phase), console.error(line(p))), stop: () => undefined };
   }
-  const bar = new SingleBar({ format: ' {phase} {clock} |{bar}| {value}/{total} admitted | {scans} scans/s | {msgs} msg/s | errors {errors}', hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: ' {phase} {clock} |{bar}| {value}/{total} admitted | {scans} scans/s | {msgs} msg/s | errors {errors}', hideCursor: true },
+    Presets.shades_classic,
+  );
   bar.start(total, 0, { phase: 'starting'.padEnd(12), clock: '', scans: 0, msgs: 0, errors: 0 });
   return {
-    update: (p: Progress) => bar.update(p.admitted, { phase: p.phase.padEnd(12).slice(0, 24), clock: p.clock, scans: p.scansPerSecond, msgs: p.messagesPerSecond, errors: p.errors }),
+    update: (p: Progress) =>
+      bar.update(p.admitted, { phase: p.phase.padEnd(12).slice(0, 24), clock: p.clock, scans: p.scansPerSecond, msgs: p.messagesPerSecond, errors: p.errors }),
     stop: () => bar.stop(),
   };
 }
@@ -84,10 +94,19 @@ async function main(): Promise<void> {
   const seconds = flags.seconds === undefined ? undefined : Number(flags.seconds);
   if (seconds !== undefined && !(seconds > 0 && seconds <= 7200)) throw new SimProblem(0, 'bad_flag', '--seconds takes a number from 1 to 7200');
 
+  if (scenario === 'token') {
+    const op = await Operator.signIn(url, dataDir);
+    if (json) return void console.log(JSON.stringify({ scenario, address: op.wallet.address, accessToken: op.client.token }));
+    console.log(`Admin ${op.wallet.address}, a token valid for 15 minutes:\n\n${op.client.token}\n`);
+    console.log(`Open ${url}/api/docs, press "Authorize", paste it under "bearer" and try any route.`);
+    return;
+  }
+
   if (scenario === 'demo') {
     const fans = int(flags, 'fans', 1, 10_000) ?? 400;
     const bar = progressBar(json, fans);
-    const s = await runDemo({ url, dataDir, fans, seconds: seconds ?? 60, staff }, (p) => bar.update({ ...p, clock: '', messagesPerSecond: p.scansPerSecond }));
+    const agents = int(flags, 'agents', 0, 64);
+    const s = await runDemo({ url, dataDir, fans, seconds: seconds ?? 60, staff, agents }, (p) => bar.update({ ...p, clock: '', messagesPerSecond: p.scansPerSecond }));
     bar.stop();
     if (json) return void console.log(JSON.stringify({ scenario, ...s }));
     console.log(`\nDemo match ${s.eventId} (open the staff dashboard at ${url}/staff)\n`);
@@ -95,14 +114,30 @@ async function main(): Promise<void> {
       summaryTable({
         fans: s.fans,
         admitted: s.admitted,
-        denied: Object.entries(s.denied).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none',
+        denied:
+          Object.entries(s.denied)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || 'none',
         errors: s.errors,
         'wall time (s)': s.wallSeconds.toFixed(1),
         'peak scans/s': s.peakScansPerSecond,
         'p99 admit (ms)': s.p99AdmitMs,
         'screenshot replays admitted (must be 0)': s.replayedScreenshotsAdmitted,
+        ...(s.sound
+          ? { 'sound sensors (readings accepted / refused)': `${s.sound.sensors} (${s.sound.accepted} / ${s.sound.refused})`, 'moment candidates for staff': s.sound.candidates }
+          : {}),
+        ...(s.agents ? Object.fromEntries(s.agents.map((a, i) => [`agent ${i + 1}`, agentLine(a)])) : {}),
+        ...(s.portalWitnesses
+          ? {
+              'witnesses via agent portals':
+                Object.entries(s.portalWitnesses)
+                  .map(([k, v]) => `${k}: ${v}`)
+                  .join(', ') || "none (no admitted fan in a hotspot agent's section)",
+            }
+          : {}),
       }),
     );
+    if (s.agents?.some((a) => a.status !== 'online' || a.exit === 'SIGKILL')) process.exitCode = 1;
     return;
   }
 
@@ -112,7 +147,9 @@ async function main(): Promise<void> {
     const r = await runFraud({ url, dataDir, fans, only: typeof flags.only === 'string' ? flags.only.split(',') : undefined }, bar.update);
     bar.stop();
     if (json) return void console.log(JSON.stringify({ scenario, ...r }));
-    console.log(`\nFraud drill ${r.eventId}: ${r.fans} honest fans, ${r.wallSeconds.toFixed(1)} s, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}\n`);
+    console.log(
+      `\nFraud drill ${r.eventId}: ${r.fans} honest fans, ${r.wallSeconds.toFixed(1)} s, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}\n`,
+    );
     console.log(verdictTable(r.rows));
     if (r.rows.some((x) => x.result === 'FAIL' || x.result === 'error')) process.exitCode = 1;
     return;
@@ -129,12 +166,22 @@ async function main(): Promise<void> {
       summaryTable({
         'fans / hotspots / sensors': `${s.fans} / ${s.hotspots} / ${s.sensors}`,
         admitted: s.admitted,
-        denied: Object.entries(s.denied).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none',
-        witnesses: Object.entries(s.witnesses).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none',
+        denied:
+          Object.entries(s.denied)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || 'none',
+        witnesses:
+          Object.entries(s.witnesses)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || 'none',
         'readings envelopes': `${s.readings.accepted} accepted${Object.keys(s.readings.refused).length ? `, refused ${JSON.stringify(s.readings.refused)}` : ''}`,
         heartbeats: s.heartbeats,
         moments: `${s.moments.candidates} candidates, ${s.moments.confirmed} confirmed`,
-        rewards: s.rewards ? Object.entries(s.rewards).map(([k, v]) => `${k}: ${v.entries}`).join(', ') : 'n/a (rewards not available)',
+        rewards: s.rewards
+          ? Object.entries(s.rewards)
+              .map(([k, v]) => `${k}: ${v.entries}`)
+              .join(', ')
+          : 'n/a (rewards not available)',
         'setup (s)': s.setupSeconds.toFixed(1),
         'wall time (s)': s.wallSeconds.toFixed(1),
         'peak scans/s': s.peakScansPerSecond,
@@ -153,7 +200,13 @@ async function main(): Promise<void> {
   bar.stop();
   if (json) return void console.log(JSON.stringify({ scenario, ...l }));
   console.log(`\nLoad ramp on event ${l.eventId} (SLO: p99 admit ≤ ${l.sloP99Ms} ms, errors ≤ ${l.sloErrorShare * 100}%)\n`);
-  console.log(summaryTable(Object.fromEntries(l.steps.map((s) => [`${s.targetPerSecond}/s offered`, `${s.achievedPerSecond}/s achieved, p99 ${s.p99Ms} ms, errors ${s.errors}${s.breach ? `  <- ${s.breach}` : ''}`]))));
+  console.log(
+    summaryTable(
+      Object.fromEntries(
+        l.steps.map((s) => [`${s.targetPerSecond}/s offered`, `${s.achievedPerSecond}/s achieved, p99 ${s.p99Ms} ms, errors ${s.errors}${s.breach ? `  <- ${s.breach}` : ''}`]),
+      ),
+    ),
+  );
   console.log(`\n${l.verdict}`);
 }
 

@@ -70,10 +70,18 @@ export class ApiClient {
     } catch (err) {
       this.observe?.(0, performance.now() - t0);
       if ((err as Error).name === 'TimeoutError') {
-        throw new SimProblem(0, 'timeout', `${method} ${path}: no answer from ${this.baseUrl} within ${REQUEST_TIMEOUT_MS / 1000} s; the API is overloaded or stuck (look at its logs)`);
+        throw new SimProblem(
+          0,
+          'timeout',
+          `${method} ${path}: no answer from ${this.baseUrl} within ${REQUEST_TIMEOUT_MS / 1000} s; the API is overloaded or stuck (look at its logs)`,
+        );
       }
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new SimProblem(0, 'unreachable', `${method} ${path}: cannot reach ${this.baseUrl} (${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''}). Is \`npm start\` running? (or pass --url)`);
+      throw new SimProblem(
+        0,
+        'unreachable',
+        `${method} ${path}: cannot reach ${this.baseUrl} (${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''}). Is \`npm start\` running? (or pass --url)`,
+      );
     }
     const text = res.status === 204 ? '' : await res.text();
     this.observe?.(res.status, performance.now() - t0);

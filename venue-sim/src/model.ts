@@ -89,7 +89,11 @@ export function withOverrides(s: Scenario, o: { fans?: number; seconds?: number;
   if (o.sensors !== undefined) {
     const total = s.devices.sensors.sound + s.devices.sensors.turnstile + s.devices.sensors.occupancy || 1;
     const k = o.sensors / total;
-    out.devices.sensors = { sound: Math.round(s.devices.sensors.sound * k), turnstile: Math.round(s.devices.sensors.turnstile * k), occupancy: Math.round(s.devices.sensors.occupancy * k) };
+    out.devices.sensors = {
+      sound: Math.round(s.devices.sensors.sound * k),
+      turnstile: Math.round(s.devices.sensors.turnstile * k),
+      occupancy: Math.round(s.devices.sensors.occupancy * k),
+    };
   }
   return out;
 }

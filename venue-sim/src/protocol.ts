@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 /**
  * The wire formats a phone, a scanner or a device firmware speaks, written from the API's documented
- * formats with ethers alone (the simulator is a client: it never imports the server's code).
- * test/sim/protocol.spec.ts checks each one byte for byte against the server's own functions.
+ * formats with ethers alone (the simulator is a client: it never imports the server's code, nor
+ * libs/protocol). test/sim/protocol.spec.ts checks each one byte for byte against the wire
+ * contract's test vectors (libs/protocol/vectors.json), which the API and the PWA are checked against too.
  */
 import { BaseWallet, concat, getBytes, hexlify, keccak256, SigningKey, toBeHex, TypedDataField, Wallet } from 'ethers';
 
@@ -14,8 +15,7 @@ const uuid16 = (uuid: string) => '0x' + uuid.replace(/-/g, '').toLowerCase();
 export const QR_WINDOW_MS = 15_000;
 export const qrWindowAt = (ms: number) => Math.floor(ms / QR_WINDOW_MS);
 
-export const qrDigest = (ticketId: string, version: number, window: number) =>
-  keccak256(concat([utf8('FanMesh QR'), uuid16(ticketId), toBeHex(version, 4), toBeHex(window, 8)]));
+export const qrDigest = (ticketId: string, version: number, window: number) => keccak256(concat([utf8('FanMesh QR'), uuid16(ticketId), toBeHex(version, 4), toBeHex(window, 8)]));
 
 /** The code a holder's phone shows at `at` (ms): `FM1.` + ticket id, version, window and the holder's personal_sign. */
 export function ticketCode(holder: BaseWallet, ticket: { id: string; version: number }, at = Date.now()): string {
@@ -80,7 +80,9 @@ export interface Challenge {
 }
 
 export const challengeDigest = (c: Pick<Challenge, 'id' | 'eventId' | 'hotspot' | 'nonce' | 'expiresAt'>) =>
-  keccak256(concat([utf8('FanMesh coverage challenge v1'), uuid16(c.id), uuid16(c.eventId), c.hotspot.toLowerCase(), c.nonce, toBeHex(Math.floor(Date.parse(c.expiresAt) / 1000), 8)]));
+  keccak256(
+    concat([utf8('FanMesh coverage challenge v1'), uuid16(c.id), uuid16(c.eventId), c.hotspot.toLowerCase(), c.nonce, toBeHex(Math.floor(Date.parse(c.expiresAt) / 1000), 8)]),
+  );
 
 export const witnessDigest = (challenge: string, fan: string, eventId: string, signedAt: string) =>
   keccak256(concat([utf8('FanMesh coverage witness v1'), challenge, fan.toLowerCase(), uuid16(eventId), utf8(signedAt)]));
@@ -88,7 +90,12 @@ export const witnessDigest = (challenge: string, fan: string, eventId: string, s
 // ---------------------------------------------------------------- merch tags
 
 export const MERCH_DOMAIN = { name: 'FanMesh Merch', version: '1' };
-export const MERCH_TYPES: Record<string, TypedDataField[]> = { MerchItem: [{ name: 'sku', type: 'string' }, { name: 'serial', type: 'string' }] };
+export const MERCH_TYPES: Record<string, TypedDataField[]> = {
+  MerchItem: [
+    { name: 'sku', type: 'string' },
+    { name: 'serial', type: 'string' },
+  ],
+};
 
 /** A fresh key, straight from 32 random bytes (Wallet.createRandom derives a mnemonic: far too slow for 60,000 fans). */
 export const freshWallet = () => new Wallet(hexlify(randomBytes(32)));

@@ -19,7 +19,9 @@ export function verdictTable(rows: VerdictRow[]): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ''];
   for (const r of rows) {
-    const refused = Object.entries(r.refusals).map(([k, v]) => `${k} ×${v}`).join(', ');
+    const refused = Object.entries(r.refusals)
+      .map(([k, v]) => `${k} ×${v}`)
+      .join(', ');
     out.push(`${r.scenario}: ${[refused && `refused: ${refused}`, ...r.notes].filter(Boolean).join('; ')}`);
   }
   return out.join('\n');

@@ -66,7 +66,10 @@ export class Stadium {
         if (fans.length % 500 === 0) await new Promise((r) => setImmediate(r)); // keys take time: let sockets and the progress bar breathe
       }
     }
-    const tickets = await this.op.issueTickets(this.eventId, fans.map((f) => ({ address: f.wallet.address, section: f.section })));
+    const tickets = await this.op.issueTickets(
+      this.eventId,
+      fans.map((f) => ({ address: f.wallet.address, section: f.section })),
+    );
     tickets.forEach((t, i) => (fans[i].ticket = t));
     this.fans.push(...fans);
     return fans;

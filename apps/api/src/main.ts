@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@fanmesh/config';
 import { createApp } from './app';
+import { startBanner } from './start-banner';
 
 async function main(): Promise<void> {
   let config;
@@ -14,14 +15,20 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
-  await app.listen(config.port, config.host);
-  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
-  const modes = [
-    config.db.kind === 'postgres' ? 'Postgres' : `embedded Postgres in ${config.db.dir}`,
-    config.bus.kind === 'redis' ? 'Redis bus' : 'in-process bus',
-    config.chain.kind === 'rpc' ? `chain at ${new URL(config.chain.rpcUrl).host}` : config.chain.kind === 'embedded' ? 'embedded chain' : 'no chain',
-  ];
-  console.log(`\nFanMesh is running: ${url}  (API docs: ${url}/api/docs, health: ${url}/health)\n  ${modes.join(' · ')}\n  Ctrl-C stops it.\n`);
+  try {
+    await app.listen(config.port, config.host);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(
+        `FanMesh cannot start: port ${config.port} on ${config.host} is in use (another FanMesh, or another program).\n` +
+          `Stop it, or start on another port: PORT=${config.port + 1} npm start`,
+      );
+      await app.close().catch(() => undefined);
+      process.exit(1);
+    }
+    throw err;
+  }
+  console.log(await startBanner(app, config));
 }
 
 main().catch((err: Error) => {

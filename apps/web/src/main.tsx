@@ -12,5 +12,18 @@ createRoot(document.getElementById('root')!).render(
 if ('serviceWorker' in navigator) {
   window.addEventListener('load', () => {
     navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+    // The area's chunks were loaded before the worker ran: name them to it so it keeps them for offline.
+    const cacheLoaded = () =>
+      navigator.serviceWorker.ready.then((reg) =>
+        reg.active?.postMessage({
+          type: 'cache-assets',
+          urls: performance
+            .getEntriesByType('resource')
+            .map((e) => e.name)
+            .filter((u) => new URL(u).pathname.startsWith('/assets/')),
+        }),
+      );
+    void cacheLoaded();
+    navigator.serviceWorker.addEventListener('controllerchange', () => void cacheLoaded());
   });
 }

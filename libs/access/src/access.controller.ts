@@ -1,12 +1,27 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPrincipal, Principal, requireVenueRole } from '@fanmesh/common';
-import { DataSource } from 'typeorm';
-import { AccessEventIdParam, GateIdParam, IssueTicketsDto, MerchIssuerDto, MerchTagDto, OfflineUploadDto, RegisterMerchDto, ScanBatchDto, ScanDto, TicketIdParam, TransferTicketDto, VerifyMerchDto } from './dto/access.dto';
+import { Access, CurrentPrincipal, Principal } from '@fanmesh/common';
+import { DocumentsRateLimit } from '@fanmesh/identity';
+import {
+  AccessEventIdParam,
+  GateIdParam,
+  IssueTicketsDto,
+  MerchIssuerDto,
+  MerchTagDto,
+  OfflineReviewDecisionDto,
+  OfflineReviewParams,
+  OfflineUploadDto,
+  RegisterMerchDto,
+  ScanBatchDto,
+  ScanDto,
+  ThroughputQuery,
+  TicketIdParam,
+  TransferTicketDto,
+  VerifyMerchDto,
+} from './dto/access.dto';
 import { MerchService } from './merch.service';
-import { AccessError } from './access.error';
-import { AdmissionRepository } from './admission.repository';
-import { GateScanService } from './gate-scan.service';
+import { AdmissionStatsService } from './admission-stats.service';
+import { GATE_SCAN_LIMIT, GateScanService } from './gate-scan.service';
 import { OfflineScanService } from './offline-scan.service';
 import { TicketService } from './ticket.service';
 
@@ -58,13 +73,13 @@ export class GatesController {
   constructor(
     private readonly scans: GateScanService,
     private readonly offline: OfflineScanService,
-    private readonly admissions: AdmissionRepository,
-    private readonly ds: DataSource,
+    private readonly stats: AdmissionStatsService,
   ) {}
 
   @Post('gates/:gateId/scans')
   @HttpCode(200)
   @Access('steward', 'staff', 'device', 'admin')
+  @DocumentsRateLimit(GATE_SCAN_LIMIT)
   @ApiOperation({ summary: 'Verify a scanned ticket code and admit it at most once; the answer is admit, or deny with a reason' })
   async scan(@Param() p: GateIdParam, @Body() dto: ScanDto, @CurrentPrincipal() who: Principal) {
     const gate = await this.scans.authorize(p.gateId, who);
@@ -74,6 +89,7 @@ export class GatesController {
   @Post('gates/:gateId/scans/batch')
   @HttpCode(200)
   @Access('steward', 'staff', 'device', 'admin')
+  @DocumentsRateLimit(GATE_SCAN_LIMIT)
   @ApiOperation({ summary: 'Up to 50 scans from one gate in one request; results in the same order' })
   async scanBatch(@Param() p: GateIdParam, @Body() dto: ScanBatchDto, @CurrentPrincipal() who: Principal) {
     const gate = await this.scans.authorize(p.gateId, who);
@@ -90,6 +106,7 @@ export class GatesController {
   @Post('gates/:gateId/offline-scans')
   @HttpCode(200)
   @Access('steward', 'staff', 'device', 'admin')
+  @DocumentsRateLimit(GATE_SCAN_LIMIT)
   @ApiOperation({ summary: 'Upload decisions made offline; double admissions come back as conflicts and raise an alert' })
   async uploadOffline(@Param() p: GateIdParam, @Body() dto: OfflineUploadDto, @CurrentPrincipal() who: Principal) {
     const gate = await this.scans.authorize(p.gateId, who);
@@ -99,12 +116,26 @@ export class GatesController {
   @Get('events/:eventId/admissions')
   @Access('staff', 'admin')
   @ApiOperation({ summary: 'Admissions so far by section and gate, and offline conflicts' })
-  async attendance(@Param() p: AccessEventIdParam, @CurrentPrincipal() who: Principal) {
-    const [event] = await this.ds.query(`SELECT venue_id AS "venueId" FROM events WHERE id = $1`, [p.eventId]);
-    if (!event) throw new AccessError('ticket_not_found', `No event ${p.eventId}.`);
-    requireVenueRole(who, ['staff'], event.venueId);
-    const [stats, conflicts] = await Promise.all([this.admissions.stats(p.eventId), this.offline.conflicts(p.eventId)]);
-    return { ...stats, conflicts };
+  attendance(@Param() p: AccessEventIdParam, @CurrentPrincipal() who: Principal) {
+    return this.stats.attendance(p.eventId, who);
+  }
+
+  @Post('events/:eventId/offline-reviews/:reviewId/decision')
+  @HttpCode(200)
+  @Access('staff', 'admin')
+  @ApiOperation({
+    summary:
+      'Decide an offline decision uploaded after the end (GET /events/:eventId/admissions lists them): approve admits it at the time of the scan, its reward going into a follow-up epoch staff review; reject admits nothing',
+  })
+  decideHeld(@Param() p: OfflineReviewParams, @Body() dto: OfflineReviewDecisionDto, @CurrentPrincipal() who: Principal) {
+    return this.offline.decideHeld(p.eventId, p.reviewId, dto.decision, dto.note, who);
+  }
+
+  @Get('events/:eventId/admissions/throughput')
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: 'Admissions per gate in each second (or minute) of the last minutes: the gate throughput chart after a reload' })
+  throughput(@Param() p: AccessEventIdParam, @Query() q: ThroughputQuery, @CurrentPrincipal() who: Principal) {
+    return this.stats.throughput(p.eventId, who, q.minutes ?? 15, q.bucket ?? 'second');
   }
 }
 
@@ -130,9 +161,12 @@ export class MerchController {
   @Post('verifications')
   @HttpCode(200)
   @Access('fan', 'steward', 'staff', 'admin')
-  @ApiOperation({ summary: 'Check a scanned tag: authentic, counterfeit, or likely clone (seen elsewhere just now, or flagged)' })
+  @ApiOperation({
+    summary:
+      "Check a scanned tag: authentic, counterfeit, or likely clone (seen at another venue just now by its staff, flagged, or another fan's); says whether it is claimed and whether it is yours, the owner's address only to staff of the item's venue and admins",
+  })
   verify(@Body() dto: VerifyMerchDto, @CurrentPrincipal() who: Principal) {
-    return this.merch.verify(dto, dto.place, who);
+    return this.merch.verify(dto, who);
   }
 
   @Post('claims')

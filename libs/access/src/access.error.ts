@@ -9,11 +9,14 @@ export type AccessErrorCode =
   | 'not_ticket_holder'
   | 'wrong_venue'
   | 'too_many_tickets'
-  | 'rate_limited'
   | 'merch_not_found'
   | 'merch_bad_signature'
   | 'merch_duplicate'
-  | 'merch_claimed';
+  | 'merch_claimed'
+  | 'window_too_long'
+  | 'review_not_found'
+  | 'review_decided'
+  | 'review_not_admissible';
 
 const status: Record<AccessErrorCode, number> = {
   ticket_not_found: 404,
@@ -24,11 +27,14 @@ const status: Record<AccessErrorCode, number> = {
   not_ticket_holder: 403,
   wrong_venue: 403,
   too_many_tickets: 413,
-  rate_limited: 429,
   merch_not_found: 404,
   merch_bad_signature: 422,
   merch_duplicate: 409,
   merch_claimed: 409,
+  window_too_long: 400,
+  review_not_found: 404,
+  review_decided: 409,
+  review_not_admissible: 409,
 };
 
 export class AccessError extends DomainError<AccessErrorCode> {
@@ -37,16 +43,5 @@ export class AccessError extends DomainError<AccessErrorCode> {
   }
 }
 
-/** Why a scan was refused. Every one is reached by a test. */
-export const DENY_REASONS = [
-  'malformed_code',
-  'unknown_ticket',
-  'bad_signature',
-  'expired_code',
-  'wrong_event',
-  'revoked',
-  'gates_closed',
-  'wrong_gate',
-  'already_admitted',
-] as const;
-export type DenyReason = (typeof DENY_REASONS)[number];
+/** Why a scan was refused (the wire contract's list). Every one is reached by a test. */
+export { DENY_REASONS, type DenyReason } from '@fanmesh/protocol';

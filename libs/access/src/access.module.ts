@@ -1,25 +1,71 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { AdmissionDirectory } from '@fanmesh/directory';
 import { GatesController, MerchController, TicketsController } from './access.controller';
 import { MerchService } from './merch.service';
+import { MerchRepository } from './merch.repository';
 import { AttendancePublisher } from './attendance-publisher';
 import { AccessCache } from './access-cache';
-import { AdmissionLock } from './admission-lock';
-import { AdmissionDirectory } from './admission-directory';
+import { AdmissionDirectoryService } from './admission-directory';
 import { AdmissionRepository } from './admission.repository';
+import { AdmissionStatsService } from './admission-stats.service';
 import { GateScanService } from './gate-scan.service';
 import { Access1764000000200 } from './migrations/1764000000200-access';
 import { AdmissionsHolder1764000000201 } from './migrations/1764000000201-admissions-holder';
+import { OfflineReviews1766400000000 } from './migrations/1766400000000-offline-reviews';
+import { MerchPlace1766400000001 } from './migrations/1766400000001-merch-place';
 import { OfflineScanService } from './offline-scan.service';
+import { ScannerBinding } from './scanner-binding';
 import { TicketSigner } from './ticket-signer';
 import { TicketRepository } from './ticket.repository';
 import { TicketService } from './ticket.service';
+import { ClaimLinkRepository } from './claim-link.repository';
+import { ClaimLinkTokens } from './claim-link-tokens';
+import { ClaimLinksService } from './claim-links.service';
+import { TicketImportController } from './ticket-import.controller';
+import { TicketImportRepository } from './ticket-import.repository';
+import { TicketImportService } from './ticket-import.service';
+import { TicketImports1766600000000 } from './migrations/1766600000000-ticket-imports';
+import { ScanLogRetention1766800000000 } from './migrations/1766800000000-scan-log-retention';
+import { AccessPersonalDataRepository } from './personal-data.repository';
+import { OfflineReviewDecisions1767000000001 } from './migrations/1767000000001-offline-review-decisions';
 
+/** Tickets, gate scans and merch; other contexts ask who is in through `AdmissionDirectory` (provided globally). */
+@Global()
 @Module({
-  controllers: [TicketsController, GatesController, MerchController],
-  providers: [AdmissionDirectory, AttendancePublisher, MerchService, AccessCache, AdmissionLock, AdmissionRepository, GateScanService, OfflineScanService, TicketSigner, TicketRepository, TicketService],
-  exports: [AdmissionDirectory, GateScanService, TicketService],
+  controllers: [TicketsController, GatesController, MerchController, TicketImportController],
+  providers: [
+    AdmissionDirectoryService,
+    { provide: AdmissionDirectory, useExisting: AdmissionDirectoryService },
+    AdmissionStatsService,
+    AttendancePublisher,
+    MerchRepository,
+    MerchService,
+    AccessCache,
+    AdmissionRepository,
+    GateScanService,
+    OfflineScanService,
+    ScannerBinding,
+    TicketSigner,
+    TicketRepository,
+    TicketService,
+    ClaimLinkRepository,
+    ClaimLinkTokens,
+    ClaimLinksService,
+    TicketImportRepository,
+    TicketImportService,
+    AccessPersonalDataRepository,
+  ],
+  exports: [AdmissionDirectory, AdmissionDirectoryService, GateScanService, TicketService],
 })
 export class AccessModule {
-  static readonly entities = [];
-  static readonly migrations = [Access1764000000200, AdmissionsHolder1764000000201];
+  static readonly entities: Function[] = [];
+  static readonly migrations = [
+    Access1764000000200,
+    AdmissionsHolder1764000000201,
+    OfflineReviews1766400000000,
+    MerchPlace1766400000001,
+    TicketImports1766600000000,
+    ScanLogRetention1766800000000,
+    OfflineReviewDecisions1767000000001,
+  ];
 }

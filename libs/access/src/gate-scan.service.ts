@@ -1,83 +1,74 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Batcher, Principal, requireVenueRole, hasRole } from '@fanmesh/common';
+import { Batcher, Principal, hasRole } from '@fanmesh/common';
+import { DomainEventMap, DomainEvents } from '@fanmesh/events';
+import { IdentityRateLimit, RateLimiter } from '@fanmesh/identity';
 import { RealtimeService } from '@fanmesh/realtime';
+import { decodeQr, QR_CLOCK_SKEW_SECONDS, QR_WINDOW_SECONDS, qrMessageHash, qrWindowAccepted, qrWindowVerdict } from '@fanmesh/protocol';
+import type { ScanResult } from '@fanmesh/protocol';
 import { AccessCache, GateInfo } from './access-cache';
 import { AccessError, DenyReason } from './access.error';
-import { AdmissionLock } from './admission-lock';
-import { AdmissionRepository, NewAdmission, ScanLogEntry } from './admission.repository';
-import { decodeQr, qrMessageHash, windowAt } from './ticket-codec';
+import { AdmissionRepository, AdmissionRow, NewAdmission, ScanLogEntry } from './admission.repository';
 import { recoverSigner } from './recover';
+import { ScannerBinding } from './scanner-binding';
 import { TicketRow } from './ticket.repository';
 
-export type ScanResult =
-  | { decision: 'admit'; ticketId: string; admissionId: string; section: string; seat: string; tier: string; gate: string; admittedAt: string }
-  | { decision: 'deny'; reason: DenyReason; detail: string; ticketId?: string; admittedAt?: string; gate?: string };
+export type { ScanResult } from '@fanmesh/protocol';
 
-/** The domain event every admission emits (rewards, dashboards and stewards' credit listen). */
-export interface AdmissionEvent {
-  type: 'access.admitted';
-  admissionId: string;
-  ticketId: string;
-  eventId: string;
-  venueId: string;
-  gateId: string;
-  section: string;
-  holder: string;
-  steward: string | null;
-  mode: 'online' | 'offline';
-  at: string;
-}
+/** An admission as its `access.admitted` domain event (and the fan's live message) carries it. */
+export type AdmissionEvent = { type: 'access.admitted' } & DomainEventMap['access.admitted'];
 
-const STALE_CLAIM_MS = 5_000;
-const SCANS_PER_SECOND = 50; // per scanner per instance: a phone or turnstile cannot honestly go faster
-const BURST = 100;
+/**
+ * Scan requests (single, batch, offline upload) per scanner, shared by every instance: a phone or a
+ * turnstile honestly sends one or two a second, the simulator's busiest lane some 30 and the scan
+ * benchmark's stewards 25 to 50; `RATE_LIMITS=gate.scans=…` changes it.
+ */
+export const GATE_SCAN_LIMIT: IdentityRateLimit = { name: 'gate.scans', limit: 100, windowMs: 1000, per: 'scanner' };
 
 const detail: Record<DenyReason, string> = {
   malformed_code: 'This is not a FanMesh ticket code.',
   unknown_ticket: 'No such ticket.',
   bad_signature: 'The code was not signed by the ticket holder.',
-  expired_code: 'This code has expired (a screenshot?). Ask the fan to show the live code.',
+  expired_code: 'This code is old (a screenshot, or a phone clock running behind). Ask the fan to show the live code.',
+  future_code: `This code is for a later time: the phone's clock is more than ${QR_CLOCK_SKEW_SECONDS} s ahead of the gate's. Ask the fan to set the phone's time automatically and show the code again.`,
   wrong_event: 'This ticket is for another event.',
   revoked: 'This ticket was revoked or transferred to someone else.',
   gates_closed: 'The gates for this event are not open.',
   wrong_gate: 'This ticket is for a section this gate does not serve.',
   already_admitted: 'This ticket was already admitted.',
+  admitted_elsewhere: 'This fan was already admitted at another event at the same time.',
 };
+
+/** What the admission writer made of one admission it was handed. */
+type WriteOutcome = { admissionId: string } | { existing: AdmissionRow } | { changed: true } | { elsewhere: string };
 
 /**
  * Verifies a scanned code and admits the ticket at most once across all instances: cheap checks
- * first, the holder's signature next, then a Redis claim and the admission row (in batches) as truth.
+ * first, the holder's signature next, then the admission row (written in batches) as the one claim.
+ * There is no separate lock to outlive its owner: a writer that dies mid-transaction takes its
+ * uncommitted row with it, and the next scan of that ticket is admitted.
  */
 @Injectable()
 export class GateScanService implements OnModuleDestroy {
   private readonly logger = new Logger(GateScanService.name);
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly writer: Batcher<NewAdmission, string | undefined>;
+  private readonly writer: Batcher<NewAdmission, WriteOutcome>;
   private readonly log: Batcher<ScanLogEntry, undefined>;
-  private readonly listeners: ((e: AdmissionEvent) => void)[] = [];
 
   constructor(
     private readonly cache: AccessCache,
-    private readonly lock: AdmissionLock,
     private readonly admissions: AdmissionRepository,
     private readonly realtime: RealtimeService,
+    private readonly events: DomainEvents,
+    private readonly binding: ScannerBinding,
+    private readonly limiter: RateLimiter,
   ) {
-    this.writer = new Batcher(
-      async (batch) => {
-        const landed = await this.admissions.insertBatch(batch);
-        return batch.map((a) => landed.get(a.ticketId));
+    this.writer = new Batcher((batch) => this.writeAdmissions(batch), { maxSize: 500, maxWaitMs: 2, concurrency: 4 });
+    this.log = new Batcher(
+      async (entries) => {
+        await this.admissions.logScans(entries);
+        return entries.map(() => undefined);
       },
-      { maxSize: 500, maxWaitMs: 2, concurrency: 4 },
+      { maxSize: 2000, maxWaitMs: 50, concurrency: 1 },
     );
-    this.log = new Batcher(async (entries) => {
-      await this.admissions.logScans(entries);
-      return entries.map(() => undefined);
-    }, { maxSize: 2000, maxWaitMs: 50, concurrency: 1 });
-  }
-
-  /** In-process listeners for admissions (dashboards, stewards' credit). */
-  onAdmission(listener: (e: AdmissionEvent) => void): void {
-    this.listeners.push(listener);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -85,11 +76,12 @@ export class GateScanService implements OnModuleDestroy {
     await new Promise((r) => setTimeout(r, 60));
   }
 
+  /** The gate, once the scanner may scan there and has scans left in its shared budget ({@link GATE_SCAN_LIMIT}). */
   async authorize(gateId: string, principal: Principal): Promise<GateInfo> {
     const gate = await this.cache.gate(gateId);
     if (!gate) throw new AccessError('gate_not_found', `No gate ${gateId}.`);
-    if (principal.kind !== 'device') requireVenueRole(principal, ['steward', 'staff'], gate.venueId);
-    this.rateLimit(principal.subject);
+    await this.binding.require(principal, gate.venueId);
+    await this.limiter.enforce(GATE_SCAN_LIMIT, principal.subject);
     return gate;
   }
 
@@ -98,7 +90,15 @@ export class GateScanService implements OnModuleDestroy {
     const ticketId = result.ticketId ?? null;
     const eventId = ticketId ? ((await this.cache.ticket(ticketId))?.eventId ?? null) : null;
     void this.log
-      .push({ eventId, gateId: gate.id, ticketId, scanner: principal.subject, decision: result.decision, reason: result.decision === 'deny' ? result.reason : null, at: new Date() })
+      .push({
+        eventId,
+        gateId: gate.id,
+        ticketId,
+        scanner: principal.subject,
+        decision: result.decision,
+        reason: result.decision === 'deny' ? result.reason : null,
+        at: new Date(),
+      })
       .catch((err) => this.logger.warn({ err: (err as Error).message }, 'scan log write failed'));
     return result;
   }
@@ -119,8 +119,8 @@ export class GateScanService implements OnModuleDestroy {
     if (!qr) return deny('malformed_code');
     const ticket = await this.cache.ticket(qr.ticketId);
     if (!ticket) return deny('unknown_ticket', qr.ticketId);
-    const current = windowAt(atMs);
-    if (qr.window !== current && qr.window !== current - 1) return deny('expired_code', ticket.id);
+    const timing = qrWindowVerdict(qr.window, atMs);
+    if (!qrWindowAccepted(timing)) return deny(timing === 'old' ? 'expired_code' : 'future_code', ticket.id, windowDetail(qr.window, atMs));
     if (ticket.status !== 'valid' || qr.version !== ticket.version) return deny('revoked', ticket.id);
     const event = await this.cache.event(ticket.eventId);
     if (!event || event.venueId !== gate.venueId || (opts.expectEventId && opts.expectEventId !== ticket.eventId)) return deny('wrong_event', ticket.id);
@@ -131,46 +131,32 @@ export class GateScanService implements OnModuleDestroy {
     return { ticket };
   }
 
-  /** Claims the ticket, writes the admission, and tells everyone. Shared with offline reconciliation. */
+  /** Writes the admission (with its `access.admitted` event) and tells the fan. Shared with offline reconciliation. */
   async admit(gate: GateInfo, ticket: TicketRow, principal: Principal, at: Date, mode: 'online' | 'offline'): Promise<ScanResult> {
-    const note = `${gate.code}|${at.toISOString()}`;
-    let claim = await this.lock.take(ticket.id, note);
-    if (claim !== true) {
-      const existing = await this.admissions.findByTicket(ticket.id);
-      if (existing) return already(ticket.id, existing.gateCode, existing.admittedAt);
-      const [heldGate, heldAt] = claim.split('|');
-      // A claim with no row after a while belongs to an instance that crashed mid-write: take it over.
-      if (Date.now() - Date.parse(heldAt) > STALE_CLAIM_MS) {
-        await this.lock.release(ticket.id, claim);
-        claim = await this.lock.take(ticket.id, note);
-      }
-      if (claim !== true) return already(ticket.id, heldGate, new Date(heldAt));
-    }
-    let admissionId: string | undefined;
-    try {
-      admissionId = await this.writer.push({
-        ticketId: ticket.id,
-        version: ticket.version,
-        eventId: ticket.eventId,
-        gateId: gate.id,
-        section: ticket.section,
-        holder: ticket.holder,
-        scanner: principal.subject,
-        steward: principal.kind === 'account' && hasRole(principal, 'steward', gate.venueId) ? principal.subject : null,
-        mode,
-        admittedAt: at,
-      });
-    } catch (err) {
-      await this.lock.release(ticket.id, note);
-      throw err;
-    }
-    if (!admissionId) {
-      await this.lock.release(ticket.id, note);
-      const existing = await this.admissions.findByTicket(ticket.id);
-      if (existing) return already(ticket.id, existing.gateCode, existing.admittedAt);
-      await this.cache.ticketChanged(ticket.id);
+    const steward = principal.kind === 'account' && hasRole(principal, 'steward', gate.venueId) ? principal.subject : null;
+    const overlapping = await this.cache.overlaps(ticket.eventId);
+    const written = await this.writer.push({
+      ticketId: ticket.id,
+      version: ticket.version,
+      eventId: ticket.eventId,
+      venueId: gate.venueId,
+      gateId: gate.id,
+      section: ticket.section,
+      holder: ticket.holder,
+      scanner: principal.subject,
+      steward,
+      mode,
+      admittedAt: at,
+      overlapping,
+    });
+    if ('elsewhere' in written) return deny('admitted_elsewhere', ticket.id);
+    if ('existing' in written) return already(ticket.id, await this.gateCode(written.existing.gateId), written.existing.admittedAt);
+    if ('changed' in written) {
+      // Revoked or transferred since this instance cached it: drop the stale copy (best effort, the row decided).
+      void this.cache.ticketChanged(ticket.id);
       return deny('revoked', ticket.id);
     }
+    const { admissionId } = written;
     const event: AdmissionEvent = {
       type: 'access.admitted',
       admissionId,
@@ -180,30 +166,111 @@ export class GateScanService implements OnModuleDestroy {
       gateId: gate.id,
       section: ticket.section,
       holder: ticket.holder,
-      steward: principal.kind === 'account' && hasRole(principal, 'steward', gate.venueId) ? principal.subject : null,
+      steward,
       mode,
       at: at.toISOString(),
     };
-    for (const l of this.listeners) l(event);
     void this.realtime.publish(`fan:${ticket.holder}`, event).catch(() => undefined);
     return { decision: 'admit', ticketId: ticket.id, admissionId, section: ticket.section, seat: ticket.seat, tier: ticket.tier, gate: gate.code, admittedAt: at.toISOString() };
   }
 
-  private rateLimit(scanner: string): void {
-    const now = Date.now();
-    const b = this.buckets.get(scanner) ?? { tokens: BURST, at: now };
-    b.tokens = Math.min(BURST, b.tokens + ((now - b.at) / 1000) * SCANS_PER_SECOND);
-    b.at = now;
-    if (b.tokens < 1) throw new AccessError('rate_limited', `A scanner may send at most ${SCANS_PER_SECOND} scans a second; slow down.`);
-    b.tokens -= 1;
-    this.buckets.set(scanner, b);
+  /** The ticket's admission with its gate's code, if it was admitted. */
+  async admissionOf(ticketId: string): Promise<(AdmissionRow & { gateCode: string }) | undefined> {
+    const found = await this.admissions.findByTicket(ticketId);
+    if (!found) return undefined;
+    return { ...found, gateCode: await this.gateCode(found.gateId) };
+  }
+
+  private async gateCode(gateId: string): Promise<string> {
+    return (await this.cache.gate(gateId))?.code ?? gateId;
+  }
+
+  /**
+   * One batch of admissions and their `access.admitted` events in one transaction: an event for
+   * every row actually inserted, none for a ticket that was revoked, transferred or already in.
+   * The first entry of a ticket in the batch is its candidate; every other entry, and every
+   * candidate whose ticket was in already, is answered from the admission found after the commit.
+   * A candidate whose holder is in at an overlapping event is refused (`elsewhere`), not written.
+   */
+  private async writeAdmissions(batch: NewAdmission[]): Promise<WriteOutcome[]> {
+    const firstOf = new Map<string, number>();
+    batch.forEach((b, i) => firstOf.has(b.ticketId) || firstOf.set(b.ticketId, i));
+    const candidates = [...firstOf.values()].map((i) => batch[i]);
+    const { landed, elsewhere } = await this.insertWithEvents(candidates);
+    const lost = [...new Set(batch.filter((b, i) => firstOf.get(b.ticketId) !== i || !landed.has(b.ticketId)).map((b) => b.ticketId))];
+    const existing = new Map((await this.admissions.findByTickets(lost)).map((r) => [r.ticketId, r]));
+    return batch.map((b, i): WriteOutcome => {
+      const id = landed.get(b.ticketId);
+      if (id && firstOf.get(b.ticketId) === i) return { admissionId: id };
+      const found = existing.get(b.ticketId);
+      const other = elsewhere.get(b.ticketId);
+      if (!found && other) return { elsewhere: other };
+      return found ? { existing: found } : { changed: true };
+    });
+  }
+
+  private async insertWithEvents(candidates: NewAdmission[], attempt = 1): Promise<{ landed: Map<string, string>; elsewhere: Map<string, string> }> {
+    try {
+      return await this.admissions.transaction(async (tx) => {
+        // One fan, one place at a time: only holders whose event overlaps another pay for the check (a lock and one indexed read).
+        const elsewhere = await this.admissions.admittedElsewhere(
+          tx,
+          candidates.filter((a) => a.overlapping?.length),
+        );
+        const ids = await this.admissions.insertBatch(
+          tx,
+          candidates.filter((a) => !elsewhere.has(a.ticketId)),
+        );
+        const admitted: DomainEventMap['access.admitted'][] = [];
+        for (const a of candidates) {
+          const admissionId = ids.get(a.ticketId);
+          if (!admissionId) continue;
+          admitted.push({
+            admissionId,
+            ticketId: a.ticketId,
+            eventId: a.eventId,
+            venueId: a.venueId,
+            gateId: a.gateId,
+            section: a.section,
+            holder: a.holder,
+            steward: a.steward,
+            mode: a.mode,
+            at: a.admittedAt.toISOString(),
+          });
+        }
+        await this.events.emitMany(tx, 'access.admitted', admitted);
+        return { landed: ids, elsewhere };
+      });
+    } catch (err) {
+      // Ticket-ordered inserts should never deadlock; if the database still picks this batch as a victim, run it once more.
+      if ((err as { code?: string }).code === '40P01' && attempt < 3) return this.insertWithEvents(candidates, attempt + 1);
+      throw err;
+    }
   }
 }
 
-function deny(reason: DenyReason, ticketId?: string): ScanResult {
-  return { decision: 'deny', reason, detail: detail[reason], ...(ticketId ? { ticketId } : {}) };
+function deny(reason: DenyReason, ticketId?: string, words = detail[reason]): ScanResult {
+  return { decision: 'deny', reason, detail: words, ...(ticketId ? { ticketId } : {}) };
+}
+
+/** Says how old (or how far ahead) a refused code is: its window started that long before (or after) the scan. */
+function windowDetail(window: number, atMs: number): string {
+  const startMs = window * QR_WINDOW_SECONDS * 1000;
+  if (startMs <= atMs) {
+    const age = Math.round((atMs - startMs) / 1000);
+    return `This code is old: it was made ${age} s ago, and a code is taken for ${2 * QR_WINDOW_SECONDS} s at most (a screenshot, or a phone clock running behind). Ask the fan to show the live code.`;
+  }
+  const ahead = Math.round((startMs - atMs) / 1000);
+  return `This code is for ${ahead} s from now: the phone's clock is more than ${QR_CLOCK_SKEW_SECONDS} s ahead of the gate's. Ask the fan to set the phone's time automatically and show the code again.`;
 }
 
 function already(ticketId: string, gate: string, at: Date): ScanResult {
-  return { decision: 'deny', reason: 'already_admitted', detail: `Already admitted at gate ${gate} at ${new Date(at).toISOString()}.`, ticketId, gate, admittedAt: new Date(at).toISOString() };
+  return {
+    decision: 'deny',
+    reason: 'already_admitted',
+    detail: `Already admitted at gate ${gate} at ${new Date(at).toISOString()}.`,
+    ticketId,
+    gate,
+    admittedAt: new Date(at).toISOString(),
+  };
 }

@@ -1,72 +1,67 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { Principal, requireVenueRole } from '@fanmesh/common';
-import { recoverTypedSigner as recoverTypedDataSigner } from './recover';
+import { hasRole, isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
+import { MERCH_DOMAIN, MERCH_TYPES } from '@fanmesh/protocol';
+import type { MerchVerdict, MerchVerification } from '@fanmesh/protocol';
 import { RealtimeService } from '@fanmesh/realtime';
+import { recoverTypedSigner as recoverTypedDataSigner } from './recover';
 import { AccessError } from './access.error';
-
-/** Merch tags carry the issuer's EIP-712 signature over SKU and serial. */
-export const MERCH_DOMAIN = { name: 'FanMesh Merch', version: '1' };
-export const MERCH_TYPES = { MerchItem: [{ name: 'sku', type: 'string' }, { name: 'serial', type: 'string' }] };
+import { MerchRepository } from './merch.repository';
 
 /** Seeing one serial at two different places within this long is not plausible for one physical item. */
 const CLONE_WINDOW_MS = 10 * 60_000;
 
-export type MerchVerdict = 'authentic' | 'counterfeit' | 'likely_clone';
+export type { MerchVerdict } from '@fanmesh/protocol';
 
 @Injectable()
 export class MerchService {
   private readonly logger = new Logger(MerchService.name);
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly repo: MerchRepository,
     private readonly realtime: RealtimeService,
   ) {}
 
   async addIssuer(address: string, venueId: string, name: string) {
-    await this.ds.query(`INSERT INTO merch_issuers (address, venue_id, name) VALUES ($1, $2, $3) ON CONFLICT (address) DO UPDATE SET name = $3`, [address.toLowerCase(), venueId, name]);
+    await this.repo.upsertIssuer(address.toLowerCase(), venueId, name);
     return { address: address.toLowerCase(), venueId, name };
   }
 
   /** Registers signed items; each signature must come from a registered issuer. All or nothing. */
   async register(items: { sku: string; serial: string; signature: string }[], by: Principal) {
-    const issuers = new Map<string, string>((await this.ds.query(`SELECT address, venue_id FROM merch_issuers`)).map((r: { address: string; venue_id: string }) => [r.address, r.venue_id]));
-    const rows = items.map((i) => {
+    const issuers = await this.repo.issuers();
+    const signed = items.map((i) => {
       const issuer = recoverTypedDataSigner(MERCH_DOMAIN, MERCH_TYPES, { sku: i.sku, serial: i.serial }, i.signature);
       if (!issuer || !issuers.has(issuer)) throw new AccessError('merch_bad_signature', `Item ${i.serial} is not signed by a registered merch issuer.`, { serial: i.serial });
       requireVenueRole(by, ['staff'], issuers.get(issuer)!);
       return { ...i, issuer };
     });
     try {
-      await this.ds.query(
-        `INSERT INTO merch_items (serial, sku, issuer, signature) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
-        [rows.map((r) => r.serial), rows.map((r) => r.sku), rows.map((r) => r.issuer), rows.map((r) => r.signature)],
-      );
+      await this.repo.insertItems(signed);
     } catch (err) {
       if ((err as { code?: string }).code === '23505') throw new AccessError('merch_duplicate', 'One of these serials is already registered.');
       throw err;
     }
-    return { registered: rows.length };
+    return { registered: signed.length };
   }
 
   /**
    * Anyone with the app can check a scanned tag. The verdict says whether the issuer signed it, and
-   * whether this serial was just seen somewhere else or is already flagged (a cloned tag).
+   * whether this serial was just seen somewhere else or is already flagged (a cloned tag). Where it
+   * was seen is the server's knowledge, never the caller's word: the venue of the steward or staff
+   * who checked it. A fan's check has no place, so it is never evidence against an item (one fan with
+   * two made-up places could otherwise brand a genuine item a clone); a fan who is not the owner of a
+   * claimed item is told so, without flagging it. The answer says whether the item is claimed and
+   * whether it is the caller's; the owner's address only to staff of the item's venue and admins.
    */
-  async verify(tag: { sku: string; serial: string; signature: string }, place: string, by: Principal): Promise<{ verdict: MerchVerdict; reason?: string; sku?: string; owner?: string | null }> {
-    const [item] = await this.ds.query(
-      `SELECT m.serial, m.sku, m.owner, m.issuer, m.flagged_at AS "flaggedAt", i.venue_id AS "venueId" FROM merch_items m JOIN merch_issuers i ON i.address = m.issuer WHERE m.serial = $1`,
-      [tag.serial],
-    );
+  async verify(tag: { sku: string; serial: string; signature: string }, by: Principal): Promise<MerchVerification> {
+    const place = placeOf(by);
+    const item = await this.repo.findItem(tag.serial);
     const signer = recoverTypedDataSigner(MERCH_DOMAIN, MERCH_TYPES, { sku: tag.sku, serial: tag.serial }, tag.signature);
     if (!item || item.sku !== tag.sku || signer !== item.issuer) {
-      if (item) await this.record(tag.serial, by.subject, place, 'counterfeit');
+      if (item) await this.repo.recordVerification(tag.serial, by.subject, place, 'counterfeit');
       return { verdict: 'counterfeit', reason: !item ? 'unknown_serial' : 'bad_signature' };
     }
-    const [recent] = await this.ds.query(
-      `SELECT place, at FROM merch_verifications WHERE serial = $1 AND place <> $2 AND verdict <> 'counterfeit' AND at > now() - ($3::int * interval '1 millisecond') ORDER BY at DESC LIMIT 1`,
-      [tag.serial, place, CLONE_WINDOW_MS],
-    );
+    const recent = place ? await this.repo.recentElsewhere(tag.serial, place, CLONE_WINDOW_MS) : undefined;
     let verdict: MerchVerdict = 'authentic';
     let reason: string | undefined;
     if (item.flaggedAt) {
@@ -76,32 +71,44 @@ export class MerchService {
       verdict = 'likely_clone';
       reason = `seen_at:${recent.place}`;
       await this.flag(tag.serial, item.venueId, `verified at ${recent.place} and ${place} within ${CLONE_WINDOW_MS / 60_000} minutes`);
+    } else if (item.owner && !isVenuePersonnel(by) && item.owner.toLowerCase() !== by.subject.toLowerCase()) {
+      verdict = 'likely_clone';
+      reason = 'claimed_by_another';
     }
-    await this.record(tag.serial, by.subject, place, verdict);
-    return { verdict, reason, sku: item.sku, owner: item.owner };
+    await this.repo.recordVerification(tag.serial, by.subject, place, verdict);
+    const yours = !!item.owner && item.owner.toLowerCase() === by.subject.toLowerCase();
+    // Who owns an item is personal data: the caller learns whether it is claimed and whether it is
+    // theirs. Only the item's venue's staff (and admins), who investigate clone flags, see the owner.
+    const seesOwner = isAdmin(by) || hasRole(by, 'staff', item.venueId);
+    return { verdict, reason, sku: item.sku, claimed: !!item.owner, yours, ...(seesOwner ? { owner: item.owner } : {}) };
   }
 
   /** The first fan holding a genuine tag becomes its owner; a second claimant reveals a clone. */
   async claim(tag: { sku: string; serial: string; signature: string }, by: Principal) {
     const signer = recoverTypedDataSigner(MERCH_DOMAIN, MERCH_TYPES, { sku: tag.sku, serial: tag.serial }, tag.signature);
-    const [item] = await this.ds.query(`SELECT m.owner, m.issuer, i.venue_id AS "venueId" FROM merch_items m JOIN merch_issuers i ON i.address = m.issuer WHERE m.serial = $1 AND m.sku = $2`, [tag.serial, tag.sku]);
+    const item = await this.repo.findItem(tag.serial, tag.sku);
     if (!item || signer !== item.issuer) throw new AccessError('merch_not_found', 'This tag is not a registered FanMesh item.');
-    const [rows] = await this.ds.query(`UPDATE merch_items SET owner = $2, claimed_at = now() WHERE serial = $1 AND owner IS NULL RETURNING serial`, [tag.serial, by.subject]);
-    if (rows.length === 1) return { serial: tag.serial, owner: by.subject };
+    if (await this.repo.claim(tag.serial, by.subject)) return { serial: tag.serial, owner: by.subject };
     if (item.owner === by.subject) return { serial: tag.serial, owner: by.subject };
     await this.flag(tag.serial, item.venueId, 'claimed by a second fan');
     throw new AccessError('merch_claimed', 'Another fan already owns this item; the serial is flagged as a likely clone.');
   }
 
-  private async record(serial: string, verifier: string, place: string, verdict: MerchVerdict): Promise<void> {
-    await this.ds.query(`INSERT INTO merch_verifications (serial, verifier, place, verdict) VALUES ($1, $2, $3, $4)`, [serial, verifier, place, verdict]);
-  }
-
   private async flag(serial: string, venueId: string, why: string): Promise<void> {
-    const [rows] = await this.ds.query(`UPDATE merch_items SET flagged_at = now() WHERE serial = $1 AND flagged_at IS NULL RETURNING serial`, [serial]);
-    if (rows.length) {
+    if (await this.repo.flag(serial)) {
       this.logger.warn({ serial, why }, 'merch serial flagged as a likely clone');
-      await this.realtime.publish(`staff:${venueId}`, { type: 'merch.clone_suspected', serial, why });
+      await this.realtime
+        .publish(`staff:${venueId}`, { type: 'merch.clone_suspected', serial, why })
+        .catch((err: unknown) => this.logger.warn({ serial, err: (err as Error).message }, 'clone alert not sent')); // the flag is stored; the alert is live only
     }
   }
+}
+
+/** Stewards, staff and admins check other people's items; ownership says nothing about their scan. */
+const isVenuePersonnel = (by: Principal) => isAdmin(by) || hasRole(by, 'steward') || hasRole(by, 'staff');
+
+/** The venue a verification happened at, from the verifier's one venue binding (steward or staff); null when there is none, or several. */
+function placeOf(by: Principal): string | null {
+  const venues = new Set(by.roles.filter((r) => r.startsWith('steward@') || r.startsWith('staff@')).map((r) => r.slice(r.indexOf('@') + 1)));
+  return venues.size === 1 ? `venue:${[...venues][0]}` : null;
 }

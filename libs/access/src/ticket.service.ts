@@ -1,36 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Principal, requireVenueRole } from '@fanmesh/common';
+import { VenueDirectory } from '@fanmesh/directory';
+import type { EventView, MyTicketView, TicketView } from '@fanmesh/protocol';
 import { AccessCache } from './access-cache';
+import { requireEvent } from './venue-events';
 import { AccessError } from './access.error';
 import { TicketSigner } from './ticket-signer';
 import { TicketRepository, TicketRow } from './ticket.repository';
 
-export interface TicketView {
-  id: string;
-  eventId: string;
-  holder: string;
-  section: string;
-  seat: string;
-  tier: string;
-  version: number;
-  status: 'valid' | 'revoked';
-  issuerSignature: string;
-  issuer: string;
-}
+export type { TicketView } from '@fanmesh/protocol';
 
 export const MAX_TICKETS_PER_REQUEST = 10_000;
+export type NewTicket = { holder: string; section: string; seat: string; tier: string };
+/** GET /tickets/mine answers at most this many tickets (the earliest matches first). */
+const MINE_LIMIT = 200;
 
 @Injectable()
 export class TicketService {
   private readonly logger = new Logger(TicketService.name);
 
   constructor(
-    private readonly ds: DataSource,
     private readonly repo: TicketRepository,
     private readonly signer: TicketSigner,
     private readonly cache: AccessCache,
+    private readonly venues: VenueDirectory,
   ) {}
 
   get issuer(): string {
@@ -38,12 +32,11 @@ export class TicketService {
   }
 
   /** Issues signed tickets in one transaction: all of them, or none with the reason. */
-  async issue(eventId: string, items: { holder: string; section: string; seat: string; tier: string }[], by: Principal): Promise<TicketView[]> {
+  async issue(eventId: string, items: NewTicket[], by: Principal): Promise<TicketView[]> {
     if (items.length > MAX_TICKETS_PER_REQUEST) throw new AccessError('too_many_tickets', `Send at most ${MAX_TICKETS_PER_REQUEST} tickets per request.`);
-    const [event] = await this.ds.query(`SELECT e.venue_id AS "venueId" FROM events e WHERE e.id = $1`, [eventId]);
-    if (!event) throw new AccessError('ticket_not_found', `No event ${eventId}.`);
+    const event = await this.event(eventId);
     requireVenueRole(by, ['staff'], event.venueId);
-    const sections = new Set<string>((await this.ds.query(`SELECT code FROM sections WHERE venue_id = $1`, [event.venueId])).map((r: { code: string }) => r.code));
+    const sections = new Set((await this.venues.getVenue(event.venueId)).sections.map((s) => s.code));
     const unknown = [...new Set(items.map((i) => i.section).filter((s) => !sections.has(s)))];
     if (unknown.length) throw new AccessError('unknown_section', `This venue has no section ${unknown.slice(0, 5).join(', ')}.`, { unknown });
     const seen = new Set<string>();
@@ -52,26 +45,45 @@ export class TicketService {
       if (seen.has(key)) throw new AccessError('seat_taken', `Seat ${key} appears twice in the request.`, { seat: key });
       seen.add(key);
     }
-    const rows: TicketRow[] = items.map((i) => {
-      const claims = { ticketId: randomUUID(), eventId, holder: i.holder.toLowerCase(), section: i.section, seat: i.seat, tier: i.tier, version: 1 };
-      return { id: claims.ticketId, ...claims, issuerSignature: this.signer.sign(claims), status: 'valid' as const };
-    });
+    const tickets = this.signed(eventId, items);
     try {
-      await this.repo.insertMany(rows);
+      await this.repo.insertMany(tickets);
     } catch (err) {
       if ((err as { code?: string }).code === '23505') throw new AccessError('seat_taken', 'One of these seats already has a valid ticket for this event.');
       throw err;
     }
-    this.logger.log({ eventId, count: rows.length, by: by.subject }, 'tickets issued');
-    return rows.map((r) => this.view(r));
+    this.logger.log({ eventId, count: tickets.length, by: by.subject }, 'tickets issued');
+    return tickets.map((r) => this.view(r));
   }
 
-  async mine(holder: string) {
-    return (await this.repo.forHolder(holder)).map((r) => ({
-      ...this.view(r),
-      event: { id: r.eventId, name: r.eventName, startsAt: new Date(r.startsAt).toISOString(), venueName: r.venueName, status: r.eventStatus },
-      admittedAt: r.admittedAt ? new Date(r.admittedAt).toISOString() : null,
-    }));
+  /**
+   * New tickets at version 1, signed by the issuer, not yet stored: `issue` stores them after its
+   * checks; a ticket-list import stores them in its own transaction with the orders they are for.
+   */
+  signed(eventId: string, items: NewTicket[]): TicketRow[] {
+    return items.map((i) => {
+      const claims = { ticketId: randomUUID(), eventId, holder: i.holder.toLowerCase(), section: i.section, seat: i.seat, tier: i.tier, version: 1 };
+      return { id: claims.ticketId, ...claims, issuerSignature: this.signer.sign(claims), status: 'valid' as const };
+    });
+  }
+
+  /** The holder's tickets with their matches, the earliest match first. */
+  async mine(holder: string): Promise<MyTicketView[]> {
+    const tickets = await this.repo.forHolder(holder);
+    const events = new Map<string, EventView | undefined>();
+    for (const eventId of new Set(tickets.map((t) => t.eventId))) events.set(eventId, await this.venues.getEvent(eventId).catch(() => undefined));
+    return tickets
+      .flatMap((t) => {
+        const e = events.get(t.eventId);
+        return e ? [{ t, e }] : [];
+      })
+      .sort((a, b) => Date.parse(a.e.startsAt) - Date.parse(b.e.startsAt))
+      .slice(0, MINE_LIMIT)
+      .map(({ t, e }) => ({
+        ...this.view(t),
+        event: { id: t.eventId, name: e.name, startsAt: e.startsAt, venueName: e.venueName, status: e.status },
+        admittedAt: t.admittedAt ? new Date(t.admittedAt).toISOString() : null,
+      }));
   }
 
   /** The holder hands the ticket to another address: re-signed at the next version, the old codes void. */
@@ -93,14 +105,29 @@ export class TicketService {
   async revoke(ticketId: string, by: Principal): Promise<void> {
     const t = await this.repo.find(ticketId);
     if (!t) throw new AccessError('ticket_not_found', `No ticket ${ticketId}.`);
-    const [event] = await this.ds.query(`SELECT venue_id AS "venueId" FROM events WHERE id = $1`, [t.eventId]);
+    const event = await this.event(t.eventId);
     requireVenueRole(by, ['staff'], event.venueId);
     if (!(await this.repo.revoke(ticketId))) throw new AccessError('ticket_revoked', 'This ticket was already revoked.');
     await this.cache.ticketChanged(ticketId);
     this.logger.log({ ticketId, by: by.subject }, 'ticket revoked');
   }
 
+  private event(eventId: string): Promise<EventView> {
+    return requireEvent(this.venues, eventId);
+  }
+
   private view(r: TicketRow): TicketView {
-    return { id: r.id, eventId: r.eventId, holder: r.holder, section: r.section, seat: r.seat, tier: r.tier, version: r.version, status: r.status, issuerSignature: r.issuerSignature, issuer: this.signer.issuer };
+    return {
+      id: r.id,
+      eventId: r.eventId,
+      holder: r.holder,
+      section: r.section,
+      seat: r.seat,
+      tier: r.tier,
+      version: r.version,
+      status: r.status,
+      issuerSignature: r.issuerSignature,
+      issuer: this.signer.issuer,
+    };
   }
 }

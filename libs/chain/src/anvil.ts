@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { HDNodeWallet, Mnemonic, computeAddress } from 'ethers';
+import { WELL_KNOWN_DEV_KEYS } from '@fanmesh/config';
 
 /** anvil funds the accounts of this public test mnemonic; they are for local dev chains only. */
 export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
@@ -12,18 +13,7 @@ export const ANVIL_MNEMONIC = 'test test test test test test test test test test
  * anvil's first ten dev accounts (m/44'/60'/0'/0/i of {@link ANVIL_MNEMONIC}). Public knowledge,
  * listed rather than derived because deriving them costs a PBKDF2 run per process.
  */
-export const ANVIL_DEV_KEYS: readonly string[] = [
-  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
-  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
-  '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
-  '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
-  '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a',
-  '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba',
-  '0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e',
-  '0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356',
-  '0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97',
-  '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6',
-];
+export const ANVIL_DEV_KEYS: readonly string[] = WELL_KNOWN_DEV_KEYS;
 
 /** The private key of anvil's dev account `index` (any index; the first ten without derivation). */
 export function anvilDevKey(index = 0): string {
@@ -31,6 +21,13 @@ export function anvilDevKey(index = 0): string {
   if (index < ANVIL_DEV_KEYS.length) return ANVIL_DEV_KEYS[index];
   return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_MNEMONIC), `m/44'/60'/0'/0/${index}`).privateKey;
 }
+
+/**
+ * The embedded dev chain's contract admin: anvil dev account #9, a key the embedded stack holds
+ * itself (it deploys and funds there, so `npm start` needs no set-up). Account #0 is the API's hot
+ * key, which never holds an admin role; tests use #1 and #2 as spare funded accounts.
+ */
+export const EMBEDDED_ADMIN_INDEX = 9;
 
 export interface AnvilOptions {
   /** TCP port; default: a free one. */

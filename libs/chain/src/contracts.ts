@@ -1,11 +1,12 @@
 import { AbiCoder, Contract, ContractRunner, InterfaceAbi, Signature, TypedDataDomain, TypedDataField, id, keccak256, solidityPackedKeccak256 } from 'ethers';
-import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '../../../contracts/artifacts';
-import type { ContractKey, Deployment } from './deploy';
+import { CLAIM_TYPES, DEVICE_TRANSFER_TYPES, DOMAIN_NAMES, eip712Domain, PERMIT_TYPES, REGISTRATION_TYPES } from '@fanmesh/protocol';
+import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '@fanmesh/contracts';
+import type { ContractKey, Deployment } from './deployment';
 
 /**
- * Off-chain counterparts of the contracts: role ids, EIP-712 domains and types, leaf and commitment
- * hashes, signing helpers and contract handles. Everything here mirrors contracts/src exactly; the
- * contract tests check each against the chain.
+ * Off-chain counterparts of the contracts: role ids, leaf and commitment hashes, signing helpers
+ * (over @fanmesh/protocol's EIP-712 domains and types) and contract handles. Everything here mirrors
+ * contracts/src exactly; the contract tests check each against the chain.
  */
 
 export const ROLES = {
@@ -25,62 +26,8 @@ export function connectContracts(deployment: Deployment, runner: ContractRunner)
 
 // ------------------------------------------------------------------ EIP-712
 
-/** EIP-712 domain names, as each contract's constructor sets them (version '1'). */
-export const DOMAIN_NAMES = {
-  RewardDistributor: 'FanMesh RewardDistributor',
-  DeviceRegistry: 'FanMesh DeviceRegistry',
-  PollAttestor: 'FanMesh Polls',
-} as const;
-
-export function eip712Domain(name: string, chainId: bigint | number, verifyingContract: string): TypedDataDomain {
-  return { name, version: '1', chainId, verifyingContract };
-}
-
-export const CLAIM_TYPES: Record<string, TypedDataField[]> = {
-  Claim: [
-    { name: 'account', type: 'address' },
-    { name: 'cumulativeAmount', type: 'uint256' },
-    { name: 'recipient', type: 'address' },
-    { name: 'deadline', type: 'uint256' },
-  ],
-};
-
-export const REGISTRATION_TYPES: Record<string, TypedDataField[]> = {
-  Registration: [
-    { name: 'device', type: 'address' },
-    { name: 'owner', type: 'address' },
-    { name: 'venueId', type: 'bytes32' },
-    { name: 'deadline', type: 'uint256' },
-  ],
-};
-
-export const DEVICE_TRANSFER_TYPES: Record<string, TypedDataField[]> = {
-  Transfer: [
-    { name: 'device', type: 'address' },
-    { name: 'to', type: 'address' },
-    { name: 'nonce', type: 'uint256' },
-    { name: 'deadline', type: 'uint256' },
-  ],
-};
-
-/** A fan's ballot, as PollAttestor.ballotDigest hashes it (domain: DOMAIN_NAMES.PollAttestor at the attestor). */
-export const BALLOT_TYPES: Record<string, TypedDataField[]> = {
-  Ballot: [
-    { name: 'pollId', type: 'bytes32' },
-    { name: 'option', type: 'uint8' },
-    { name: 'issuedAt', type: 'uint64' },
-  ],
-};
-
-export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
-  Permit: [
-    { name: 'owner', type: 'address' },
-    { name: 'spender', type: 'address' },
-    { name: 'value', type: 'uint256' },
-    { name: 'nonce', type: 'uint256' },
-    { name: 'deadline', type: 'uint256' },
-  ],
-};
+// Domain names, eip712Domain and the type tables are the wire contract's (@fanmesh/protocol); the
+// contract tests check them against the chain.
 
 interface TypedSigner {
   signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string>;

@@ -1,18 +1,8 @@
 import { Contract, ContractFactory, InterfaceAbi, Signer, TransactionReceipt, TransactionResponse, getCreateAddress, parseUnits } from 'ethers';
-import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '../../../contracts/artifacts';
-import { ROLES } from './contracts';
+import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '@fanmesh/contracts';
+import type { ContractKey, Deployment } from './deployment';
 
-/** Addresses of one deployment of the contracts (exactly these keys). */
-export interface Deployment {
-  FanToken: string;
-  RewardDistributor: string;
-  MomentAttestor: string;
-  DeviceRegistry: string;
-  /** Poll tallies and the ballots' EIP-712 domain; deployed last, so the other four keep their addresses and gas. */
-  PollAttestor: string;
-}
-
-export type ContractKey = keyof Deployment;
+export type { ContractKey, Deployment } from './deployment';
 
 export interface DeployOptions {
   /** Token name (also its EIP-712 / permit domain name). Default 'FanMesh Fan Token'. */
@@ -22,20 +12,22 @@ export interface DeployOptions {
   /** Hard cap in the token's smallest unit. Default {@link DEFAULT_CAP}. */
   cap?: bigint;
   /**
-   * Holds DEFAULT_ADMIN_ROLE on all four contracts: grants roles, funds the distributor, revokes
-   * devices. Default: the deployer. When it differs, the deployer wires everything, hands the admin
-   * role over and renounces its own.
+   * The one holder of DEFAULT_ADMIN_ROLE on all five contracts (set in each constructor): grants and
+   * revokes roles, funds the distributor, revokes devices, and hands the role on in two steps with
+   * {@link ADMIN_TRANSFER_DELAY}. A multisig in production (ADMIN_ADDRESS). Default: the deployer
+   * (contract tests and benchmarks only; the platform never deploys so).
    */
   admin?: string;
   /**
    * The platform's hot signer: OPERATOR_ROLE on RewardDistributor (publishes roots) and
-   * DeviceRegistry (relays registrations), ATTESTER_ROLE on MomentAttestor and PollAttestor. Default: the deployer.
+   * DeviceRegistry (relays registrations), ATTESTER_ROLE on MomentAttestor and PollAttestor. Nothing
+   * else: it never holds an admin role. Default: the deployer.
    */
   operator?: string;
   /**
-   * Lifetime total the distributor may pay out, funded at deploy (the admin can raise it later with
-   * `fund`). Default: the cap, which suits the embedded dev chain; a production deployment should pass
-   * what the treasury has approved (0 to fund later).
+   * Lifetime total the distributor may pay out, funded at deploy; only when the deployer is the admin
+   * (funding is the admin's act). Default 0: the admin funds an approved amount later
+   * (`npm run chain -- fund`).
    */
   fund?: bigint;
   /** Called with each transaction's label and receipt (for gas reports). */
@@ -44,24 +36,32 @@ export interface DeployOptions {
 
 export const DEFAULT_CAP = parseUnits('1000000000', 18); // one billion FAN
 
+/** Seconds between the two steps of an admin transfer on every contract (ADMIN_TRANSFER_DELAY in contracts/src/Common.sol). */
+export const ADMIN_TRANSFER_DELAY = 2 * 86_400;
 
 type Artifact = { abi: unknown; bytecode: string };
 
 /**
- * Deploys FanToken, RewardDistributor (wired as FanToken's minter), MomentAttestor, DeviceRegistry and
- * (last) PollAttestor with `signer`, and returns their addresses. Transactions are sent back to back and
- * their receipts awaited together; any failed transaction throws.
+ * Deploys FanToken, RewardDistributor (FanToken's minter), MomentAttestor, DeviceRegistry and (last)
+ * PollAttestor with `signer`, and returns their addresses. Every role is set in the constructors, so
+ * the deployer needs (and keeps) no role of its own unless it is the admin or the operator.
+ * Transactions are sent back to back and their receipts awaited together; any failed one throws.
  *
- * FanToken is told the distributor's address in advance (the CREATE address of the deployer's next
- * nonce) so that the distributor's mints skip a role lookup; the role itself is still granted
- * explicitly, and a wrong guess would only cost gas, never safety.
+ * FanToken grants MINTER_ROLE to the distributor's address before it exists: the CREATE address of
+ * the deployer's next nonce, which only the deployer can fill, and fills at once with the
+ * distributor (checked below, so a mismatch throws instead of leaving a minter nobody deployed).
  */
 export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promise<Deployment> {
   const deployer = await signer.getAddress();
   const admin = opts.admin ?? deployer;
   const operator = opts.operator ?? deployer;
   const cap = opts.cap ?? DEFAULT_CAP;
-  const fund = opts.fund ?? cap;
+  const fund = opts.fund ?? 0n;
+  if (fund > 0n && !sameAddress(admin, deployer)) {
+    throw new Error(
+      `deployAll cannot fund the distributor: funding is the admin's (${admin}) act, and the deployer ${deployer} is not the admin; fund it afterwards with the admin's key`,
+    );
+  }
   const sent: { label: string; tx: TransactionResponse }[] = [];
 
   // Explicit nonces: a plain Wallet behind a caching provider would otherwise reuse one for
@@ -80,19 +80,15 @@ export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promi
   };
 
   const predictedDistributor = getCreateAddress({ from: deployer, nonce: first + 1 });
-  const token = await deploy('FanToken', FanToken, [opts.name ?? 'FanMesh Fan Token', opts.symbol ?? 'FAN', cap, deployer, predictedDistributor]);
-  const distributor = await deploy('RewardDistributor', RewardDistributor, [token, deployer, operator]);
+  const token = await deploy('FanToken', FanToken, [opts.name ?? 'FanMesh Fan Token', opts.symbol ?? 'FAN', cap, admin, predictedDistributor]);
+  const distributor = await deploy('RewardDistributor', RewardDistributor, [token, admin, operator]);
+  if (!sameAddress(distributor, predictedDistributor)) {
+    throw new Error(`deployment went wrong: RewardDistributor is at ${distributor}, but FanToken's minter is ${predictedDistributor}; deploy again from a fresh nonce`);
+  }
   const attestor = await deploy('MomentAttestor', MomentAttestor, [admin, operator]);
   const registry = await deploy('DeviceRegistry', DeviceRegistry, [admin, operator]);
-  await call('grant MINTER_ROLE to RewardDistributor', token, FanToken, 'grantRole', [ROLES.MINTER_ROLE, distributor]);
   if (fund > 0n) await call('fund RewardDistributor', distributor, RewardDistributor, 'fund', [fund]);
-  if (admin.toLowerCase() !== deployer.toLowerCase()) {
-    for (const [label, address, artifact] of [['FanToken', token, FanToken], ['RewardDistributor', distributor, RewardDistributor]] as const) {
-      await call(`grant admin on ${label}`, address, artifact, 'grantRole', [ROLES.DEFAULT_ADMIN_ROLE, admin]);
-      await call(`renounce deployer admin on ${label}`, address, artifact, 'renounceRole', [ROLES.DEFAULT_ADMIN_ROLE, deployer]);
-    }
-  }
-  // Last, so the transactions above keep their nonces (FanToken's predicted distributor) and order.
+  // Last, so the transactions above keep their nonces and addresses.
   const polls = await deploy('PollAttestor', PollAttestor, [admin, operator]);
 
   for (const { label, tx } of sent) {
@@ -103,17 +99,18 @@ export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promi
   return { FanToken: token, RewardDistributor: distributor, MomentAttestor: attestor, DeviceRegistry: registry, PollAttestor: polls };
 }
 
+const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 /**
  * Contracts a later release added that stand alone (nothing else is wired to them): a deployment made
  * before they existed gains them at boot instead of needing a fresh chain.
  */
 export const STANDALONE = ['PollAttestor'] as const satisfies readonly ContractKey[];
 
-/** Deploys one standalone contract with the signer as admin and operator (deployAll's defaults). */
-export async function deployStandalone(signer: Signer, name: (typeof STANDALONE)[number]): Promise<string> {
-  const me = await signer.getAddress();
+/** Deploys one standalone contract with `signer`, `roles.admin` as its admin and `roles.operator` as its attester. */
+export async function deployStandalone(signer: Signer, name: (typeof STANDALONE)[number], roles: { admin: string; operator: string }): Promise<string> {
   const artifact = { PollAttestor }[name] as Artifact;
-  const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer).deploy(me, me);
+  const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer).deploy(roles.admin, roles.operator);
   const receipt = await contract.deploymentTransaction()!.wait();
   if (!receipt || receipt.status !== 1) throw new Error(`deploying ${name} failed`);
   return contract.getAddress();

@@ -5,3 +5,5 @@ export * from './chain.module';
 export * from './outbox';
 export * from './contracts';
 export * from './merkle';
+export { keccak256Long } from './keccak';
+export * from './roles';

@@ -95,7 +95,8 @@ function layout(leaves: Uint8Array, n: number, alloc: (bytes: number) => Uint8Ar
   const nodes = alloc(32 * size);
   // sort on a 48-bit prefix, bytes break ties
   const prefix = new Float64Array(n);
-  for (let i = 0, o = 0; i < n; i++, o += 32) prefix[i] = ((leaves[o] * 256 + leaves[o + 1]) * 256 + leaves[o + 2]) * 16777216 + ((leaves[o + 3] << 16) | (leaves[o + 4] << 8) | leaves[o + 5]);
+  for (let i = 0, o = 0; i < n; i++, o += 32)
+    prefix[i] = ((leaves[o] * 256 + leaves[o + 1]) * 256 + leaves[o + 2]) * 16777216 + ((leaves[o + 3] << 16) | (leaves[o + 4] << 8) | leaves[o + 5]);
   const cmpLeaves = (a: number, b: number) => {
     for (let i = 0; i < 32; i++) if (leaves[32 * a + i] !== leaves[32 * b + i]) return leaves[32 * a + i] - leaves[32 * b + i];
     return 0;

@@ -1,26 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { JsonRpcProvider, Transaction, Wallet } from 'ethers';
 import { DataSource } from 'typeorm';
+import type { Queryable } from '@fanmesh/db';
+import { OutboxIntent, OutboxRepository, OutboxRow } from './outbox.repository';
 
-export interface OutboxIntent {
-  kind: string;
-  /** Unique per cause (e.g. `attest:<momentId>`): enqueueing the same intent twice adds nothing. */
-  idempotencyKey: string;
-  to: string;
-  data: string;
-}
-
-export interface OutboxRow {
-  id: string;
-  kind: string;
-  idempotencyKey: string;
-  status: 'pending' | 'sent' | 'confirmed' | 'failed';
-  nonce: string | null;
-  txHashes: string[];
-  attempts: number;
-  lastError: string | null;
-  blockNumber: string | null;
-}
+export type { OutboxIntent, OutboxRow } from './outbox.repository';
 
 /** Points where a test can make the sender "crash", to prove a restart resumes without doubling anything. */
 export type Failpoint = 'after-sign' | 'after-broadcast' | 'after-confirm-check';
@@ -39,33 +23,42 @@ export class OutboxSender {
   private timer?: NodeJS.Timeout;
   private running = false;
   private backoffMs = 0;
-  failpoint?: (at: Failpoint) => void;
+  private readonly repo: OutboxRepository;
 
   constructor(
-    private readonly ds: DataSource,
+    ds: DataSource,
     private readonly provider: JsonRpcProvider,
     private readonly wallet: Wallet,
-    private readonly opts: { intervalMs?: number; maxBackoffMs?: number } = {},
-  ) {}
+    private readonly opts: { intervalMs?: number; maxBackoffMs?: number; /** Tests only: throw here to "crash" the sender. */ failpoint?: (at: Failpoint) => void } = {},
+  ) {
+    this.repo = OutboxRepository.of(ds);
+  }
 
   static async enqueue(ds: DataSource, intent: OutboxIntent): Promise<void> {
-    await ds.query(`INSERT INTO chain_outbox (kind, idempotency_key, to_address, data) VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING`, [
-      intent.kind,
-      intent.idempotencyKey,
-      intent.to,
-      intent.data,
-    ]);
+    await OutboxRepository.of(ds).enqueue(intent);
   }
 
   static async backlog(ds: DataSource): Promise<number> {
-    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM chain_outbox WHERE status IN ('pending', 'sent')`);
-    return n;
+    return OutboxRepository.of(ds).backlog();
   }
 
   static async rows(ds: DataSource): Promise<OutboxRow[]> {
-    return ds.query(
-      `SELECT id, kind, idempotency_key AS "idempotencyKey", status, nonce, tx_hashes AS "txHashes", attempts, last_error AS "lastError", block_number AS "blockNumber" FROM chain_outbox ORDER BY id`,
-    );
+    return OutboxRepository.of(ds).all();
+  }
+
+  /**
+   * Frees the keys of failed intents (in `db`, e.g. the transaction that reopens what they were for),
+   * so the same intents can be queued again. Only failed rows move: nothing of theirs took effect on
+   * chain (refused at estimate, or mined and reverted), and each stays as history under
+   * `<key>~failed:<id>`. A pending, sent or confirmed intent keeps its key, so it is never doubled.
+   */
+  static async releaseFailed(db: DataSource | Queryable, idempotencyKeys: string[]): Promise<number> {
+    return OutboxRepository.of(db).releaseFailed(idempotencyKeys);
+  }
+
+  /** Where the intent queued under `idempotencyKey` stands; undefined when none was queued. */
+  static async intent(ds: DataSource, idempotencyKey: string): Promise<Pick<OutboxRow, 'status' | 'lastError' | 'blockNumber'> | undefined> {
+    return OutboxRepository.of(ds).intent(idempotencyKey);
   }
 
   start(): void {
@@ -92,24 +85,21 @@ export class OutboxSender {
   /** One pass: confirm or re-broadcast what was sent, then sign and send what is pending. */
   async step(): Promise<void> {
     const from = this.wallet.address.toLowerCase();
-    const sent: { id: string; raw_tx: string; tx_hashes: string[]; sent_at: Date; nonce: string }[] = await this.ds.query(
-      `SELECT id, raw_tx, tx_hashes, sent_at, nonce FROM chain_outbox WHERE status = 'sent' AND from_address = $1 ORDER BY nonce`,
-      [from],
-    );
+    const sent = await this.repo.sentBy(from);
+    // Transactions of ours not yet mined: an intent queued after one of them may depend on it.
+    let inFlight = 0;
     for (const row of sent) {
       const receipt = await this.findReceipt(row.tx_hashes);
-      this.failpoint?.('after-confirm-check');
+      this.opts.failpoint?.('after-confirm-check');
       if (receipt) {
-        await this.ds.query(
-          `UPDATE chain_outbox SET status = $2, confirmed_at = now(), block_number = $3, gas_used = $4, last_error = $5 WHERE id = $1`,
-          [row.id, receipt.status === 1 ? 'confirmed' : 'failed', receipt.blockNumber, receipt.gasUsed.toString(), receipt.status === 1 ? null : 'reverted on chain'],
-        );
+        await this.repo.markMined(row.id, receipt.status === 1, receipt.blockNumber, receipt.gasUsed.toString());
         continue;
       }
+      inFlight++;
       if (Date.now() - new Date(row.sent_at).getTime() > STUCK_MS) await this.replace(row);
       else await this.broadcast(row.raw_tx); // re-broadcasting the same bytes is harmless: same hash
     }
-    const pending: { id: string; to_address: string; data: string }[] = await this.ds.query(`SELECT id, to_address, data FROM chain_outbox WHERE status = 'pending' ORDER BY id LIMIT 50`);
+    const pending = await this.repo.pending(50);
     if (!pending.length) return;
     let nonce = await this.nextNonce(from);
     const fees = await this.provider.getFeeData();
@@ -118,9 +108,15 @@ export class OutboxSender {
       try {
         gasLimit = ((await this.provider.estimateGas({ from, to: row.to_address, data: row.data })) * 12n) / 10n;
       } catch (err) {
+        if (isRevert(err) && inFlight > 0) {
+          // A node may estimate against the latest block, where our earlier transactions (a fund
+          // before its publishRoot) are not mined yet: wait for their receipts, in order, then judge.
+          this.logger.debug({ id: row.id, inFlight }, 'estimate reverts while earlier transactions are unmined; waiting for their receipts');
+          break;
+        }
         if (isRevert(err)) {
           // It would fail on chain: no nonce is used, the row records why.
-          await this.ds.query(`UPDATE chain_outbox SET status = 'failed', last_error = $2, attempts = attempts + 1 WHERE id = $1`, [row.id, shortError(err)]);
+          await this.repo.markWouldRevert(row.id, shortError(err));
           continue;
         }
         throw err; // RPC trouble: back off and try again
@@ -138,21 +134,19 @@ export class OutboxSender {
       const raw = await this.wallet.signTransaction(tx);
       const hash = Transaction.from(raw).hash!;
       // Persist before broadcasting: after a crash the bytes are re-sent, never re-signed with another nonce.
-      await this.ds.query(
-        `UPDATE chain_outbox SET status = 'sent', from_address = $2, nonce = $3, raw_tx = $4, tx_hashes = array_append(tx_hashes, $5), sent_at = now(), attempts = attempts + 1 WHERE id = $1 AND status = 'pending'`,
-        [row.id, from, nonce, raw, hash],
-      );
-      this.failpoint?.('after-sign');
+      await this.repo.markSigned(row.id, from, nonce, raw, hash);
+      this.opts.failpoint?.('after-sign');
       await this.broadcast(raw);
-      this.failpoint?.('after-broadcast');
+      this.opts.failpoint?.('after-broadcast');
       nonce++;
+      inFlight++;
     }
   }
 
   private async nextNonce(from: string): Promise<number> {
-    const [{ max }] = await this.ds.query(`SELECT max(nonce) AS max FROM chain_outbox WHERE from_address = $1`, [from]);
+    const max = await this.repo.maxNonce(from);
     const chain = await this.provider.getTransactionCount(from, 'pending');
-    return Math.max(chain, max === null ? 0 : Number(max) + 1);
+    return Math.max(chain, max === null ? 0 : max + 1);
   }
 
   private async findReceipt(hashes: string[]) {
@@ -178,9 +172,18 @@ export class OutboxSender {
   private async replace(row: { id: string; raw_tx: string }): Promise<void> {
     const old = Transaction.from(row.raw_tx);
     const bump = (v: bigint | null) => ((v ?? 1_000_000_000n) * 125n) / 100n + 1n;
-    const tx = Transaction.from({ type: 2, chainId: old.chainId, nonce: old.nonce, to: old.to, data: old.data, gasLimit: old.gasLimit, maxFeePerGas: bump(old.maxFeePerGas), maxPriorityFeePerGas: bump(old.maxPriorityFeePerGas) });
+    const tx = Transaction.from({
+      type: 2,
+      chainId: old.chainId,
+      nonce: old.nonce,
+      to: old.to,
+      data: old.data,
+      gasLimit: old.gasLimit,
+      maxFeePerGas: bump(old.maxFeePerGas),
+      maxPriorityFeePerGas: bump(old.maxPriorityFeePerGas),
+    });
     const raw = await this.wallet.signTransaction(tx);
-    await this.ds.query(`UPDATE chain_outbox SET raw_tx = $2, tx_hashes = array_append(tx_hashes, $3), sent_at = now(), attempts = attempts + 1 WHERE id = $1`, [row.id, raw, Transaction.from(raw).hash]);
+    await this.repo.markReplaced(row.id, raw, Transaction.from(raw).hash!);
     this.logger.warn({ id: row.id, nonce: old.nonce }, 'replacing a stuck transaction');
     await this.broadcast(raw);
   }
@@ -188,7 +191,10 @@ export class OutboxSender {
 
 function shortError(err: unknown): string {
   const e = err as { shortMessage?: string; message?: string; info?: { error?: { message?: string } } };
-  return String(e.info?.error?.message ?? e.shortMessage ?? e.message ?? err).slice(0, 300);
+  // Nodes render a custom error's arguments as text, NULs included, which a text column refuses.
+  return String(e.info?.error?.message ?? e.shortMessage ?? e.message ?? err)
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .slice(0, 300);
 }
 
 function isRevert(err: unknown): boolean {

@@ -15,9 +15,10 @@ export const ACCESS_KEY = 'fanmesh:access';
  */
 export function Access(...audience: [Audience, ...Audience[]]) {
   const decorators: Array<ClassDecorator & MethodDecorator> = [SetMetadata(ACCESS_KEY, audience)];
-  if (!audience.includes('public')) {
-    decorators.push(audience.includes('sponsor') ? ApiSecurity('sponsor-key') : ApiBearerAuth());
-  }
+  // Every signed-in route takes a bearer token; a sponsor's routes also take the sponsor's API key
+  // (x-api-key). OpenAPI lists the two as alternatives, so a client knows either one will do.
+  if (!audience.includes('public')) decorators.push(ApiBearerAuth());
+  if (audience.includes('sponsor')) decorators.push(ApiSecurity('sponsor-key'));
   return applyDecorators(...decorators);
 }
 

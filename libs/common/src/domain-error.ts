@@ -20,6 +20,9 @@ export abstract class DomainError<Code extends string = string> extends Error {
 export type CommonErrorCode =
   | 'validation_failed'
   | 'malformed_json'
+  | 'invalid_text'
+  | 'too_deeply_nested'
+  | 'unsupported_content_encoding'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'not_found'
@@ -31,11 +34,16 @@ export type CommonErrorCode =
   | 'conflict'
   | 'bad_request'
   | 'unavailable'
+  | 'database_unavailable'
+  | 'redis_unavailable'
   | 'internal';
 
 const commonStatus: Record<CommonErrorCode, number> = {
   validation_failed: 400,
   malformed_json: 400,
+  invalid_text: 400,
+  too_deeply_nested: 400,
+  unsupported_content_encoding: 415,
   bad_request: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -47,6 +55,8 @@ const commonStatus: Record<CommonErrorCode, number> = {
   rate_limited: 429,
   conflict: 409,
   unavailable: 503,
+  database_unavailable: 503,
+  redis_unavailable: 503,
   internal: 500,
 };
 

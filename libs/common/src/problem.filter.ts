@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CommonError, CommonErrorCode, DomainError } from './domain-error';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, unavailableDependency } from './dependency-errors';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 // body-parser tags its errors with a `type`; map each to a stable code of ours.
@@ -52,6 +53,14 @@ export function asDomainError(error: unknown, req?: Pick<Request, 'method' | 'or
     const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
     return new CommonError(code, Array.isArray(message) ? message.join('; ') : String(message));
   }
+  const down = unavailableDependency(error);
+  if (down) {
+    const what = down === 'database' ? 'The database' : 'Redis';
+    return new CommonError(`${down}_unavailable`, `${what} is unavailable right now; retry in a few seconds.`, {
+      dependency: down,
+      retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS,
+    });
+  }
   return new CommonError('internal', 'Something went wrong on our side. Try again; if it persists, report the time of the request.');
 }
 
@@ -67,6 +76,11 @@ export class ProblemFilter implements ExceptionFilter {
     const error = asDomainError(exception, req);
     if (error.status >= 500) this.logger.error({ err: exception, path: req.originalUrl }, 'unhandled error');
     if (res.headersSent) return;
-    res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(toProblem(error, req.originalUrl.split('?')[0])));
+    // 429 and 503 say when to come back (`retryAfterSeconds` in the problem, and the header clients act on).
+    if (typeof error.extra.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(error.extra.retryAfterSeconds));
+    res
+      .status(error.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(toProblem(error, req.originalUrl.split('?')[0])));
   }
 }

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { devKeyReason, weakSecretReason } from './production';
 
 /** Chain presets a deployment can name instead of spelling out ids and explorers. */
 export const chainPresets = {
-  chiliz: { chainId: 88888, explorerUrl: 'https://scan.chiliz.com' },
-  spicy: { chainId: 88882, explorerUrl: 'https://testnet.chiliscan.com' },
+  chiliz: { chainId: 88888, name: 'Chiliz Chain', currency: 'CHZ', publicRpcUrl: 'https://rpc.chiliz.com', explorerUrl: 'https://scan.chiliz.com' },
+  spicy: { chainId: 88882, name: 'Chiliz Spicy Testnet', currency: 'CHZ', publicRpcUrl: 'https://spicy-rpc.chiliz.com', explorerUrl: 'https://testnet.chiliscan.com' },
 } as const;
 
 const optionalUrl = (protocols: string[]) =>
@@ -12,14 +13,38 @@ const optionalUrl = (protocols: string[]) =>
     .string()
     .trim()
     .min(1)
-    .refine((v) => {
-      try {
-        return protocols.includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    )
     .optional();
+
+/** `auth.nonce=60/10s,ws.connect=off`: per-route overrides of the limits declared with @RateLimit. */
+const RATE_LIMIT_ENTRY = String.raw`[a-z][\w.-]*=(?:off|\d+/\d+(?:ms|s|m|h))`;
+const RATE_LIMITS = new RegExp(`^${RATE_LIMIT_ENTRY}(?:,${RATE_LIMIT_ENTRY})*$`, 'i');
+const WINDOW_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+export type RateLimitOverride = { limit: number; windowMs: number } | 'off';
+
+function parseRateLimits(spec: string | undefined): Record<string, RateLimitOverride> {
+  const out: Record<string, RateLimitOverride> = {};
+  for (const entry of spec ? spec.split(',') : []) {
+    const [name, value] = entry.split('=');
+    const m = /^(\d+)\/(\d+)(ms|s|m|h)$/i.exec(value);
+    out[name] = m ? { limit: Number(m[1]), windowMs: Number(m[2]) * WINDOW_UNIT_MS[m[3].toLowerCase() as keyof typeof WINDOW_UNIT_MS] } : 'off';
+  }
+  return out;
+}
+
+/** `http://10.0.0.2:8080 https://*.portal.example`: origins (a port may be `*`), or `none`. */
+const CONNECT_SOURCE = String.raw`(?:https?|wss?)://(?:\*\.)?[A-Za-z0-9.[\]:-]+(?::(?:\d+|\*))?`;
+const CONNECT_SOURCES = new RegExp(`^(?:none|${CONNECT_SOURCE}(?:[ ,]+${CONNECT_SOURCE})*)$`, 'i');
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x-prefixed 20-byte hex address');
 
@@ -30,25 +55,56 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier').default('public'),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier')
+    .default('public'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
-  REDIS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64').optional(),
+  REDIS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64')
+    .optional(),
   CHAIN_RPC_URL: optionalUrl(['http:', 'https:', 'ws:', 'wss:']),
   CHAIN_PRIVATE_KEY: z
     .string()
     .regex(/^0x[0-9a-fA-F]{64}$/, 'a 0x-prefixed 32-byte hex private key')
     .optional(),
   CHAIN_NETWORK: z.enum(['embedded', 'chiliz', 'spicy', 'custom']).optional(),
+  CHAIN_ID: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 53 - 1)
+    .optional(),
   CHAIN_EMBEDDED: z.enum(['on', 'off']).default('on'),
+  CHAIN_PUBLIC_RPC_URL: optionalUrl(['http:', 'https:', 'ws:', 'wss:']),
+  CHAIN_EXPLORER_URL: optionalUrl(['http:', 'https:']),
   ADMIN_ADDRESS: address.optional(),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb or 1mb').default('100kb'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb or 1mb')
+    .default('100kb'),
   WEB_DIST: z.string().min(1).default('apps/web/dist'),
   INSTANCE_ID: z.string().min(1).optional(),
-  TICKET_ISSUER_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a 0x-prefixed 32-byte hex private key').optional(),
-  PUBLIC_ORIGIN: optionalUrl(['http:', 'https:']),
+  TICKET_ISSUER_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, 'a 0x-prefixed 32-byte hex private key')
+    .optional(),
+  PUBLIC_ORIGIN: optionalUrl(['http:', 'https:']).refine(
+    (v) => v === undefined || /^[a-z]+:\/\/[^/?#]+\/?$/i.test(v),
+    'an origin only, such as https://fans.example.com (no path)',
+  ),
   AUTH_SECRET: z.string().min(32, 'at least 32 characters of random text').optional(),
+  FEED_SECRET: z.string().min(32, 'at least 32 characters of random text').optional(),
+  METRICS_ACCESS: z.enum(['public', 'restricted']).optional(),
+  METRICS_TOKEN: z.string().min(32, 'at least 32 characters of random text').optional(),
+  API_DOCS: z.enum(['public', 'admin', 'off']).optional(),
+  CSP_CONNECT_SRC: z.string().regex(CONNECT_SOURCES, "'none' or origins separated by spaces or commas, such as https://portal.example.com http://10.0.0.2:*").optional(),
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(900),
+  RETENTION_SCAN_LOG_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  RETENTION_HEARTBEAT_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  RATE_LIMITS: z.string().regex(RATE_LIMITS, 'comma-separated name=<count>/<window> or name=off, such as auth.nonce=60/10s,ws.connect=off').optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -64,13 +120,47 @@ export interface AppConfig {
   webDist: string;
   adminAddress?: string;
   ticketIssuerKey?: string;
-  auth: { secret?: string; accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number; publicOrigin?: string };
+  /** Key root that seals the venues' official-feed secrets at rest (FEED_SECRET; outside production generated into the data dir). Never AUTH_SECRET. */
+  feedSecret?: string;
+  /** What the HTTP edge shows and to whom. */
+  edge: {
+    /** `restricted`: /metrics answers only `Authorization: Bearer <metricsToken>` or an admin's token (the production default). */
+    metrics: 'public' | 'restricted';
+    metricsToken?: string;
+    /** /api/docs: open, admin tokens only, or not served (the production default). */
+    apiDocs: 'public' | 'admin' | 'off';
+    /** Strict-Transport-Security (and upgrade-insecure-requests when the public origin is https). */
+    hsts: boolean;
+    /** Origins the PWA may fetch besides its own: hotspot portals and device status pages (CSP connect-src). */
+    connectSources: string[];
+  };
+  auth: {
+    secret?: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    /** The origin fans open (PUBLIC_ORIGIN); sign-in messages must name it. Unset outside production: loopback origins only. */
+    publicOrigin?: string;
+    /** The chain id sign-in messages must name: CHAIN_ID, else the network preset's, else the embedded chain's 31337. */
+    chainId: number;
+  };
+  /** Per-name overrides of the @RateLimit declarations (RATE_LIMITS). */
+  rateLimits: Record<string, RateLimitOverride>;
+  /** How long personal data that only serves audits is kept, in days; a job deletes older rows (docs/privacy.md). */
+  retention: {
+    /** Gate scan verdicts (scan_log): RETENTION_SCAN_LOG_DAYS, default 90. */
+    scanLogDays: number;
+    /** Device heartbeats (telemetry): RETENTION_HEARTBEAT_DAYS, default 30. */
+    heartbeatDays: number;
+  };
   db: { kind: 'postgres'; url: string; schema: string; poolSize: number } | { kind: 'pglite'; dir: string };
   bus: { kind: 'redis'; url: string; namespace?: string } | { kind: 'memory' };
-  chain:
-    | { kind: 'rpc'; rpcUrl: string; privateKey?: string; network: 'chiliz' | 'spicy' | 'custom' }
-    | { kind: 'embedded'; stateDir: string }
-    | { kind: 'off' };
+  chain: { kind: 'rpc'; rpcUrl: string; privateKey?: string; network: 'chiliz' | 'spicy' | 'custom' } | { kind: 'embedded'; stateDir: string } | { kind: 'off' };
+  /**
+   * What GET /chain tells wallets and verifiers: CHAIN_PUBLIC_RPC_URL (CHAIN_RPC_URL may carry a
+   * provider key, so it is never published; a preset's public RPC otherwise) and CHAIN_EXPLORER_URL
+   * (else the preset's explorer).
+   */
+  chainPublic: { rpcUrl?: string; explorerUrl?: string };
 }
 
 export class ConfigError extends Error {
@@ -90,21 +180,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}: expected ${i.message}, got ${JSON.stringify(source[String(i.path[0])])}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: expected ${i.message}, got ${JSON.stringify(source[String(i.path[0])])}`));
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production') {
-    const missing = [
-      !e.AUTH_SECRET && 'AUTH_SECRET: expected at least 32 characters of random text in production (instances must share it)',
-      !e.TICKET_ISSUER_KEY && 'TICKET_ISSUER_KEY: expected the venue ticket issuer private key in production (instances must share it)',
-    ].filter((m): m is string => !!m);
-    if (missing.length) throw new ConfigError(missing);
+  const problems = e.NODE_ENV === 'production' ? productionProblems(e) : [];
+  if (e.CHAIN_PRIVATE_KEY && !e.CHAIN_RPC_URL) problems.push('CHAIN_PRIVATE_KEY: expected only together with CHAIN_RPC_URL');
+  const preset = e.CHAIN_NETWORK === 'chiliz' || e.CHAIN_NETWORK === 'spicy' ? chainPresets[e.CHAIN_NETWORK] : undefined;
+  if (preset && e.CHAIN_ID !== undefined && e.CHAIN_ID !== preset.chainId) {
+    problems.push(`CHAIN_ID: expected ${preset.chainId} for CHAIN_NETWORK=${e.CHAIN_NETWORK}, got ${e.CHAIN_ID} (unset it, or set CHAIN_NETWORK=custom)`);
   }
-  if (e.CHAIN_PRIVATE_KEY && !e.CHAIN_RPC_URL) {
-    throw new ConfigError(['CHAIN_PRIVATE_KEY: expected only together with CHAIN_RPC_URL']);
-  }
+  if (problems.length) throw new ConfigError(problems);
   const dataDir = resolve(e.DATA_DIR);
   const network = e.CHAIN_NETWORK === 'embedded' ? 'custom' : (e.CHAIN_NETWORK ?? 'custom');
   return {
@@ -118,15 +203,94 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     webDist: resolve(e.WEB_DIST),
     adminAddress: e.ADMIN_ADDRESS?.toLowerCase(),
     ticketIssuerKey: e.TICKET_ISSUER_KEY,
-    auth: { secret: e.AUTH_SECRET, accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL, refreshTokenTtlSeconds: 30 * 86_400, publicOrigin: e.PUBLIC_ORIGIN },
-    db: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE }
-      : { kind: 'pglite', dir: resolve(dataDir, 'pglite') },
+    feedSecret: e.FEED_SECRET,
+    edge: edgeConfig(e),
+    auth: {
+      secret: e.AUTH_SECRET,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+      refreshTokenTtlSeconds: 30 * 86_400,
+      publicOrigin: e.PUBLIC_ORIGIN ? new URL(e.PUBLIC_ORIGIN).origin : undefined,
+      chainId: e.CHAIN_ID ?? preset?.chainId ?? 31337,
+    },
+    rateLimits: parseRateLimits(e.RATE_LIMITS),
+    retention: { scanLogDays: e.RETENTION_SCAN_LOG_DAYS, heartbeatDays: e.RETENTION_HEARTBEAT_DAYS },
+    db: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE } : { kind: 'pglite', dir: resolve(dataDir, 'pglite') },
     bus: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, ...(e.REDIS_NAMESPACE ? { namespace: e.REDIS_NAMESPACE } : {}) } : { kind: 'memory' },
     chain: e.CHAIN_RPC_URL
       ? { kind: 'rpc', rpcUrl: e.CHAIN_RPC_URL, privateKey: e.CHAIN_PRIVATE_KEY, network }
       : e.CHAIN_EMBEDDED === 'on'
         ? { kind: 'embedded', stateDir: resolve(dataDir, 'chain') }
         : { kind: 'off' },
+    chainPublic: {
+      rpcUrl: e.CHAIN_PUBLIC_RPC_URL ?? (e.CHAIN_RPC_URL ? preset?.publicRpcUrl : undefined),
+      explorerUrl: e.CHAIN_EXPLORER_URL ?? (e.CHAIN_RPC_URL ? preset?.explorerUrl : undefined),
+    },
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Production keeps operations endpoints to operators and the PWA's fetches to its own origin (an
+ * https app cannot reach http devices anyway); outside production they stay open, and the PWA may
+ * reach agents and portals running on this machine.
+ */
+function edgeConfig(e: Env): AppConfig['edge'] {
+  const production = e.NODE_ENV === 'production';
+  const https = e.PUBLIC_ORIGIN?.startsWith('https:') ?? false;
+  const connect = e.CSP_CONNECT_SRC ?? (production ? 'none' : 'http://localhost:* http://127.0.0.1:*');
+  return {
+    metrics: e.METRICS_ACCESS ?? (production ? 'restricted' : 'public'),
+    metricsToken: e.METRICS_TOKEN,
+    apiDocs: e.API_DOCS ?? (production ? 'off' : 'public'),
+    hsts: production || https,
+    connectSources: connect.toLowerCase() === 'none' ? [] : connect.split(/[ ,]+/).filter(Boolean),
+  };
+}
+
+/**
+ * Everything production must not run on, all at once (a deployer fixes the lot in one go): the
+ * embedded stand-ins (PGlite, the in-process bus, the local chain), published dev keys, a guessable
+ * AUTH_SECRET or FEED_SECRET, no admin, and no public origin to check sign-in messages against.
+ */
+function productionProblems(e: Env): string[] {
+  const problems: string[] = [];
+  const need = (name: string, what: string, why: string) => problems.push(`${name}: expected ${what} in production; ${why}`);
+  if (!e.DATABASE_URL) need('DATABASE_URL', 'a postgres:// URL', "the embedded PGlite database lives in one process's data folder");
+  if (!e.REDIS_URL) need('REDIS_URL', 'a redis:// URL', 'the in-process bus and rate limits do not reach the other instances');
+  if (!e.CHAIN_RPC_URL) need('CHAIN_RPC_URL', "the chain's JSON-RPC URL", 'the embedded chain is a local dev node whose keys are public');
+  if (e.CHAIN_RPC_URL && (!e.CHAIN_NETWORK || e.CHAIN_NETWORK === 'custom' || e.CHAIN_NETWORK === 'embedded') && e.CHAIN_ID === undefined) {
+    need('CHAIN_ID', 'the numeric id of the chain at CHAIN_RPC_URL (or CHAIN_NETWORK=chiliz|spicy)', 'sign-in messages must name it');
+  }
+  if (e.CHAIN_RPC_URL && !e.CHAIN_PRIVATE_KEY)
+    need('CHAIN_PRIVATE_KEY', "the API's hot key (the contracts' operator and attester, never their admin)", 'without it no moment, poll or reward epoch is attested');
+  for (const name of ['CHAIN_PRIVATE_KEY', 'TICKET_ISSUER_KEY'] as const) {
+    const why = e[name] ? devKeyReason(e[name]) : undefined;
+    if (why) problems.push(`${name}: expected a key of your own in production, but ${why}; generate one (e.g. \`cast wallet new\`) and keep it secret`);
+  }
+  if (!e.TICKET_ISSUER_KEY) need('TICKET_ISSUER_KEY', 'the venue ticket issuer private key', 'instances must share it');
+  if (!e.AUTH_SECRET) need('AUTH_SECRET', 'at least 32 characters of random text', 'instances must share it; make one with `openssl rand -base64 48`');
+  else {
+    const why = weakSecretReason(e.AUTH_SECRET);
+    if (why) problems.push(`AUTH_SECRET: expected at least 32 characters of random text in production, but ${why}; set e.g. \`openssl rand -base64 48\``);
+  }
+  if (!e.FEED_SECRET)
+    need('FEED_SECRET', 'at least 32 characters of random text', "it seals the venues' feed secrets and instances must share it; make one with `openssl rand -base64 48`");
+  else {
+    const why = weakSecretReason(e.FEED_SECRET);
+    if (why) problems.push(`FEED_SECRET: expected at least 32 characters of random text in production, but ${why}; set e.g. \`openssl rand -base64 48\``);
+    if (e.FEED_SECRET === e.AUTH_SECRET)
+      problems.push('FEED_SECRET: expected a secret of its own in production, not AUTH_SECRET again (a leaked session key must not open the feed secrets)');
+  }
+  if (e.METRICS_TOKEN) {
+    const why = weakSecretReason(e.METRICS_TOKEN);
+    if (why) problems.push(`METRICS_TOKEN: expected at least 32 characters of random text in production, but ${why}`);
+  }
+  if (!e.ADMIN_ADDRESS) need('ADMIN_ADDRESS', "the 0x address of the operator's admin account", 'production makes no admin key of its own');
+  if (!e.PUBLIC_ORIGIN) need('PUBLIC_ORIGIN', 'the https:// origin fans open, such as https://fans.example.com', 'sign-in messages are checked against it');
+  else {
+    const url = new URL(e.PUBLIC_ORIGIN);
+    if (url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname)) need('PUBLIC_ORIGIN', 'an https:// origin', `${url.origin} would carry sessions in clear`);
+  }
+  return problems;
 }

@@ -1,34 +1,29 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import type { RealtimeMessageMap } from '@fanmesh/protocol';
 import { RealtimeService } from '@fanmesh/realtime';
 import type { WitnessVerdict } from './coverage.error';
 
-export interface CoverageUpdate {
-  type: 'coverage.witnesses';
-  eventId: string;
-  at: string;
-  valid: number;
-  /** Refused witnesses by reason. */
-  refused: Partial<Record<WitnessVerdict, number>>;
-  /** Valid witnesses per hotspot. */
-  byHotspot: Record<string, number>;
-}
+export type CoverageUpdate = { type: 'coverage.witnesses' } & RealtimeMessageMap['coverage.witnesses'];
+
+/** How long verdicts are gathered into one staff message. */
+const BATCH_MS = 1000;
 
 /**
- * Witness counts for the staff dashboard: counted per second on this instance and published as one
- * message per event and second on `staff:<venueId>`, never one per witness.
+ * Witness counts for the staff dashboard: counted on this instance and published as one message
+ * per event and second on `staff:<venueId>`, never one per witness. The first verdict of a batch
+ * starts a one-second timer; a batch lost with its instance loses only a live count (the verdicts
+ * themselves are stored, and the dashboard reads them).
  */
 @Injectable()
 export class CoveragePublisher implements OnModuleDestroy {
   private pending = new Map<string, { venueId: string; update: CoverageUpdate }>();
-  private readonly timer: NodeJS.Timeout;
+  private timer?: NodeJS.Timeout;
 
-  constructor(private readonly realtime: RealtimeService) {
-    this.timer = setInterval(() => void this.flush(), 1000);
-    this.timer.unref();
-  }
+  constructor(private readonly realtime: RealtimeService) {}
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   count(venueId: string, eventId: string, verdict: WitnessVerdict, hotspot: string | null): void {
@@ -42,6 +37,13 @@ export class CoveragePublisher implements OnModuleDestroy {
       if (hotspot) p.update.byHotspot[hotspot] = (p.update.byHotspot[hotspot] ?? 0) + 1;
     } else {
       p.update.refused[verdict] = (p.update.refused[verdict] ?? 0) + 1;
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, BATCH_MS);
+      this.timer.unref();
     }
   }
 

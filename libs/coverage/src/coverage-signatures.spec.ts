@@ -1,6 +1,7 @@
 import { getBytes, hashMessage, recoverAddress, Signature, SigningKey, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { challengeDigest, hotspotSigned, witnessDigest, witnessSigner } from './coverage-signatures';
+import { challengeDigest, witnessDigest } from '@fanmesh/protocol';
+import { hotspotSigned, witnessSigner } from './coverage-signatures';
 
 const challenge = (hotspot: string) => ({
   id: 'a3c1f1c2-3b7e-4d55-9b3a-1d2e3f405060',

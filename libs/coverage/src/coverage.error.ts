@@ -1,4 +1,5 @@
 import { DomainError } from '@fanmesh/common';
+import type { WitnessVerdict } from '@fanmesh/protocol';
 
 export type CoverageErrorCode =
   | 'not_a_hotspot'
@@ -8,8 +9,7 @@ export type CoverageErrorCode =
   | 'too_many_challenges'
   | 'hotspot_not_found'
   | 'not_hotspot_owner'
-  | 'bad_challenge_request'
-  | 'rate_limited';
+  | 'bad_challenge_request';
 
 const status: Record<CoverageErrorCode, number> = {
   not_a_hotspot: 403,
@@ -20,7 +20,6 @@ const status: Record<CoverageErrorCode, number> = {
   hotspot_not_found: 404,
   not_hotspot_owner: 403,
   bad_challenge_request: 422,
-  rate_limited: 429,
 };
 
 export class CoverageError extends DomainError<CoverageErrorCode> {
@@ -31,25 +30,10 @@ export class CoverageError extends DomainError<CoverageErrorCode> {
 
 /**
  * Every witness gets exactly one of these, kept for audit; only `valid` counts. In the order they are
- * checked: the first that applies is the verdict. Every one is reached by test/coverage/witness.e2e.spec.ts.
+ * checked: the first that applies is the verdict (the wire contract's list). Every one is reached by
+ * test/coverage/witness.e2e.spec.ts.
  */
-export const WITNESS_VERDICTS = [
-  'valid',
-  'unknown_challenge',
-  'wrong_event',
-  'bad_hotspot_signature',
-  'bad_fan_signature',
-  'replayed',
-  'expired_challenge',
-  'event_closed',
-  'hotspot_inactive',
-  'own_hotspot',
-  'fan_not_admitted',
-  'implausible_section',
-  'fan_limit',
-  'hotspot_limit',
-] as const;
-export type WitnessVerdict = (typeof WITNESS_VERDICTS)[number];
+export { WITNESS_VERDICTS, type WitnessVerdict } from '@fanmesh/protocol';
 
 /** What each verdict means, for the fan's answer and the owner's report. */
 export const VERDICT_MEANING: Record<WitnessVerdict, string> = {

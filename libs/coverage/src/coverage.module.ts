@@ -1,18 +1,32 @@
-import { Module } from '@nestjs/common';
-import { AccessModule } from '@fanmesh/access';
-import { DevicesModule } from '@fanmesh/devices';
-import { VenuesModule } from '@fanmesh/venues';
+import { Global, Module } from '@nestjs/common';
+import { CoverageDirectory } from '@fanmesh/directory';
+import { ChallengeService } from './challenge.service';
 import { CoverageController } from './coverage.controller';
+import { CoveragePolicyService } from './coverage-policy.service';
 import { CoveragePublisher } from './coverage-publisher';
+import { CoverageReportService } from './coverage-report.service';
 import { CoverageRepository } from './coverage.repository';
-import { CoverageService } from './coverage.service';
+import { CoveragePersonalDataRepository } from './personal-data.repository';
+import { ScoringService } from './scoring.service';
+import { WitnessService } from './witness.service';
 import { Coverage1764000000500 } from './migrations/1764000000500-coverage';
 
+/** Proof of coverage: challenges (the `challenge.request` device message), witness verdicts, epoch scores, reports. Provides CoverageDirectory. */
+@Global()
 @Module({
-  imports: [DevicesModule, AccessModule, VenuesModule],
   controllers: [CoverageController],
-  providers: [CoverageRepository, CoveragePublisher, CoverageService],
-  exports: [CoverageService],
+  providers: [
+    CoverageRepository,
+    CoveragePublisher,
+    CoveragePolicyService,
+    ChallengeService,
+    WitnessService,
+    ScoringService,
+    CoverageReportService,
+    CoveragePersonalDataRepository,
+    { provide: CoverageDirectory, useExisting: ScoringService },
+  ],
+  exports: [ScoringService, CoverageDirectory],
 })
 export class CoverageModule {
   static readonly entities: Function[] = [];

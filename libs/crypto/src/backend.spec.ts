@@ -17,7 +17,12 @@ describe('curve backends', () => {
   it('rejects a backend that answers wrongly', () => {
     const liar: Secp256k1Backend = { ...nobleBackend, verify: () => true };
     expect(passesSelfTest(liar)).toBe(false);
-    const thrower: Secp256k1Backend = { ...nobleBackend, recover: () => { throw new Error('boom'); } };
+    const thrower: Secp256k1Backend = {
+      ...nobleBackend,
+      recover: () => {
+        throw new Error('boom');
+      },
+    };
     expect(passesSelfTest(thrower)).toBe(false);
   });
 

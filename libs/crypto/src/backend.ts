@@ -81,8 +81,7 @@ const KAT = {
   digest: '0xd11caad4e11c35763d35e24b113d61e250f6301422fc17dd92acfcff0f8e1378',
   compact: '0xd186e868bd6bef63d32020b72c8f62db4b6bdaff6d9a5458d15176a1f792c4c7638c78f192a810662d27cc838f1d1cea9b368eaecfc5f1a425e251fcd824054b',
   recovery: 1,
-  publicKey:
-    '0x04414975d86ffef49c001922fb3fea7f8d1fede37ff03425a6becf19ee959089b532062018e6225d032f9f62014aa9012e0ce567fa26ba3abbbaf742d1bc45df9e',
+  publicKey: '0x04414975d86ffef49c001922fb3fea7f8d1fede37ff03425a6becf19ee959089b532062018e6225d032f9f62014aa9012e0ce567fa26ba3abbbaf742d1bc45df9e',
 };
 
 /** Whether a backend gives the known answer for verify, recover and point conversion. */

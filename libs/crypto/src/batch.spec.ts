@@ -6,7 +6,12 @@ import { checkSignature, SignatureVerdict, VerifierPool, verifyMany, VerifyItem 
 const alice = walletFromSeed('alice');
 const bob = walletFromSeed('bob');
 const domain = { name: 'FanMesh Merch', version: '1' };
-const types = { MerchItem: [{ name: 'sku', type: 'string' }, { name: 'serial', type: 'string' }] };
+const types = {
+  MerchItem: [
+    { name: 'sku', type: 'string' },
+    { name: 'serial', type: 'string' },
+  ],
+};
 
 /** One item per verdict and per path, with the verdict each must get. */
 function cases(): [VerifyItem, SignatureVerdict][] {

@@ -2,16 +2,7 @@ import fc from 'fast-check';
 import { computeAddress, getBytes, hexlify, recoverAddress, SigningKey } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { codeOf, keyFromSeed, signDigest } from './crypto.factories';
-import {
-  compressPublicKey,
-  cryptoBackend,
-  decompressPublicKey,
-  publicKeyToAddress,
-  recoverDigestSigner,
-  recoverPublicKey,
-  verifyDigest,
-  verifyDigestWithPublicKey,
-} from './index';
+import { compressPublicKey, cryptoBackend, decompressPublicKey, publicKeyToAddress, recoverDigestSigner, recoverPublicKey, verifyDigest, verifyDigestWithPublicKey } from './index';
 
 const seed = fc.uint8Array({ minLength: 32, maxLength: 32 });
 

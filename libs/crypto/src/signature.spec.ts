@@ -46,7 +46,13 @@ describe('signature encodings', () => {
 
   it('refuses r or s of zero or at least the curve order', () => {
     const n = getBytes(toBeHex(CURVE_N, 32));
-    for (const [offset, value] of [[0, new Uint8Array(32)], [32, new Uint8Array(32)], [0, n], [32, n], [0, new Uint8Array(32).fill(0xff)]] as const) {
+    for (const [offset, value] of [
+      [0, new Uint8Array(32)],
+      [32, new Uint8Array(32)],
+      [0, n],
+      [32, n],
+      [0, new Uint8Array(32).fill(0xff)],
+    ] as const) {
       const bad = Uint8Array.from(sig);
       bad.set(value, offset);
       expect(codeOf(() => recoverDigestSigner(digest, bad))).toBe('malformed_signature');
@@ -56,7 +62,9 @@ describe('signature encodings', () => {
   it('refuses the high-s twin of a valid signature', () => {
     const twin = highSTwin(sig);
     // the twin is a valid ECDSA signature by the same key, which is why it must be refused (EIP-2)
-    const recovered = secp256k1.Signature.fromBytes(twin.subarray(0, 64), 'compact').addRecoveryBit(twin[64] - 27).recoverPublicKey(getBytes(digest));
+    const recovered = secp256k1.Signature.fromBytes(twin.subarray(0, 64), 'compact')
+      .addRecoveryBit(twin[64] - 27)
+      .recoverPublicKey(getBytes(digest));
     expect(hexlify(recovered.toBytes(false))).toBe(key.publicKey);
     expect(codeOf(() => recoverDigestSigner(digest, twin))).toBe('malleable_signature');
     expect(codeOf(() => verifyDigest(digest, twin, address))).toBe('malleable_signature');

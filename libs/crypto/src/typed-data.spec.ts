@@ -135,7 +135,10 @@ describe('EIP-712 typed data', () => {
       event: { name: 'Derby Day', startsAt: 1_790_000_000n },
       seat: 'N-12-7',
       validUntil: 1_790_010_000,
-      gates: [{ code: 'N-A', lanes: [1, 2, 3] }, { code: 'N-B', lanes: [] }],
+      gates: [
+        { code: 'N-A', lanes: [1, 2, 3] },
+        { code: 'N-B', lanes: [] },
+      ],
     };
     expect(hashTypedData(TICKET_DOMAIN, TICKET_TYPES, value)).toBe(TypedDataEncoder.hash(TICKET_DOMAIN, TICKET_TYPES, value));
   });
@@ -209,7 +212,12 @@ describe('EIP-712 typed data', () => {
 
   it('refuses a mis-checksummed address and an out-of-range integer as ethers does', () => {
     const wallet = walletFromSeed('checksum');
-    const types: TypedDataTypes = { Claim: [{ name: 'who', type: 'address' }, { name: 'amount', type: 'uint8' }] };
+    const types: TypedDataTypes = {
+      Claim: [
+        { name: 'who', type: 'address' },
+        { name: 'amount', type: 'uint8' },
+      ],
+    };
     const bad = wallet.address.slice(0, 2) + [...wallet.address.slice(2)].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
     expect(codeOf(() => hashTypedData({}, types, { who: bad, amount: 1 }))).toBe('malformed_input');
     expect(() => TypedDataEncoder.hash({}, types, { who: bad, amount: 1 })).toThrow();

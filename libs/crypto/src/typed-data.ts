@@ -225,12 +225,6 @@ export function recoverTypedDataSigner(domain: TypedDataDomain, types: TypedData
 }
 
 /** Whether `expectedAddress` (any case) signed the typed data. */
-export function verifyTypedData(
-  domain: TypedDataDomain,
-  types: TypedDataTypes,
-  value: Record<string, unknown>,
-  signature: SignatureInput,
-  expectedAddress: string,
-): boolean {
+export function verifyTypedData(domain: TypedDataDomain, types: TypedDataTypes, value: Record<string, unknown>, signature: SignatureInput, expectedAddress: string): boolean {
   return recoversTo(typedDataDigest(domain, types, value), signature, parseAddress(expectedAddress));
 }

@@ -4,9 +4,7 @@ import { PglitePool } from './pglite-pool';
 import { DbLogger } from './typeorm-logger';
 
 export interface DatabaseParts {
-  // eslint-disable-next-line @typescript-eslint/ban-types
   entities: MixedList<Function | string | EntitySchema>;
-  // eslint-disable-next-line @typescript-eslint/ban-types
   migrations: MixedList<Function | string>;
 }
 

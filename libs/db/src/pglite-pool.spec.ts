@@ -23,11 +23,16 @@ describe('the embedded database (PGlite)', () => {
   it('isolates concurrent transactions: a rolled-back one leaves nothing behind', async () => {
     await ds.query('DELETE FROM t');
     const runs = Array.from({ length: 8 }, (_, i) =>
-      ds.transaction(async (m) => {
-        await m.query('INSERT INTO t (id, note) VALUES ($1, $2)', [i, 'x']);
-        await new Promise((r) => setTimeout(r, 5));
-        if (i % 2 === 1) throw new Error('roll back');
-      }).then(() => 'ok', () => 'rolled back'),
+      ds
+        .transaction(async (m) => {
+          await m.query('INSERT INTO t (id, note) VALUES ($1, $2)', [i, 'x']);
+          await new Promise((r) => setTimeout(r, 5));
+          if (i % 2 === 1) throw new Error('roll back');
+        })
+        .then(
+          () => 'ok',
+          () => 'rolled back',
+        ),
     );
     expect(await Promise.all(runs)).toEqual(['ok', 'rolled back', 'ok', 'rolled back', 'ok', 'rolled back', 'ok', 'rolled back']);
     const rows = await ds.query('SELECT id FROM t ORDER BY id');

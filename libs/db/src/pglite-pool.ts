@@ -57,7 +57,10 @@ export class PglitePool extends EventEmitter {
     this.closed = true;
     const done = this.db.then((db) => db.close());
     if (!callback) return done;
-    done.then(() => callback(null), (err: Error) => callback(err));
+    done.then(
+      () => callback(null),
+      (err: Error) => callback(err),
+    );
   }
 
   get totalCount(): number {

@@ -19,7 +19,15 @@ export type DeviceErrorCode =
   | 'not_denylisted'
   | 'appeal_open'
   | 'appeal_not_found'
-  | 'appeal_decided';
+  | 'appeal_decided'
+  | 'not_venue_staff'
+  | 'venue_mismatch'
+  | 'venue_required'
+  | 'bad_recipient'
+  | 'transfer_expired'
+  | 'transfer_replayed'
+  | 'chain_pending'
+  | 'chain_unavailable';
 
 const status: Record<DeviceErrorCode, number> = {
   bad_offer_signature: 422,
@@ -41,6 +49,14 @@ const status: Record<DeviceErrorCode, number> = {
   appeal_open: 409,
   appeal_not_found: 404,
   appeal_decided: 409,
+  not_venue_staff: 403,
+  venue_mismatch: 422,
+  venue_required: 422,
+  bad_recipient: 422,
+  transfer_expired: 422,
+  transfer_replayed: 409,
+  chain_pending: 409,
+  chain_unavailable: 503,
 };
 
 export class DeviceError extends DomainError<DeviceErrorCode> {

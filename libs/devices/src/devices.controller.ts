@@ -1,13 +1,31 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ChainService } from '@fanmesh/chain';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
-import { AppealIdParam, DecideAppealDto, DenylistDto, DeviceAddressParam, EnvelopeDto, FileAppealDto, ListAppealsQuery, ListDevicesQuery, PairDeviceDto, RevokeDeviceDto } from './dto/device.dto';
-import { DevicesService } from './devices.service';
+import { DocumentsRateLimit } from '@fanmesh/identity';
+import {
+  AppealIdParam,
+  DecideAppealDto,
+  DenylistDto,
+  DeviceAddressParam,
+  EnvelopeDto,
+  FileAppealDto,
+  ListAppealsQuery,
+  ListDevicesQuery,
+  PairDeviceDto,
+  RevokeDeviceDto,
+  TransferDeviceDto,
+} from './dto/device.dto';
+import { DeviceError } from './device.error';
+import { DEVICE_MESSAGE_LIMIT, DevicesService } from './devices.service';
 
 @ApiTags('devices')
 @Controller('devices')
 export class DevicesController {
-  constructor(private readonly devices: DevicesService) {}
+  constructor(
+    private readonly devices: DevicesService,
+    private readonly chain: ChainService,
+  ) {}
 
   @Get('pairing-domains')
   @Access('public')
@@ -29,6 +47,17 @@ export class DevicesController {
     return this.devices.list({ owner: who.subject });
   }
 
+  @Get(':address/chain')
+  @Access('fan')
+  @ApiOperation({ summary: "Where the owner's device stands on chain: DeviceRegistry.register queued, sent, confirmed (or no chain)" })
+  async chainStatus(@Param() p: DeviceAddressParam, @CurrentPrincipal() who: Principal) {
+    const d = await this.devices.device(p.address);
+    if (!d || d.owner !== who.subject.toLowerCase()) throw new DeviceError('device_not_found', 'You own no device with this address.');
+    if (!this.devices.domains().onChain) return { onChain: false, status: 'no_chain', blockNumber: null, lastError: null };
+    const intent = await this.chain.intentStatus(`device-register:${d.address}`);
+    return { onChain: true, status: intent?.status ?? 'not_queued', blockNumber: intent?.blockNumber ?? null, lastError: intent?.lastError ?? null };
+  }
+
   @Get()
   @Access('staff', 'admin')
   list(@Query() q: ListDevicesQuery, @CurrentPrincipal() who: Principal) {
@@ -43,6 +72,7 @@ export class DevicesController {
   @Post('messages')
   @HttpCode(200)
   @Access('public') // authenticated by the device's own signature on the envelope, checked in the service
+  @DocumentsRateLimit(DEVICE_MESSAGE_LIMIT)
   @ApiOperation({ summary: 'A signed device envelope {deviceId, seq, sentAt, body, signature}; replays, old seq and clock skew are refused' })
   ingest(@Body() dto: EnvelopeDto) {
     return this.devices.ingest(dto);
@@ -55,9 +85,32 @@ export class DevicesController {
     await this.devices.revoke(p.address, dto.reason, who);
   }
 
+  @Get(':address/transfer')
+  @Access('fan')
+  @ApiOperation({ summary: 'For the owner: what to sign to hand the device over (DeviceRegistry Transfer: its domain and the current nonce)' })
+  transferTerms(@Param() p: DeviceAddressParam, @CurrentPrincipal() who: Principal) {
+    return this.devices.transferTerms(p.address, who);
+  }
+
+  @Post(':address/transfer')
+  @HttpCode(200)
+  @Access('fan')
+  @ApiOperation({ summary: 'The owner hands the device to another account with a signed Transfer; it moves here at once and FanMesh relays DeviceRegistry.transferBySig' })
+  transfer(@Param() p: DeviceAddressParam, @Body() dto: TransferDeviceDto, @CurrentPrincipal() who: Principal) {
+    return this.devices.transfer(p.address, dto, who);
+  }
+
+  @Get('transfers/mine')
+  @Access('fan')
+  @ApiOperation({ summary: 'The devices the caller handed over or received (newest first), each with where it stands on the registry' })
+  myTransfers(@CurrentPrincipal() who: Principal) {
+    return this.devices.myTransfers(who);
+  }
+
   @Post('denylist')
   @HttpCode(204)
   @Access('staff', 'admin')
+  @ApiOperation({ summary: 'Staff denylist a device at its own venue, or an owner at theirs (an entry stops nothing elsewhere); admins may list an owner everywhere' })
   async denylist(@Body() dto: DenylistDto, @CurrentPrincipal() who: Principal): Promise<void> {
     await this.devices.denylist(dto.type, dto.subject, dto.reason, dto.venueId, who);
   }
@@ -71,7 +124,7 @@ export class DevicesController {
 
   @Post(':address/appeals')
   @Access('fan')
-  @ApiOperation({ summary: "The owner appeals the denylisting that stops their device (one open appeal at a time); staff decide it" })
+  @ApiOperation({ summary: 'The owner appeals the denylisting that stops their device (one open appeal at a time); staff decide it' })
   fileAppeal(@Param() p: DeviceAddressParam, @Body() dto: FileAppealDto, @CurrentPrincipal() who: Principal) {
     return this.devices.fileAppeal(p.address, dto.message, who);
   }
@@ -79,7 +132,7 @@ export class DevicesController {
   @Post('appeals/:appealId/decision')
   @HttpCode(200)
   @Access('staff', 'admin')
-  @ApiOperation({ summary: "Venue staff accept (lifts the denylist entry) or reject (keeps it) an open appeal, with a note the owner sees" })
+  @ApiOperation({ summary: 'Venue staff accept (lifts the denylist entry) or reject (keeps it) an open appeal, with a note the owner sees' })
   decideAppeal(@Param() p: AppealIdParam, @Body() dto: DecideAppealDto, @CurrentPrincipal() who: Principal) {
     return this.devices.decideAppeal(p.appealId, dto.decision, dto.note, who);
   }

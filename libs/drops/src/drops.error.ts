@@ -15,6 +15,7 @@ export type DropErrorCode =
   | 'too_many_codes'
   | 'codes_missing'
   | 'not_approved'
+  | 'drop_changed'
   | 'already_fired'
   | 'outside_window'
   | 'not_targeted'
@@ -37,6 +38,7 @@ const status: Record<DropErrorCode, number> = {
   too_many_codes: 422,
   codes_missing: 409,
   not_approved: 409,
+  drop_changed: 409,
   already_fired: 409,
   outside_window: 409,
   not_targeted: 403,

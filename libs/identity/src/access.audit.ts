@@ -27,7 +27,12 @@ export function listRoutes(discovery: DiscoveryService, scanner: MetadataScanner
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
       routes.push({
         method,
-        path: '/' + [base, String(path)].map((p) => p.replace(/^\/|\/$/g, '')).filter(Boolean).join('/'),
+        path:
+          '/' +
+          [base, String(path)]
+            .map((p) => p.replace(/^\/|\/$/g, ''))
+            .filter(Boolean)
+            .join('/'),
         audience: reflector.getAllAndOverride<Audience[] | undefined>(ACCESS_KEY, [handler, metatype]),
         controller: metatype.name,
         handler: name,

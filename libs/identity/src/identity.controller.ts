@@ -1,6 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
 import { Access, CurrentPrincipal, Principal, requireVenueRole } from '@fanmesh/common';
 import {
   CreateSponsorDto,
@@ -15,10 +14,15 @@ import {
   SponsorIdParam,
   SponsorKeyParams,
   SponsorKeyView,
+  SponsorsQuery,
+  SponsorView,
 } from './dto/identity.dto';
 import { IdentityService } from './identity.service';
 import { TokenService } from './token.service';
 import { IsUUID } from 'class-validator';
+import type { AuthenticatedRequest } from './access.guard';
+import { IdentityError } from './identity.error';
+import { RateLimit } from './rate-limit';
 
 /** Sponsor keys are for servers; a console in a browser trades its key for a short session to listen live. */
 const SPONSOR_SESSION_SECONDS = 15 * 60;
@@ -38,6 +42,7 @@ export class AuthController {
   @Post('nonce')
   @HttpCode(200)
   @Access('public')
+  @RateLimit({ name: 'auth.nonce', key: 'ip', limit: 60, windowMs: 60_000 })
   @ApiOperation({ summary: 'A single-use nonce for an EIP-4361 sign-in message (valid 5 minutes)' })
   @ApiOkResponse({ type: NonceView })
   nonce(): Promise<NonceView> {
@@ -47,10 +52,13 @@ export class AuthController {
   @Post('siwe')
   @HttpCode(200)
   @Access('public')
-  @ApiOperation({ summary: 'Sign in with Ethereum: returns an access token and a refresh token' })
+  @RateLimit({ name: 'auth.siwe', key: 'ip', limit: 60, windowMs: 60_000 })
+  @ApiOperation({
+    summary: 'Sign in with Ethereum: returns an access token and a refresh token. The message must name PUBLIC_ORIGIN (domain and URI) and the chain id /auth/nonce gives.',
+  })
   @ApiOkResponse({ type: SessionView })
-  signIn(@Body() dto: SiweSignInDto, @Req() req: Request): Promise<SessionView> {
-    return this.identity.signIn(dto.message, dto.signature, req.headers.host);
+  signIn(@Body() dto: SiweSignInDto): Promise<SessionView> {
+    return this.identity.signIn(dto.message, dto.signature);
   }
 
   @Post('refresh')
@@ -72,9 +80,13 @@ export class AuthController {
   @Post('sponsor-session')
   @HttpCode(200)
   @Access('sponsor')
-  @ApiOperation({ summary: 'A 15-minute access token for a sponsor key (x-api-key), e.g. to listen on sponsor:<id> over the websocket' })
-  async sponsorSession(@CurrentPrincipal() who: Principal) {
-    const { token, expiresAt } = await this.tokens.issue(who, SPONSOR_SESSION_SECONDS);
+  @ApiOperation({
+    summary: 'A 15-minute access token for a sponsor key (x-api-key only, never a session), e.g. to listen on sponsor:<id> over the websocket; revoking the key ends it',
+  })
+  async sponsorSession(@CurrentPrincipal() who: Principal, @Req() req: AuthenticatedRequest) {
+    // Only the key itself: a session that could renew itself would outlive its key's revocation.
+    if (req.credential?.type !== 'api_key') throw new IdentityError('api_key_required', 'A sponsor session is minted from the API key only: send it as x-api-key.');
+    const { token, expiresAt } = await this.tokens.issue(who, SPONSOR_SESSION_SECONDS, { keyId: req.credential.keyId });
     return { accessToken: token, expiresAt, principal: who };
   }
 
@@ -125,6 +137,14 @@ export class SponsorsController {
   @Access('admin')
   create(@Body() dto: CreateSponsorDto) {
     return this.identity.createSponsor(dto.venueId, dto.name);
+  }
+
+  @Get()
+  @Access('admin')
+  @ApiOperation({ summary: "A venue's sponsors and their keys (prefixes only: a key is shown once, when it is made)" })
+  @ApiOkResponse({ type: [SponsorView] })
+  list(@Query() q: SponsorsQuery): Promise<SponsorView[]> {
+    return this.identity.sponsorsAtVenue(q.venueId);
   }
 
   @Post(':sponsorId/keys')

@@ -5,3 +5,6 @@ export * from './access.audit';
 export * from './identity.service';
 export * from './identity.error';
 export * from './dto/identity.dto';
+export * from './rate-limit';
+export * from './revocations';
+export { InvitesService } from './invites.service';

@@ -1,10 +1,20 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Interface } from 'ethers';
 import { ARTIFACTS, ChainService, momentCommitment, MomentRecord } from '@fanmesh/chain';
-import { ReadingsService } from '@fanmesh/sensing';
+import { ReadingsDirectory } from '@fanmesh/directory';
+import { Job } from '@fanmesh/events';
+import { momentContextDigest, type MomentEvidenceView } from '@fanmesh/protocol';
 import { evidenceTree, EVIDENCE_LEAF_ENCODING, envelopeLeafValue, momentRecord } from './evidence';
 import { MomentRepository } from './moment.repository';
 import { MomentsError } from './moments.error';
+
+/** What GET /moments/:id/evidence answers: enough to check a confirmed moment without trusting us. */
+export type MomentEvidence = MomentEvidenceView;
+
+const HOW =
+  'Leaves (OpenZeppelin StandardMerkleTree of ["bytes32"]): each envelope\'s envelopeDigest(deviceId, seq, sentAt, body) = keccak256("FanMesh envelope v1" ‖ deviceId ‖ uint64 seq ‖ sentAt ‖ keccak256(body)), ' +
+  'which its device signed (raw secp256k1), and for a sensor candidate momentContextDigest(context) = keccak256("FanMesh moment context v1" ‖ keccak256(context)). ' +
+  'Re-run the rule named in the context on the sound readings in the envelopes within context.samples, and check the record with MomentAttestor.verify. docs/protocol.md and docs/sensing-moments.md say how.';
 
 /** Confirmed moments wait this long to share a transaction; a batch holds at most this many. */
 export const ATTEST_EVERY_MS = 2_000;
@@ -17,29 +27,22 @@ export const ATTEST_BATCH = 20;
  * idempotent), and the contract refuses any id twice. So every moment is attested exactly once.
  */
 @Injectable()
-export class AttestationService implements OnApplicationBootstrap, OnModuleDestroy {
+export class AttestationService {
   private readonly logger = new Logger(AttestationService.name);
   private readonly attestor = new Interface(ARTIFACTS.MomentAttestor.abi as never);
-  private timer?: NodeJS.Timeout;
   private running = false;
 
   constructor(
     private readonly repo: MomentRepository,
     private readonly chain: ChainService,
-    private readonly readings: ReadingsService,
+    private readonly readings: ReadingsDirectory,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (!this.chain.deployment?.MomentAttestor) return; // no chain: moments wait, unattested, until there is one
-    this.timer = setInterval(() => void this.tick(), ATTEST_EVERY_MS);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
-  }
-
-  /** One pass: heal batches never handed to the outbox, then batch what is waiting. Returns the batches enqueued. */
+  /**
+   * One pass (one instance per interval): heal batches never handed to the outbox, then batch what
+   * is waiting. Without a chain moments wait, unattested, until there is one. Returns the batches enqueued.
+   */
+  @Job('moments.attest', { everyMs: ATTEST_EVERY_MS })
   async tick(): Promise<number> {
     if (this.running || !this.chain.deployment?.MomentAttestor) return 0;
     this.running = true;
@@ -76,24 +79,30 @@ export class AttestationService implements OnApplicationBootstrap, OnModuleDestr
    * Everything needed to check a confirmed moment without trusting us: the on-chain record and its
    * commitment, and every evidence envelope exactly as its device signed it, with its Merkle proof.
    */
-  async evidence(momentId: string) {
+  async evidence(momentId: string): Promise<MomentEvidence> {
     const m = await this.repo.get(momentId);
     if (!m || m.status !== 'confirmed') throw new MomentsError('moment_not_found', `No confirmed moment ${momentId}.`);
     const envelopes = await this.readings.envelopes(await this.repo.evidenceKeys(m.id));
-    const tree = evidenceTree(envelopes);
+    const tree = evidenceTree(envelopes, m.evidenceContext);
     if (tree.root !== (m.evidenceRoot ?? tree.root)) this.logger.error({ momentId }, 'evidence root mismatch');
     const record = momentRecord(m);
     return {
       momentId: m.id,
       eventId: m.eventId,
       kind: m.kind,
+      kindNumber: record.kind,
       at: new Date(m.at).toISOString(),
+      source: m.source,
+      confirmedBy: m.confirmedBy,
       record: { ...record, timestamp: record.timestamp.toString() },
       commitment: momentCommitment(record),
       chain: this.chain.deployment ? { chainId: this.chain.chainId, contract: this.chain.deployment.MomentAttestor, batch: m.attestBatch } : null,
       evidenceRoot: record.evidenceRoot,
       leafEncoding: EVIDENCE_LEAF_ENCODING,
-      how: 'leaf value = envelopeDigest(deviceId, seq, sentAt, body) = keccak256("FanMesh envelope v1" ‖ deviceId ‖ uint64 seq ‖ sentAt ‖ keccak256(body)); the device signed that digest; leaves form an OpenZeppelin StandardMerkleTree of ["bytes32"].',
+      how: HOW,
+      context: m.evidenceContext,
+      contextDigest: m.evidenceContext ? momentContextDigest(m.evidenceContext) : null,
+      contextProof: tree.contextProof,
       envelopes: envelopes.map((e, i) => ({ ...e, digest: envelopeLeafValue(e), proof: tree.proofs[i] })),
     };
   }

@@ -25,7 +25,12 @@ export function feedCanonical(timestamp: string, venueId: string, m: FeedMessage
 }
 
 export function feedSignature(secret: string, timestamp: string, venueId: string, m: FeedMessage): string {
-  return 'v1=' + createHmac('sha256', secret).update(feedCanonical(timestamp, venueId, m)).digest('hex');
+  return (
+    'v1=' +
+    createHmac('sha256', secret)
+      .update(feedCanonical(timestamp, venueId, m))
+      .digest('hex')
+  );
 }
 
 export function feedSignatureValid(secret: string, timestamp: string, venueId: string, m: FeedMessage, signature: string): boolean {
@@ -34,7 +39,10 @@ export function feedSignatureValid(secret: string, timestamp: string, venueId: s
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-/** Feed secrets at rest: AES-256-GCM under a key derived from the platform's auth secret (never stored in the clear). */
+/**
+ * Feed secrets at rest: AES-256-GCM under a key derived from FEED_SECRET, a root of their own (never
+ * stored in the clear, and never the session-signing AUTH_SECRET).
+ */
 export class FeedSecretBox {
   private readonly key: Buffer;
 
@@ -59,5 +67,14 @@ export class FeedSecretBox {
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url')).setAAD(Buffer.from(venueId));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+  }
+
+  /** The secret, or undefined when it was sealed under another root (or for another venue). */
+  tryOpen(sealed: string, venueId: string): string | undefined {
+    try {
+      return this.open(sealed, venueId);
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -20,30 +20,94 @@ describe('moment detector', () => {
   ];
 
   it('makes one quorate burst when independent sensors in several sections spike together', () => {
-    const bursts = detectBursts(scene(sensors, { a: [30, 31], b: [31, 32], c: [32] }), info([['a', 'o1'], ['b', 'o2'], ['c', 'o3'], ['d', 'o3']]));
+    const bursts = detectBursts(
+      scene(sensors, { a: [30, 31], b: [31, 32], c: [32] }),
+      info([
+        ['a', 'o1'],
+        ['b', 'o2'],
+        ['c', 'o3'],
+        ['d', 'o3'],
+      ]),
+    );
     expect(bursts).toHaveLength(1);
     expect(bursts[0]).toMatchObject({ quorate: true, devices: ['a', 'b', 'c'], owners: 3, sections: ['N101', 'N102', 'S101'], at: T0 + 32_002, from: T0 + 30_000, quiet: ['d'] });
     expect(bursts[0].spikes).toHaveLength(5);
   });
 
   it('ignores a lone noisy sensor however loud', () => {
-    const bursts = detectBursts(scene(sensors, { a: [5, 6, 7, 20, 40] }, 130), info([['a', 'o1'], ['b', 'o2'], ['c', 'o3'], ['d', 'o4']]));
+    const bursts = detectBursts(
+      scene(sensors, { a: [5, 6, 7, 20, 40] }, 130),
+      info([
+        ['a', 'o1'],
+        ['b', 'o2'],
+        ['c', 'o3'],
+        ['d', 'o4'],
+      ]),
+    );
     expect(bursts.every((b) => !b.quorate)).toBe(true);
     expect(bursts.flatMap((b) => b.devices)).toEqual(['a', 'a', 'a']);
   });
 
   it('needs different owners, different sections and enough trust', () => {
     const spikes = { a: [10], b: [10], c: [10] };
-    expect(detectBursts(scene(sensors, spikes), info([['a', 'o1'], ['b', 'o1'], ['c', 'o1'], ['d', 'o1']]))[0].quorate).toBe(false); // one owner
+    expect(
+      detectBursts(
+        scene(sensors, spikes),
+        info([
+          ['a', 'o1'],
+          ['b', 'o1'],
+          ['c', 'o1'],
+          ['d', 'o1'],
+        ]),
+      )[0].quorate,
+    ).toBe(false); // one owner
     const oneSection = sensors.map((s) => ({ ...s, section: 'N101' }));
-    expect(detectBursts(scene(oneSection, spikes), info([['a', 'o1'], ['b', 'o2'], ['c', 'o3'], ['d', 'o4']]))[0].quorate).toBe(false);
-    expect(detectBursts(scene(sensors, spikes), info([['a', 'o1', 0.5], ['b', 'o2', 0.5], ['c', 'o3', 1], ['d', 'o4']]))[0].quorate).toBe(false); // weight 2 < 2.5
-    expect(detectBursts(scene(sensors, { ...spikes, d: [11] }), info([['a', 'o1', 0.5], ['b', 'o2', 0.5], ['c', 'o3', 1], ['d', 'o4']]))[0].quorate).toBe(true);
+    expect(
+      detectBursts(
+        scene(oneSection, spikes),
+        info([
+          ['a', 'o1'],
+          ['b', 'o2'],
+          ['c', 'o3'],
+          ['d', 'o4'],
+        ]),
+      )[0].quorate,
+    ).toBe(false);
+    expect(
+      detectBursts(
+        scene(sensors, spikes),
+        info([
+          ['a', 'o1', 0.5],
+          ['b', 'o2', 0.5],
+          ['c', 'o3', 1],
+          ['d', 'o4'],
+        ]),
+      )[0].quorate,
+    ).toBe(false); // weight 2 < 2.5
+    expect(
+      detectBursts(
+        scene(sensors, { ...spikes, d: [11] }),
+        info([
+          ['a', 'o1', 0.5],
+          ['b', 'o2', 0.5],
+          ['c', 'o3', 1],
+          ['d', 'o4'],
+        ]),
+      )[0].quorate,
+    ).toBe(true);
   });
 
   it('splits spikes further apart than the window into separate bursts', () => {
-    const bursts = detectBursts(scene(sensors, { a: [10, 30], b: [10, 31], c: [11, 30] }), info([['a', 'o1'], ['b', 'o2'], ['c', 'o3'], ['d', 'o4']]));
-    expect(bursts.map((b) => [b.quorate, (b.from - T0) / 1000 | 0])).toEqual([
+    const bursts = detectBursts(
+      scene(sensors, { a: [10, 30], b: [10, 31], c: [11, 30] }),
+      info([
+        ['a', 'o1'],
+        ['b', 'o2'],
+        ['c', 'o3'],
+        ['d', 'o4'],
+      ]),
+    );
+    expect(bursts.map((b) => [b.quorate, ((b.from - T0) / 1000) | 0])).toEqual([
       [true, 10],
       [true, 30],
     ]);
@@ -51,7 +115,17 @@ describe('moment detector', () => {
 
   it('learns each sensor’s ambient level: a sensor that is always loud does not spike', () => {
     const samples = scene(sensors, { a: [10], b: [10], c: [10] }).map((s) => (s.device === 'd' ? { ...s, value: 99 } : s));
-    expect(detectBursts(samples, info([['a', 'o1'], ['b', 'o2'], ['c', 'o3'], ['d', 'o4']]))[0].devices).toEqual(['a', 'b', 'c']);
+    expect(
+      detectBursts(
+        samples,
+        info([
+          ['a', 'o1'],
+          ['b', 'o2'],
+          ['c', 'o3'],
+          ['d', 'o4'],
+        ]),
+      )[0].devices,
+    ).toEqual(['a', 'b', 'c']);
     expect(ambient([70, 71, 72, 120, 70])).toBe(70);
     expect(DETECTOR.floorDb).toBeGreaterThan(80);
   });

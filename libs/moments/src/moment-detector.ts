@@ -33,6 +33,12 @@ export const DETECTOR: DetectorParams = { windowMs: 5_000, spikeDb: 12, floorDb:
 /** How far back of a burst the detector looks to learn each sensor's ambient level. */
 export const BASELINE_MS = 60_000;
 
+/** A sensor's ambient level is this percentile of its readings. */
+export const AMBIENT_PERCENTILE = 0.2;
+
+/** The rule's name and version as a moment's evidence names them (a new version whenever DETECTOR, AMBIENT_PERCENTILE or a step changes). */
+export const MOMENT_RULE = { name: 'sound-quorum', version: 1 } as const;
+
 export interface Burst {
   /** first and last spike (unix ms) */
   from: number;
@@ -49,12 +55,14 @@ export interface Burst {
   spikes: SoundSample[];
   /** sensors that reported during the burst without spiking */
   quiet: string[];
+  /** each spiking sensor's ambient level and spike threshold (dB), and how many of its readings were seen */
+  baselines: Map<string, { ambientDb: number; thresholdDb: number; readings: number }>;
 }
 
 /** The 20th percentile of a sensor's readings: its ambient level (spikes are rare, so they barely move it). */
 export function ambient(values: number[]): number {
   const v = [...values].sort((a, b) => a - b);
-  return v[Math.floor((v.length - 1) * 0.2)];
+  return v[Math.floor((v.length - 1) * AMBIENT_PERCENTILE)];
 }
 
 /**
@@ -69,7 +77,11 @@ export function detectBursts(samples: SoundSample[], sensors: Map<string, Sensor
     list.push(s.value);
   }
   const threshold = new Map<string, number>();
-  for (const [device, values] of byDevice) threshold.set(device, Math.max(p.floorDb, ambient(values) + p.spikeDb));
+  const ambients = new Map<string, number>();
+  for (const [device, values] of byDevice) {
+    ambients.set(device, ambient(values));
+    threshold.set(device, Math.max(p.floorDb, ambients.get(device)! + p.spikeDb));
+  }
   const spikes = samples.filter((s) => sensors.has(s.device) && s.value >= threshold.get(s.device)!).sort((a, b) => a.at - b.at || a.device.localeCompare(b.device));
 
   const groups: SoundSample[][] = [];
@@ -103,7 +115,9 @@ export function detectBursts(samples: SoundSample[], sensors: Map<string, Sensor
       }
     }
     const devices = [...firstSpike.keys()].sort();
-    const quiet = [...new Set(samples.filter((s) => s.at >= from - p.windowMs && s.at <= to + p.windowMs && !firstSpike.has(s.device) && sensors.has(s.device)).map((s) => s.device))].sort();
+    const quiet = [
+      ...new Set(samples.filter((s) => s.at >= from - p.windowMs && s.at <= to + p.windowMs && !firstSpike.has(s.device) && sensors.has(s.device)).map((s) => s.device)),
+    ].sort();
     return {
       from,
       to,
@@ -116,6 +130,7 @@ export function detectBursts(samples: SoundSample[], sensors: Map<string, Sensor
       quorate,
       spikes: g,
       quiet,
+      baselines: new Map(devices.map((d) => [d, { ambientDb: ambients.get(d)!, thresholdDb: threshold.get(d)!, readings: byDevice.get(d)!.length }])),
     };
   });
 }

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, Principal, requireVenueRole } from '@fanmesh/common';
 import { AttestationService } from './attestation.service';
 import { ConfirmMomentDto, EventIdParam, MomentIdParam, RejectMomentDto, VenueIdParam } from './dto/moments.dto';
+import { MomentDecisionsService } from './moment-decisions.service';
 import { MomentsService } from './moments.service';
 
 @ApiTags('moments')
@@ -10,6 +11,7 @@ import { MomentsService } from './moments.service';
 export class MomentsController {
   constructor(
     private readonly moments: MomentsService,
+    private readonly decisions: MomentDecisionsService,
     private readonly attestation: AttestationService,
   ) {}
 
@@ -25,7 +27,7 @@ export class MomentsController {
   @Access('staff', 'admin')
   @ApiOperation({ summary: 'Confirm a candidate moment (venue staff), optionally saying what it was; it goes live on the event channel and is attested on chain' })
   confirm(@Param() p: MomentIdParam, @Body() dto: ConfirmMomentDto, @CurrentPrincipal() who: Principal) {
-    return this.moments.confirm(p.id, dto, who);
+    return this.decisions.confirm(p.id, dto, who);
   }
 
   @Post('moments/:id/reject')
@@ -33,12 +35,14 @@ export class MomentsController {
   @Access('staff', 'admin')
   @ApiOperation({ summary: 'Reject a candidate moment (venue staff); the sensors that fired lose trust' })
   reject(@Param() p: MomentIdParam, @Body() dto: RejectMomentDto, @CurrentPrincipal() who: Principal) {
-    return this.moments.reject(p.id, dto.reason, who);
+    return this.decisions.reject(p.id, dto.reason, who);
   }
 
   @Get('moments/:id/evidence')
   @Access('public')
-  @ApiOperation({ summary: 'For anyone to verify a confirmed moment: its on-chain record and commitment, the signed envelopes that evidence it, each with its Merkle proof to the attested root' })
+  @ApiOperation({
+    summary: 'For anyone to verify a confirmed moment: its on-chain record and commitment, the signed envelopes that evidence it, each with its Merkle proof to the attested root',
+  })
   evidence(@Param() p: MomentIdParam) {
     return this.attestation.evidence(p.id);
   }
@@ -48,6 +52,6 @@ export class MomentsController {
   @ApiOperation({ summary: "The venue's sound sensors with their record against the quorum and their trust weight" })
   trust(@Param() p: VenueIdParam, @CurrentPrincipal() who: Principal) {
     requireVenueRole(who, ['staff'], p.venueId);
-    return this.moments.trust(p.venueId);
+    return this.decisions.trust(p.venueId);
   }
 }

@@ -1,22 +1,38 @@
-import { Module } from '@nestjs/common';
-import { AccessModule } from '@fanmesh/access';
-import { DevicesModule } from '@fanmesh/devices';
-import { SensingModule } from '@fanmesh/sensing';
-import { VenuesModule } from '@fanmesh/venues';
+import { Global, Module } from '@nestjs/common';
+import { MomentDirectory } from '@fanmesh/directory';
 import { AttestationService } from './attestation.service';
+import { DetectionQueueRepository } from './detection-queue.repository';
 import { FeedController } from './feed.controller';
+import { MomentDecisionsService } from './moment-decisions.service';
+import { MomentDetectionService } from './moment-detection.service';
+import { MomentFeedService } from './moment-feed.service';
 import { MomentRepository } from './moment.repository';
 import { MomentsController } from './moments.controller';
 import { MomentsService } from './moments.service';
 import { Moments1764000000650 } from './migrations/1764000000650-moments';
+import { DetectionQueue1765000000650 } from './migrations/1765000000650-detection-queue';
+import { EvidenceContext1767200000650 } from './migrations/1767200000650-evidence-context';
 
+/**
+ * Match moments: detection from sound readings (`sensing.readings_stored`), staff and official-feed
+ * decisions (`moments.confirmed`), attestation on chain. Global: it provides MomentDirectory.
+ */
+@Global()
 @Module({
-  imports: [SensingModule, DevicesModule, AccessModule, VenuesModule],
   controllers: [MomentsController, FeedController],
-  providers: [MomentRepository, MomentsService, AttestationService],
-  exports: [MomentsService, AttestationService],
+  providers: [
+    MomentRepository,
+    DetectionQueueRepository,
+    MomentsService,
+    MomentDetectionService,
+    MomentDecisionsService,
+    MomentFeedService,
+    AttestationService,
+    { provide: MomentDirectory, useExisting: MomentsService },
+  ],
+  exports: [MomentsService, MomentDetectionService, MomentDecisionsService, MomentFeedService, AttestationService, MomentDirectory],
 })
 export class MomentsModule {
   static readonly entities: Function[] = [];
-  static readonly migrations: Function[] = [Moments1764000000650];
+  static readonly migrations: Function[] = [Moments1764000000650, DetectionQueue1765000000650, EvidenceContext1767200000650];
 }

@@ -2,7 +2,8 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { hexlify, randomBytes, Wallet } from 'ethers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ballotLeaf, ballotLeafValues, ballotsRoot, BALLOT_LEAF_TYPES, CountedBallot, pollKey, tally, tallyHash } from './ballots';
+import { pollKey } from '@fanmesh/protocol';
+import { ballotLeaf, ballotLeafValues, ballotsRoot, BALLOT_LEAF_TYPES, CountedBallot, tally, tallyHash } from './ballots';
 
 const ballot = (i: number, over: Partial<CountedBallot> = {}): CountedBallot => ({
   voter: Wallet.createRandom().address,
@@ -13,7 +14,11 @@ const ballot = (i: number, over: Partial<CountedBallot> = {}): CountedBallot => 
   ...over,
 });
 
-const ozRoot = (ballots: CountedBallot[]) => StandardMerkleTree.of(ballots.map((b) => ballotLeafValues(b).map((v) => (typeof v === 'bigint' ? v.toString() : v))), [...BALLOT_LEAF_TYPES]).root;
+const ozRoot = (ballots: CountedBallot[]) =>
+  StandardMerkleTree.of(
+    ballots.map((b) => ballotLeafValues(b).map((v) => (typeof v === 'bigint' ? v.toString() : v))),
+    [...BALLOT_LEAF_TYPES],
+  ).root;
 
 describe('ballot hashes', () => {
   it("computes the same root as OpenZeppelin's StandardMerkleTree for any number of ballots", () => {

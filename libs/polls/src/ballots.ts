@@ -1,26 +1,19 @@
-import { AbiCoder, keccak256, TypedDataDomain, TypedDataField } from 'ethers';
-import { BALLOT_TYPES, DOMAIN_NAMES, eip712Domain, hashPair } from '@fanmesh/chain';
+import { AbiCoder, keccak256, TypedDataField } from 'ethers';
+import { hashPair } from '@fanmesh/chain';
+import { pollKey, type PollEligibility, type PollWeighting } from '@fanmesh/protocol';
 
 /**
  * Everything needed to check a poll's result from the outside, with no access to our database: the
  * ballot's EIP-712 type, the Merkle leaf of a counted ballot, the ballots root and the tally hash,
  * exactly as PollAttestor receives them. A recount takes the published ballots, checks each
  * signature in the attestor's domain, re-derives each weight from FanToken's Transfer logs up to the
- * snapshot block, and recomputes these two hashes.
+ * snapshot block, and recomputes these two hashes. The ballot's EIP-712 type and domain, and pollKey
+ * (the poll's id as ballots carry it), are the wire contract's: BALLOT_TYPES, ballotDomain and pollKey
+ * in @fanmesh/protocol.
  */
 
-export { BALLOT_TYPES };
-
-export type Weighting = 'one_per_fan' | 'token_balance';
-export type Eligibility = 'holders' | 'checked_in' | 'both';
-
-/** The poll's id as the ballot and the attestor carry it: the UUID's 16 bytes, left-aligned in a bytes32. */
-export const pollKey = (uuid: string): string => '0x' + uuid.replace(/-/g, '').toLowerCase().padEnd(64, '0');
-
-/** The domain fans sign ballots in: 'FanMesh Polls' v1 at the PollAttestor, or without a contract when the chain is off. */
-export function ballotDomain(chainId: number | undefined, attestor: string | undefined): TypedDataDomain {
-  return attestor && chainId ? eip712Domain(DOMAIN_NAMES.PollAttestor, chainId, attestor) : { name: DOMAIN_NAMES.PollAttestor, version: '1' };
-}
+export type Weighting = PollWeighting;
+export type Eligibility = PollEligibility;
 
 export interface CountedBallot {
   voter: string;
@@ -84,3 +77,6 @@ export function tallyHash(pollId: string, snapshotBlock: number | null, t: Tally
 }
 
 export type BallotTypes = Record<string, TypedDataField[]>;
+
+/** Token-holder eligibility and token weighting need the chain (the FanToken snapshot). */
+export const needsChain = (p: { eligibility: Eligibility; weighting: Weighting }): boolean => p.eligibility !== 'checked_in' || p.weighting === 'token_balance';

@@ -2,12 +2,17 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, Principal } from '@fanmesh/common';
 import { BallotDto, CreatePollDto, EventIdParam, PollIdParam, VenueIdParam } from './dto/poll.dto';
+import { PollVotingService } from './poll-voting.service';
 import { PollsService } from './polls.service';
+import { RateLimit } from '@fanmesh/identity';
 
 @ApiTags('polls')
 @Controller()
 export class PollsController {
-  constructor(private readonly polls: PollsService) {}
+  constructor(
+    private readonly polls: PollsService,
+    private readonly voting: PollVotingService,
+  ) {}
 
   @Post('polls')
   @Access('staff', 'admin')
@@ -40,9 +45,10 @@ export class PollsController {
   @Post('polls/:id/ballots')
   @HttpCode(200)
   @Access('fan')
+  @RateLimit({ name: 'polls.ballot', key: 'principal', limit: 20, windowMs: 60_000 })
   @ApiOperation({ summary: "Cast a gasless ballot: the fan's EIP-712 signature over Ballot(pollId, option, issuedAt); a later ballot replaces an earlier one" })
   vote(@Param() p: PollIdParam, @Body() dto: BallotDto, @CurrentPrincipal() who: Principal) {
-    return this.polls.vote(p.id, dto, who);
+    return this.voting.vote(p.id, dto, who);
   }
 
   @Get('polls/:id/ballots')
@@ -50,6 +56,14 @@ export class PollsController {
   @ApiOperation({ summary: 'Every counted ballot with its signature and weight, the domain and the snapshot: enough to recount and compare with the attestation' })
   ballots(@Param() p: PollIdParam) {
     return this.polls.ballots(p.id);
+  }
+
+  @Post('polls/:id/open')
+  @HttpCode(200)
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: 'Open a scheduled poll now (it also opens at opensAt): takes the token snapshot now' })
+  open(@Param() p: PollIdParam, @CurrentPrincipal() who: Principal) {
+    return this.polls.openBy(p.id, who);
   }
 
   @Post('polls/:id/close')

@@ -8,6 +8,7 @@ export type PollErrorCode =
   | 'event_not_at_venue'
   | 'chain_unavailable'
   | 'already_closed'
+  | 'already_open'
   // ballot refusals: each is a reason a fan sees
   | 'wrong_poll'
   | 'bad_signature'
@@ -29,6 +30,7 @@ const status: Record<PollErrorCode, number> = {
   event_not_at_venue: 422,
   chain_unavailable: 503,
   already_closed: 409,
+  already_open: 409,
   wrong_poll: 422,
   bad_signature: 422,
   signer_mismatch: 403,

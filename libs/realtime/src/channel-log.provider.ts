@@ -9,6 +9,5 @@ export const CHANNEL_LOG = Symbol('CHANNEL_LOG');
 export const channelLogProvider: Provider = {
   provide: CHANNEL_LOG,
   inject: [BUS],
-  useFactory: (bus: Bus): ChannelLog =>
-    bus instanceof RedisBus ? new RedisChannelLog(bus.pub, bus.prefix) : new MemoryChannelLog((topic, frame) => bus.publishRaw(topic, frame)),
+  useFactory: (bus: Bus): ChannelLog => (bus instanceof RedisBus ? new RedisChannelLog(bus.pub, bus.prefix) : new MemoryChannelLog((topic, frame) => bus.publishRaw(topic, frame))),
 };

@@ -110,7 +110,18 @@ export class RedisChannelLog implements ChannelLog {
     for (let i = 0; i < channels.length; i += APPEND_MANY_CHUNK) {
       const chunk = channels.slice(i, i + APPEND_MANY_CHUNK);
       const keys = chunk.flatMap((c) => [`rt:seq:{${c}}`, `rt:log:{${c}}`]);
-      calls.push((this.redis as unknown as { fanmeshAppendMany: (...a: unknown[]) => Promise<number> }).fanmeshAppendMany(keys.length, ...keys, at, json, REPLAY_DEPTH, STREAM_TTL_SECONDS, this.topicPrefix + frameTopic(''), ...chunk.map((c) => JSON.stringify(c))));
+      calls.push(
+        (this.redis as unknown as { fanmeshAppendMany: (...a: unknown[]) => Promise<number> }).fanmeshAppendMany(
+          keys.length,
+          ...keys,
+          at,
+          json,
+          REPLAY_DEPTH,
+          STREAM_TTL_SECONDS,
+          this.topicPrefix + frameTopic(''),
+          ...chunk.map((c) => JSON.stringify(c)),
+        ),
+      );
     }
     await Promise.all(calls);
   }
@@ -130,10 +141,7 @@ export class RedisChannelLog implements ChannelLog {
   }
 
   async since(channel: string, lastSeq: number): Promise<Replay> {
-    const [head, entries] = await Promise.all([
-      this.head(channel),
-      this.redis.xrange(`rt:log:{${channel}}`, `${lastSeq + 1}-0`, '+', 'COUNT', REPLAY_DEPTH * 2),
-    ]);
+    const [head, entries] = await Promise.all([this.head(channel), this.redis.xrange(`rt:log:{${channel}}`, `${lastSeq + 1}-0`, '+', 'COUNT', REPLAY_DEPTH * 2)]);
     const frames = entries.map(([, fields]) => fields[1]);
     const first = entries.length ? parseInt(entries[0][0], 10) : head + 1;
     return { frames, complete: lastSeq === head || (lastSeq < head && first === lastSeq + 1), headSeq: head };

@@ -2,18 +2,39 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
-import { Audience, Principal } from '@fanmesh/common';
-import { TokenService } from '@fanmesh/identity';
+import { Audience, DomainError, Principal } from '@fanmesh/common';
+import { clientIp, RateLimiter, RateLimitPolicy, Revocation, Revocations, TokenService, VerifiedToken } from '@fanmesh/identity';
 import { Bus } from './bus';
 import { BUS } from './bus.module';
 import { CHANNEL_LOG, ChannelLog } from './channel-log.provider';
 import { frameTopic, seqOf } from './channel-log';
-import { maySubscribe, parseChannel } from './channels';
+import { parseChannel } from '@fanmesh/protocol';
+import { maySubscribe } from './channels';
 
 export const MAX_FRAME_BYTES = 16 * 1024;
 /** A socket with more than this queued is too slow to keep up; it is dropped rather than stall the rest. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 const MAX_CHANNELS_PER_SOCKET = 32;
+/** Frames waiting for the ones before them (a slow replay, the connection's own authentication); beyond this, refused. */
+const MAX_QUEUED_FRAMES = 64;
+/** Connections per client address per minute, across all instances (RATE_LIMITS=ws.connect=… overrides). */
+export const WS_CONNECT_LIMIT: RateLimitPolicy = { name: 'ws.connect', key: 'ip', limit: 120, windowMs: 60_000 };
+/** Subscriptions per principal (per address when anonymous) per minute, across all instances: each costs a replay read. */
+export const WS_SUBSCRIBE_LIMIT: RateLimitPolicy = { name: 'ws.subscribe', key: 'principal', limit: 120, windowMs: 60_000 };
+
+/**
+ * Why the server closes a socket (close code, reason). 4401: authenticate again (refresh the token,
+ * reconnect with it); 4403: the role this socket listened with was revoked; 4429: connecting too
+ * often, wait Retry-After seconds (the reason says how many).
+ */
+export const CLOSE = {
+  unauthenticated: 4401,
+  tokenExpired: 4401,
+  sessionRevoked: 4401,
+  roleRevoked: 4403,
+  rateLimited: 4429,
+  slowConsumer: 4008,
+} as const;
 
 export type ErrorCode =
   | 'malformed_frame'
@@ -23,7 +44,9 @@ export type ErrorCode =
   | 'forbidden'
   | 'bad_channel'
   | 'too_many_channels'
-  | 'not_subscribed';
+  | 'too_many_frames'
+  | 'not_subscribed'
+  | 'rate_limited';
 
 /** Every client frame type and who may send it (the role-matrix test walks this table). */
 export const FRAME_ACCESS: Record<string, Audience[]> = {
@@ -41,61 +64,189 @@ interface Subscription {
 
 interface Client {
   principal?: Principal;
+  /** The token the principal came from: when it expires and what revoking ends it. */
+  token?: VerifiedToken;
   subs: Map<string, Subscription>;
+  /** Frames are handled one at a time, in arrival order, after the connection's own checks. */
+  work: Promise<void>;
+  queued: number;
+  expiry?: NodeJS.Timeout;
+  /** The client's address as the balancer saw it (rate limits). */
+  ip: string;
 }
 
 /**
- * The one websocket endpoint, `/ws`. Authenticate with `?access_token=` or an `auth` frame; then
- * `subscribe` to channels (with `lastSeq` to get what was missed). Frames arrive in each channel's
- * sequence order with no gaps and no duplicates; a client beyond the replay buffer gets `resync`.
+ * The one websocket endpoint, `/ws`. Authenticate with an `auth` frame (the PWA's way: a token in a
+ * URL ends up in proxy logs) or `?access_token=`; then `subscribe` to channels (with `lastSeq` to get
+ * what was missed). Frames arrive in each channel's sequence order with no gaps and no duplicates; a
+ * client beyond the replay buffer gets `resync`.
+ *
+ * A client's frames are handled in order, and only after the connection's own checks (rate limit,
+ * the URL token): a `subscribe` sent right after `open` is judged with the principal it came with.
+ * A socket is closed when its token expires (send `auth` with a fresh one before that to stay), when
+ * its session is signed out or its sponsor key revoked, or when a role it holds is revoked.
  */
 @WebSocketGateway({ path: '/ws', maxPayload: 1024 * 1024 })
 export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly logger = new Logger(RealtimeGateway.name);
   private readonly clients = new Map<WebSocket, Client>();
   private readonly listeners = new Map<string, { sockets: Set<WebSocket>; ready: Promise<() => Promise<void>> }>();
+  /** Authenticated sockets by subject, for revocations. */
+  private readonly bySubject = new Map<string, Set<WebSocket>>();
+  private readonly offRevoked: () => void;
 
   constructor(
     private readonly tokens: TokenService,
+    private readonly limiter: RateLimiter,
+    revocations: Revocations,
     @Inject(BUS) private readonly bus: Bus,
     @Inject(CHANNEL_LOG) private readonly log: ChannelLog,
-  ) {}
+  ) {
+    this.offRevoked = revocations.onRevoked((r) => this.revoked(r));
+  }
 
   get connections(): number {
     return this.clients.size;
   }
 
-  async handleConnection(socket: WebSocket, req?: IncomingMessage): Promise<void> {
-    const client: Client = { subs: new Map() };
+  handleConnection(socket: WebSocket, req?: IncomingMessage): void {
+    const client: Client = { subs: new Map(), work: Promise.resolve(), queued: 0, ip: req ? clientIp(req) : '127.0.0.1' };
     this.clients.set(socket, client);
-    socket.on('message', (data, isBinary) => void this.onFrame(socket, client, data as Buffer, isBinary));
+    // First the connection's own checks, then each frame in turn: nothing is read before the token is.
+    this.enqueue(socket, client, () => this.opened(socket, client, req));
+    socket.on('message', (data, isBinary) => this.enqueue(socket, client, () => this.onFrame(socket, client, data as Buffer, isBinary)));
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'));
-    const token = req?.url ? new URL(req.url, 'http://x').searchParams.get('access_token') : null;
-    if (token) {
-      try {
-        client.principal = await this.tokens.verify(token);
-        this.send(socket, { type: 'welcome', subject: client.principal.subject, roles: client.principal.roles });
-      } catch {
-        this.error(socket, 'unauthenticated', 'The access token is not valid or has expired; refresh it and reconnect.');
-        socket.close(4401, 'unauthenticated');
-      }
-    }
   }
 
   handleDisconnect(socket: WebSocket): void {
     const client = this.clients.get(socket);
     this.clients.delete(socket);
-    if (client) for (const channel of client.subs.keys()) this.detach(channel, socket);
+    if (!client) return;
+    clearTimeout(client.expiry);
+    this.forget(socket, client);
+    for (const channel of client.subs.keys()) this.detach(channel, socket);
+  }
+
+  private enqueue(socket: WebSocket, client: Client, step: () => Promise<void>): void {
+    if (client.queued >= MAX_QUEUED_FRAMES) {
+      return this.error(socket, 'too_many_frames', `At most ${MAX_QUEUED_FRAMES} frames may wait for an answer; wait for replies before sending more.`);
+    }
+    client.queued++;
+    client.work = client.work
+      .then(step)
+      .catch((err: Error) => this.logger.warn({ err: err.message }, 'frame failed'))
+      .finally(() => client.queued--);
+  }
+
+  private async opened(socket: WebSocket, client: Client, req?: IncomingMessage): Promise<void> {
+    if (req) {
+      const refused = await this.limiter.take(WS_CONNECT_LIMIT.name!, WS_CONNECT_LIMIT, { ip: client.ip });
+      if (refused) {
+        this.send(socket, {
+          type: 'error',
+          code: 'rate_limited',
+          retryAfterSeconds: refused.retryAfterSeconds,
+          detail: `Too many connections from your address: at most ${refused.limit} a minute. Retry in ${refused.retryAfterSeconds} s.`,
+        });
+        return this.close(socket, CLOSE.rateLimited, `rate_limited: retry in ${refused.retryAfterSeconds} s`);
+      }
+    }
+    const token = req?.url ? new URL(req.url, 'http://x').searchParams.get('access_token') : null;
+    if (!token) return;
+    const verified = await this.inspect(token);
+    if (typeof verified === 'string') {
+      this.error(socket, 'unauthenticated', 'The access token is not valid or has expired; refresh it and reconnect.', undefined, verified);
+      return this.close(socket, CLOSE.unauthenticated, verified);
+    }
+    this.authenticated(socket, client, verified);
+    this.send(socket, { type: 'welcome', subject: verified.principal.subject, roles: verified.principal.roles });
+  }
+
+  /** The verified token, or why it was refused (`unauthenticated`, `token_expired`, `session_revoked`). */
+  private async inspect(token: string): Promise<VerifiedToken | string> {
+    try {
+      return await this.tokens.inspect(token);
+    } catch (err) {
+      if (err instanceof DomainError) return typeof err.extra.reason === 'string' ? err.extra.reason : 'unauthenticated';
+      throw err;
+    }
+  }
+
+  /** Takes a (new) token: re-arms the expiry and drops channels the new principal may not hear. */
+  private authenticated(socket: WebSocket, client: Client, token: VerifiedToken): void {
+    this.forget(socket, client);
+    client.token = token;
+    client.principal = token.principal;
+    let subject = this.bySubject.get(token.principal.subject);
+    if (!subject) this.bySubject.set(token.principal.subject, (subject = new Set()));
+    subject.add(socket);
+    clearTimeout(client.expiry);
+    const left = token.expiresAtMs - Date.now();
+    client.expiry = setTimeout(
+      () =>
+        this.end(
+          socket,
+          'unauthenticated',
+          CLOSE.tokenExpired,
+          'token_expired',
+          'The access token expired: refresh it and reconnect (or send auth with a fresh token before it expires).',
+        ),
+      Math.min(Math.max(left, 0), 2 ** 31 - 1),
+    );
+    client.expiry.unref();
+    for (const channel of [...client.subs.keys()]) {
+      const parsed = parseChannel(channel);
+      if (parsed && maySubscribe(token.principal, parsed.kind, parsed.id)) continue;
+      client.subs.delete(channel);
+      this.detach(channel, socket);
+      this.send(socket, { type: 'unsubscribed', channel, reason: 'forbidden' });
+    }
+  }
+
+  private forget(socket: WebSocket, client: Client): void {
+    const subject = client.token && this.bySubject.get(client.token.principal.subject);
+    if (!subject) return;
+    subject.delete(socket);
+    if (!subject.size) this.bySubject.delete(client.token!.principal.subject);
+  }
+
+  /** A family signed out, a sponsor key or a role revoked, here or on another instance: close the sockets it admitted. */
+  private revoked(r: Revocation): void {
+    if (!r.subject) return;
+    for (const socket of [...(this.bySubject.get(r.subject) ?? [])]) {
+      const t = this.clients.get(socket)?.token;
+      if (!t) continue;
+      if ((r.kind === 'family' && t.familyId === r.ref) || (r.kind === 'sponsor_key' && t.keyId === r.ref)) {
+        this.end(socket, 'unauthenticated', CLOSE.sessionRevoked, 'session_revoked', 'This session was signed out or its key revoked; sign in again.');
+      } else if (r.kind === 'role' && r.atMs >= t.issuedAtMs && t.principal.roles.includes(r.ref)) {
+        this.end(socket, 'forbidden', CLOSE.roleRevoked, 'role_revoked', `The role ${r.ref} was revoked; sign in again to listen with the roles you hold now.`);
+      }
+    }
+  }
+
+  /** Says why, then closes. */
+  private end(socket: WebSocket, code: ErrorCode, closeCode: number, reason: string, detail: string): void {
+    this.error(socket, code, detail, undefined, reason);
+    this.close(socket, closeCode, reason);
+  }
+
+  private close(socket: WebSocket, code: number, reason: string): void {
+    if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason.slice(0, 123));
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.offRevoked();
+    for (const client of this.clients.values()) clearTimeout(client.expiry);
     for (const [channel, l] of this.listeners) {
       this.listeners.delete(channel);
-      await (await l.ready)();
+      await (
+        await l.ready
+      )();
     }
   }
 
   private async onFrame(socket: WebSocket, client: Client, data: Buffer, isBinary: boolean): Promise<void> {
+    if (socket.readyState !== socket.OPEN) return; // closed by the checks before this frame
     if (data.length > MAX_FRAME_BYTES) return this.error(socket, 'frame_too_large', `Frames are limited to ${MAX_FRAME_BYTES} bytes.`);
     let frame: Record<string, unknown> | undefined;
     try {
@@ -129,12 +280,12 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
 
   private async auth(socket: WebSocket, client: Client, token: unknown, ref: unknown): Promise<void> {
     if (typeof token !== 'string' || token.length > 4096) return this.error(socket, 'malformed_frame', 'auth needs a string "token".', ref);
-    try {
-      client.principal = await this.tokens.verify(token);
-    } catch {
-      return this.error(socket, 'unauthenticated', 'The access token is not valid or has expired; refresh it and send auth again.', ref);
+    const verified = await this.inspect(token);
+    if (typeof verified === 'string') {
+      return this.error(socket, 'unauthenticated', 'The access token is not valid or has expired; refresh it and send auth again.', ref, verified);
     }
-    this.send(socket, { type: 'welcome', id: ref, subject: client.principal.subject, roles: client.principal.roles });
+    this.authenticated(socket, client, verified);
+    this.send(socket, { type: 'welcome', id: ref, subject: verified.principal.subject, roles: verified.principal.roles });
   }
 
   private async subscribe(socket: WebSocket, client: Client, rawChannel: unknown, lastSeq: unknown, ref: unknown): Promise<void> {
@@ -149,6 +300,16 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     }
     if (!client.subs.has(channel) && client.subs.size >= MAX_CHANNELS_PER_SOCKET) {
       return this.error(socket, 'too_many_channels', `At most ${MAX_CHANNELS_PER_SOCKET} channels per connection.`, ref);
+    }
+    const refused = await this.limiter.take(WS_SUBSCRIBE_LIMIT.name!, WS_SUBSCRIBE_LIMIT, { ip: client.ip, principal: client.principal?.subject });
+    if (refused) {
+      return this.send(socket, {
+        type: 'error',
+        id: ref,
+        code: 'rate_limited',
+        retryAfterSeconds: refused.retryAfterSeconds,
+        detail: `Too many subscriptions: at most ${refused.limit} a minute. Retry in ${refused.retryAfterSeconds} s.`,
+      });
     }
     const sub: Subscription = { lastSeq: 0, pending: [] };
     client.subs.set(channel, sub);
@@ -220,15 +381,15 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     this.write(socket, JSON.stringify(frame));
   }
 
-  private error(socket: WebSocket, code: ErrorCode, detail: string, ref?: unknown): void {
-    this.send(socket, { type: 'error', code, detail, ref });
+  private error(socket: WebSocket, code: ErrorCode, detail: string, ref?: unknown, reason?: string): void {
+    this.send(socket, { type: 'error', code, detail, ref, ...(reason && reason !== code ? { reason } : {}) });
   }
 
   private write(socket: WebSocket, data: string | Buffer): void {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.logger.warn({ buffered: socket.bufferedAmount }, 'dropping a slow consumer');
-      socket.close(4008, 'slow_consumer: reconnect with lastSeq to catch up');
+      socket.close(CLOSE.slowConsumer, 'slow_consumer: reconnect with lastSeq to catch up');
       return;
     }
     socket.send(data, { binary: false });

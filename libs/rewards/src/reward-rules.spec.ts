@@ -17,14 +17,29 @@ function freshState(pools: readonly PoolConfig[]): CapState {
 
 const account = fc.constantFrom(...accounts);
 const fact: fc.Arbitrary<RewardFact> = fc.oneof(
-  fc.record({ type: fc.constant('admission' as const), eventId: fc.constant(EVENT), admissionId: fc.integer({ min: 1, max: 40 }).map(String), holder: account, steward: fc.option(account, { nil: null }) }),
-  fc.record({ type: fc.constant('moment' as const), eventId: fc.constant(EVENT), momentId: fc.integer({ min: 1, max: 6 }).map(String), fans: fc.array(account, { maxLength: 12 }) }),
+  fc.record({
+    type: fc.constant('admission' as const),
+    eventId: fc.constant(EVENT),
+    admissionId: fc.integer({ min: 1, max: 40 }).map(String),
+    holder: account,
+    steward: fc.option(account, { nil: null }),
+  }),
+  fc.record({
+    type: fc.constant('moment' as const),
+    eventId: fc.constant(EVENT),
+    momentId: fc.integer({ min: 1, max: 6 }).map(String),
+    fans: fc.array(account, { maxLength: 12 }),
+  }),
   fc.record({ type: fc.constant('witness' as const), eventId: fc.constant(EVENT), witnessId: fc.integer({ min: 1, max: 60 }).map(String), fan: account }),
 );
 const pools: fc.Arbitrary<PoolConfig[]> = fc
-  .tuple(...(['admission', 'verification', 'moment', 'witness', 'coverage'] as RewardKind[]).map((kind) =>
-    fc.record({ perUnit: fc.bigInt({ min: 0n, max: 1000n }), accountCap: fc.bigInt({ min: 0n, max: 5000n }), pool: fc.bigInt({ min: 0n, max: 20_000n }) }).map((p) => ({ kind, ...p })),
-  ))
+  .tuple(
+    ...(['admission', 'verification', 'moment', 'witness', 'coverage'] as RewardKind[]).map((kind) =>
+      fc
+        .record({ perUnit: fc.bigInt({ min: 0n, max: 1000n }), accountCap: fc.bigInt({ min: 0n, max: 5000n }), pool: fc.bigInt({ min: 0n, max: 20_000n }) })
+        .map((p) => ({ kind, ...p })),
+    ),
+  )
   .map((ps) => ps);
 
 /**
@@ -36,7 +51,14 @@ function normalize(stream: RewardFact[]): RewardFact[] {
   const firstMoment = new Map<string, RewardFact>();
   const firstWitness = new Map<string, RewardFact>();
   return stream.map((f) => {
-    const [map, id] = f.type === 'admission' ? [firstAdmission, f.admissionId] : f.type === 'moment' ? [firstMoment, f.momentId] : f.type === 'witness' ? [firstWitness, f.witnessId] : [new Map(), ''];
+    const [map, id] =
+      f.type === 'admission'
+        ? [firstAdmission, f.admissionId]
+        : f.type === 'moment'
+          ? [firstMoment, f.momentId]
+          : f.type === 'witness'
+            ? [firstWitness, f.witnessId]
+            : [new Map(), ''];
     if (!map.has(id)) map.set(id, f);
     return map.get(id)!;
   });
@@ -70,8 +92,22 @@ describe('reward rules', () => {
 
   it('splits the coverage pool by score share and never pays more than the pool', () => {
     const config = DEFAULT_POOLS.map((p) => (p.kind === 'coverage' ? { ...p, pool: 1000n, accountCap: 1000n } : p));
-    const out = rule({ type: 'coverage', eventId: EVENT, scores: [{ owner: accounts[0], hotspot: 'h1', score: 1 }, { owner: accounts[1], hotspot: 'h2', score: 2 }, { owner: accounts[0], hotspot: 'h3', score: 0 }] }, new Map(config.map((p) => [p.kind, p])));
-    expect(out.map((c) => [c.account, c.amount])).toEqual([[accounts[0], 333n], [accounts[1], 666n]]);
+    const out = rule(
+      {
+        type: 'coverage',
+        eventId: EVENT,
+        scores: [
+          { owner: accounts[0], hotspot: 'h1', score: 1 },
+          { owner: accounts[1], hotspot: 'h2', score: 2 },
+          { owner: accounts[0], hotspot: 'h3', score: 0 },
+        ],
+      },
+      new Map(config.map((p) => [p.kind, p])),
+    );
+    expect(out.map((c) => [c.account, c.amount])).toEqual([
+      [accounts[0], 333n],
+      [accounts[1], 666n],
+    ]);
   });
 
   it('over random event streams: ledger = sum of clipped rule outputs, never above a pool or a cap, and a replay adds nothing', () => {

@@ -4,8 +4,10 @@
  * runs exactly these functions inside one database transaction; the property test runs them directly.
  */
 
-export const REWARD_KINDS = ['admission', 'verification', 'moment', 'witness', 'coverage', 'drop'] as const;
-export type RewardKind = (typeof REWARD_KINDS)[number];
+import type { RewardKind } from '@fanmesh/protocol';
+
+/** The kinds are the wire contract's (fans see them in their ledger). */
+export { REWARD_KINDS, type RewardKind } from '@fanmesh/protocol';
 
 /** What the ledger says a fan earned each entry for (shown to the fan). */
 export const REASONS: Record<RewardKind, string> = {
@@ -103,12 +105,21 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
     case 'admission': {
       const cause = `admission:${fact.admissionId}`;
       const out: Candidate[] = [{ eventId: fact.eventId, account: lower(fact.holder), kind: 'admission', amount: per('admission'), cause, key: `${cause}:admission` }];
-      if (fact.steward) out.push({ eventId: fact.eventId, account: lower(fact.steward), kind: 'verification', amount: per('verification'), cause, key: `${cause}:verification` });
+      // A steward scanning their own ticket verified nobody: the fan is in (and earns the admission), the steward earns nothing for it.
+      if (fact.steward && lower(fact.steward) !== lower(fact.holder))
+        out.push({ eventId: fact.eventId, account: lower(fact.steward), kind: 'verification', amount: per('verification'), cause, key: `${cause}:verification` });
       return out;
     }
     case 'moment': {
       const cause = `moment:${fact.momentId}`;
-      return [...new Set(fact.fans.map(lower))].map((account) => ({ eventId: fact.eventId, account, kind: 'moment' as const, amount: per('moment'), cause, key: `${cause}:${account}` }));
+      return [...new Set(fact.fans.map(lower))].map((account) => ({
+        eventId: fact.eventId,
+        account,
+        kind: 'moment' as const,
+        amount: per('moment'),
+        cause,
+        key: `${cause}:${account}`,
+      }));
     }
     case 'witness': {
       const cause = `witness:${fact.witnessId}`;
@@ -124,7 +135,14 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
       const total = [...byOwner.values()].reduce((a, b) => a + b, 0n);
       if (total === 0n) return [];
       const cause = `coverage:${fact.eventId}`;
-      return [...byOwner].map(([account, score]) => ({ eventId: fact.eventId, account, kind: 'coverage' as const, amount: (pool * score) / total, cause, key: `${cause}:${account}` }));
+      return [...byOwner].map(([account, score]) => ({
+        eventId: fact.eventId,
+        account,
+        kind: 'coverage' as const,
+        amount: (pool * score) / total,
+        cause,
+        key: `${cause}:${account}`,
+      }));
     }
   }
 }

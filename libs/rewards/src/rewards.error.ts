@@ -9,12 +9,17 @@ export type RewardsErrorCode =
   | 'nothing_to_settle'
   | 'epoch_not_found'
   | 'epoch_not_pending'
+  | 'epoch_not_failed'
+  | 'epoch_superseded'
+  | 'epoch_not_published'
+  | 'epoch_file_missing'
   | 'not_settled'
   | 'no_rewards'
   | 'nothing_to_claim'
   | 'stale_claim'
   | 'bad_claim_signature'
-  | 'deadline_passed';
+  | 'deadline_passed'
+  | 'not_your_address';
 
 const status: Record<RewardsErrorCode, number> = {
   event_not_found: 404,
@@ -25,12 +30,17 @@ const status: Record<RewardsErrorCode, number> = {
   nothing_to_settle: 409,
   epoch_not_found: 404,
   epoch_not_pending: 409,
+  epoch_not_failed: 409,
+  epoch_superseded: 409,
+  epoch_not_published: 404,
+  epoch_file_missing: 404,
   not_settled: 404,
   no_rewards: 404,
   nothing_to_claim: 409,
   stale_claim: 409,
   bad_claim_signature: 422,
   deadline_passed: 422,
+  not_your_address: 403,
 };
 
 export class RewardsError extends DomainError<RewardsErrorCode> {

@@ -1,33 +1,18 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { AdmissionDirectory, GateScanService } from '@fanmesh/access';
+import { AdmissionDirectory, VenueDirectory } from '@fanmesh/directory';
+import { DeliveryContext, DomainEvent, OnDomainEvent } from '@fanmesh/events';
+import type { AttendanceView, SectionAttendance } from '@fanmesh/protocol';
 import { RealtimeService } from '@fanmesh/realtime';
-import { VenuesService } from '@fanmesh/venues';
 import { ReadingsRepository } from './readings.repository';
-import { ReadingsService } from './readings.service';
 
 /** A section's turnstile count is suspicious when it is off the admissions by more than both of these. */
 export const GAP_MIN = 20;
 export const GAP_RATIO = 0.1;
 const CHECK_DEBOUNCE_MS = 300;
 
-export interface SectionAttendance {
-  section: string;
-  admitted: number;
-  /** Turnstile entries counted in the section; null where no turnstile reports. */
-  counted: number | null;
-  /** Latest occupancy sensors' head count; null where none reports. */
-  occupancy: number | null;
-  gap: number | null;
-  alert: 'counted_above_admitted' | 'counted_below_admitted' | null;
-}
-
-export interface Attendance {
-  eventId: string;
-  at: string;
-  admitted: number;
-  counted: number;
-  sections: SectionAttendance[];
-}
+export type { SectionAttendance };
+/** GET /events/:eventId/attendance */
+export type Attendance = AttendanceView;
 
 /** The gap rule: counted vs admitted, beyond max(GAP_MIN, GAP_RATIO * admitted). */
 export function gapVerdict(counted: number | null, admitted: number): SectionAttendance['alert'] {
@@ -52,15 +37,24 @@ export class AttendanceService implements OnModuleDestroy {
   constructor(
     private readonly repo: ReadingsRepository,
     private readonly admissions: AdmissionDirectory,
-    private readonly venues: VenuesService,
+    private readonly venues: VenueDirectory,
     private readonly realtime: RealtimeService,
-    readings: ReadingsService,
-    scans: GateScanService,
-  ) {
-    readings.onReadings((e) => {
-      if (e.spans.turnstile) this.schedule(e.eventId, e.venueId);
-    });
-    scans.onAdmission((e) => this.schedule(e.eventId, e.venueId));
+  ) {}
+
+  /** Admissions changed: recheck the event's sections once the batch is committed (a short debounce per event). */
+  @OnDomainEvent('access.admitted', { batchSize: 2000 })
+  async admitted(events: DomainEvent<'access.admitted'>[], ctx: DeliveryContext): Promise<void> {
+    const touched = new Map<string, string>();
+    for (const e of events) touched.set(e.payload.eventId, e.payload.venueId);
+    ctx.afterCommit(() => touched.forEach((venueId, eventId) => this.schedule(eventId, venueId)));
+  }
+
+  /** Turnstile counts changed: recheck the event's sections once the batch is committed (a short debounce per event). */
+  @OnDomainEvent('sensing.readings_stored', { batchSize: 1000 })
+  async readingsStored(events: DomainEvent<'sensing.readings_stored'>[], ctx: DeliveryContext): Promise<void> {
+    const touched = new Map<string, string>();
+    for (const e of events) if (e.payload.spans.turnstile) touched.set(e.payload.eventId, e.payload.venueId);
+    if (touched.size) ctx.afterCommit(() => touched.forEach((venueId, eventId) => this.schedule(eventId, venueId)));
   }
 
   onModuleDestroy(): void {
@@ -68,7 +62,11 @@ export class AttendanceService implements OnModuleDestroy {
   }
 
   async attendance(eventId: string): Promise<Attendance> {
-    const [admitted, counted, occupancy] = await Promise.all([this.admissions.countBySection(eventId), this.repo.turnstilesBySection(eventId), this.repo.occupancyBySection(eventId)]);
+    const [admitted, counted, occupancy] = await Promise.all([
+      this.admissions.countBySection(eventId),
+      this.repo.turnstilesBySection(eventId),
+      this.repo.occupancyBySection(eventId),
+    ]);
     const codes = [...new Set([...Object.keys(admitted), ...Object.keys(counted), ...Object.keys(occupancy)])].sort();
     const sections = codes.map((section): SectionAttendance => {
       const a = admitted[section] ?? 0;
@@ -115,7 +113,10 @@ export class AttendanceService implements OnModuleDestroy {
           admitted: s.admitted,
           gap: s.gap,
           reason: s.alert,
-          hint: s.alert === 'counted_above_admitted' ? 'more entries counted than tickets admitted: tailgating or a faulty/fake counter' : 'fewer entries counted than admitted: a broken or offline counter',
+          hint:
+            s.alert === 'counted_above_admitted'
+              ? 'more entries counted than tickets admitted: tailgating or a faulty/fake counter'
+              : 'fewer entries counted than admitted: a broken or offline counter',
           at: now.at,
         });
       }

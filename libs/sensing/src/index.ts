@@ -3,4 +3,4 @@ export * from './sensing.error';
 export * from './reading-rules';
 export * from './readings.service';
 export * from './attendance.service';
-export type { SignedEnvelope, StoredReading } from './readings.repository';
+export type { SignedEnvelope, StoredReading } from '@fanmesh/directory';

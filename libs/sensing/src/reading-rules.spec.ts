@@ -16,13 +16,36 @@ const code = (f: () => unknown) => {
 
 describe('readings body rules', () => {
   it('parses tuples into columns, labels optional except for generic readings', () => {
-    const p = parseReadings({ type: 'readings', eventId: EVENT.toUpperCase(), readings: [['sound', t - 1000, 88.5], ['turnstile', t, 3, 'N-A'], ['generic', t, -2, 'temp.c']] }, sentAt, READING_KINDS);
+    const p = parseReadings(
+      {
+        type: 'readings',
+        eventId: EVENT.toUpperCase(),
+        readings: [
+          ['sound', t - 1000, 88.5],
+          ['turnstile', t, 3, 'N-A'],
+          ['generic', t, -2, 'temp.c'],
+        ],
+      },
+      sentAt,
+      READING_KINDS,
+    );
     expect(p).toEqual({ eventId: EVENT, kinds: ['sound', 'turnstile', 'generic'], ats: [t - 1000, t, t], values: [88.5, 3, -2], labels: [null, 'N-A', 'temp.c'] });
   });
 
   it('refuses the whole envelope at the first bad reading, naming its index', () => {
     const body = (readings: unknown[]) => ({ type: 'readings', eventId: EVENT, readings });
-    expect(code(() => parseReadings(body([['sound', t, 80], ['sound', t, 195]]), sentAt, READING_KINDS))).toEqual(['value_out_of_range', 1]);
+    expect(
+      code(() =>
+        parseReadings(
+          body([
+            ['sound', t, 80],
+            ['sound', t, 195],
+          ]),
+          sentAt,
+          READING_KINDS,
+        ),
+      ),
+    ).toEqual(['value_out_of_range', 1]);
     expect(code(() => parseReadings(body([['occupancy', t, 1.5]]), sentAt, READING_KINDS))).toEqual(['value_out_of_range', 0]);
     expect(code(() => parseReadings(body([['sound', t, Number.NaN]]), sentAt, READING_KINDS))).toEqual(['value_out_of_range', 0]);
     expect(code(() => parseReadings(body([['sound', t - READING_MAX_AGE_MS - 1, 80]]), sentAt, READING_KINDS))).toEqual(['reading_out_of_window', 0]);

@@ -1,8 +1,8 @@
+import { READING_KINDS, type ReadingKind } from '@fanmesh/protocol';
 import { SensingError } from './sensing.error';
 
-/** What sensors measure. `generic` carries its metric name in the label. */
-export const READING_KINDS = ['turnstile', 'occupancy', 'sound', 'generic'] as const;
-export type ReadingKind = (typeof READING_KINDS)[number];
+/** What sensors measure (the wire contract's list). `generic` carries its metric name in the label. */
+export { READING_KINDS, type ReadingKind };
 
 /** Accepted values per kind; anything outside refuses the whole envelope. */
 export const READING_RANGES: Record<ReadingKind, { min: number; max: number; integer: boolean }> = {
@@ -57,13 +57,22 @@ export function parseReadings(body: Record<string, unknown>, sentAt: string, all
     const [kind, at, value, label] = r as [unknown, unknown, unknown, unknown];
     const range = READING_RANGES[kind as ReadingKind];
     if (typeof kind !== 'string' || !range) throw new SensingError('bad_readings', `readings[${i}]: kind must be one of ${READING_KINDS.join(', ')}.`, { index: i });
-    if (!allowed.includes(kind as ReadingKind)) throw new SensingError('kind_not_allowed', `readings[${i}]: this device may send only ${allowed.join(', ')} readings.`, { index: i });
+    if (!allowed.includes(kind as ReadingKind))
+      throw new SensingError('kind_not_allowed', `readings[${i}]: this device may send only ${allowed.join(', ')} readings.`, { index: i });
     if (typeof at !== 'number' || !Number.isInteger(at)) throw new SensingError('bad_readings', `readings[${i}]: at must be unix milliseconds.`, { index: i });
     if (at < earliest || at > latest) {
-      throw new SensingError('reading_out_of_window', `readings[${i}] is from ${new Date(at).toISOString()}; readings must be at most ${READING_MAX_AGE_MS / 60_000} min older than sentAt and not after it.`, { index: i });
+      throw new SensingError(
+        'reading_out_of_window',
+        `readings[${i}] is from ${new Date(at).toISOString()}; readings must be at most ${READING_MAX_AGE_MS / 60_000} min older than sentAt and not after it.`,
+        { index: i },
+      );
     }
     if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || value > range.max || (range.integer && !Number.isInteger(value))) {
-      throw new SensingError('value_out_of_range', `readings[${i}]: a ${kind} value must be ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}.`, { index: i, kind, value: typeof value === 'number' ? value : null });
+      throw new SensingError('value_out_of_range', `readings[${i}]: a ${kind} value must be ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}.`, {
+        index: i,
+        kind,
+        value: typeof value === 'number' ? value : null,
+      });
     }
     if (label !== undefined && label !== null && (typeof label !== 'string' || !LABEL.test(label))) {
       throw new SensingError('bad_readings', `readings[${i}]: label must be 1-32 of A-Z a-z 0-9 _ . : -`, { index: i });

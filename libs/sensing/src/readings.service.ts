@@ -1,23 +1,14 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DevicesService, EnvelopeContext } from '@fanmesh/devices';
-import { VenueError, VenuesService } from '@fanmesh/venues';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { DomainError } from '@fanmesh/common';
+import { ReadingsDirectory, VenueDirectory } from '@fanmesh/directory';
+import { DeviceMessageContext, DomainEventMap, DomainEvents, OnDeviceMessage } from '@fanmesh/events';
 import { parseReadings, ReadingKind, READING_KINDS } from './reading-rules';
 import { ReadingsRepository, SignedEnvelope, StoredReading } from './readings.repository';
 import { SensingError } from './sensing.error';
 
-/** What a stored readings envelope announces (after its transaction committed). */
-export interface ReadingsStored {
-  eventId: string;
-  venueId: string;
-  device: string;
-  owner: string;
-  section: string;
-  seq: number;
-  count: number;
-  /** Per kind present: the earliest and latest reading time (unix ms). */
-  spans: Partial<Record<ReadingKind, { from: number; to: number }>>;
-}
+/** What a stored readings envelope announces: the `sensing.readings_stored` domain event. */
+export type ReadingsStored = DomainEventMap['sensing.readings_stored'];
 
 const OPEN_STATUSES = new Set(['gates_open', 'live', 'ended']);
 const EVENT_CACHE_MS = 5_000;
@@ -26,30 +17,21 @@ const GATE_KINDS: readonly ReadingKind[] = ['turnstile'];
 /**
  * Signed readings ingest: the `readings` device body. The device layer has verified the signature,
  * the strictly increasing seq and the clock; this checks who may report what for which event, the
- * value ranges, and stores the envelope (as signed) and its readings in the seq transaction.
+ * value ranges, and stores the envelope (as signed) and its readings in the seq transaction, with
+ * the `sensing.readings_stored` event.
  */
 @Injectable()
-export class ReadingsService implements OnModuleInit {
-  private readonly logger = new Logger(ReadingsService.name);
-  private readonly listeners: ((e: ReadingsStored) => void)[] = [];
+export class ReadingsService implements ReadingsDirectory {
   private readonly events = new Map<string, { at: number; event?: { venueId: string; status: string } }>();
 
   constructor(
     private readonly repo: ReadingsRepository,
-    private readonly devices: DevicesService,
-    private readonly venues: VenuesService,
+    private readonly venues: VenueDirectory,
+    private readonly domainEvents: DomainEvents,
   ) {}
 
-  onModuleInit(): void {
-    this.devices.registerBody('readings', (ctx) => this.ingest(ctx));
-  }
-
-  /** Live signal for derived views (attendance, moment detection); they read the committed rows. */
-  onReadings(listener: (e: ReadingsStored) => void): void {
-    this.listeners.push(listener);
-  }
-
-  async ingest({ device, envelope, body, tx, afterCommit }: EnvelopeContext): Promise<Record<string, unknown>> {
+  @OnDeviceMessage('readings')
+  async ingest({ device, envelope, body, tx }: DeviceMessageContext): Promise<Record<string, unknown>> {
     if (device.kind !== 'sensor' && device.kind !== 'gate') {
       throw new SensingError('device_kind_not_allowed', `A ${device.kind} cannot send readings; pair a sensor (or a gate for turnstile counts).`);
     }
@@ -73,9 +55,18 @@ export class ReadingsService implements OnModuleInit {
       if (parsed.ats[i] < s.from) s.from = parsed.ats[i];
       if (parsed.ats[i] > s.to) s.to = parsed.ats[i];
     }
-    const stored: ReadingsStored = { eventId: parsed.eventId, venueId: device.venueId, device: device.address, owner: device.owner, section: device.sectionCode, seq: envelope.seq, count: parsed.kinds.length, spans };
-    // Listeners read committed rows: tell them once the device layer's transaction is through.
-    if (this.listeners.length) afterCommit(() => this.emit(stored));
+    const stored: ReadingsStored = {
+      eventId: parsed.eventId,
+      venueId: device.venueId,
+      device: device.address,
+      owner: device.owner,
+      section: device.sectionCode,
+      seq: envelope.seq,
+      count: parsed.kinds.length,
+      spans,
+    };
+    // In the envelope's transaction: the event commits with the readings (and the device's seq) or not at all.
+    await this.domainEvents.emit(tx, 'sensing.readings_stored', stored);
     return { readings: parsed.kinds.length };
   }
 
@@ -89,21 +80,11 @@ export class ReadingsService implements OnModuleInit {
     return this.repo.envelopes(keys);
   }
 
-  private emit(e: ReadingsStored): void {
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        this.logger.error({ err, eventId: e.eventId, device: e.device }, 'a readings listener threw');
-      }
-    }
-  }
-
   private async event(id: string, tx: EntityManager): Promise<{ venueId: string; status: string } | undefined> {
     const hit = this.events.get(id);
     if (hit && Date.now() - hit.at < EVENT_CACHE_MS) return hit.event;
     const e = await this.venues.getEvent(id, tx).catch((err) => {
-      if (err instanceof VenueError && err.code === 'event_not_found') return undefined;
+      if (err instanceof DomainError && err.code === 'event_not_found') return undefined;
       throw err;
     });
     if (this.events.size > 10_000) this.events.clear();

@@ -1,14 +1,7 @@
 import { DomainError } from '@fanmesh/common';
 
 export type SensingErrorCode =
-  | 'bad_readings'
-  | 'value_out_of_range'
-  | 'reading_out_of_window'
-  | 'kind_not_allowed'
-  | 'device_kind_not_allowed'
-  | 'sensor_not_at_venue'
-  | 'event_not_found'
-  | 'event_not_open';
+  'bad_readings' | 'value_out_of_range' | 'reading_out_of_window' | 'kind_not_allowed' | 'device_kind_not_allowed' | 'sensor_not_at_venue' | 'event_not_found' | 'event_not_open';
 
 const status: Record<SensingErrorCode, number> = {
   bad_readings: 422,

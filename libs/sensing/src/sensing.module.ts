@@ -1,18 +1,17 @@
-import { Module } from '@nestjs/common';
-import { AccessModule } from '@fanmesh/access';
-import { DevicesModule } from '@fanmesh/devices';
-import { VenuesModule } from '@fanmesh/venues';
+import { Global, Module } from '@nestjs/common';
+import { ReadingsDirectory } from '@fanmesh/directory';
 import { AttendanceService } from './attendance.service';
 import { ReadingsRepository } from './readings.repository';
 import { ReadingsService } from './readings.service';
 import { SensingController } from './sensing.controller';
 import { Sensing1764000000600 } from './migrations/1764000000600-sensing';
 
+/** Sensing: the `readings` device message, live attendance against admissions. Provides ReadingsDirectory. */
+@Global()
 @Module({
-  imports: [DevicesModule, AccessModule, VenuesModule],
   controllers: [SensingController],
-  providers: [ReadingsRepository, ReadingsService, AttendanceService],
-  exports: [ReadingsService, AttendanceService],
+  providers: [ReadingsRepository, ReadingsService, AttendanceService, { provide: ReadingsDirectory, useExisting: ReadingsService }],
+  exports: [ReadingsService, AttendanceService, ReadingsDirectory],
 })
 export class SensingModule {
   static readonly entities: Function[] = [];

@@ -1,8 +1,7 @@
-import { Stand, STANDS } from './venue.entity';
+import { Stand, STANDS } from './venue.model';
 
 /** The demo stadium every fresh install has: 60,000 seats in 40 sections, 8 gates, one upcoming match. */
-export const DEMO_VENUE_ID = '5eed0000-0000-4000-8000-000000000001';
-export const DEMO_EVENT_ID = '5eed0000-0000-4000-8000-0000000000e1';
+export { DEMO_EVENT_ID, DEMO_VENUE_ID } from '@fanmesh/protocol';
 
 const TIERS = [1, 2];
 const PER_RING = 5; // sections per stand and tier
@@ -46,12 +45,14 @@ export interface DemoGate {
 }
 
 export function demoGates(): DemoGate[] {
-  return STANDS.flatMap((stand) => [
-    { suffix: 'A', blocks: [1, 2, 3] },
-    { suffix: 'B', blocks: [3, 4, 5] },
-  ].map(({ suffix, blocks }) => ({
-    code: `${letter(stand)}-${suffix}`,
-    name: `${stand[0].toUpperCase()}${stand.slice(1)} gate ${suffix}`,
-    sectionCodes: TIERS.flatMap((t) => blocks.map((b) => code(stand, t, b))),
-  })));
+  return STANDS.flatMap((stand) =>
+    [
+      { suffix: 'A', blocks: [1, 2, 3] },
+      { suffix: 'B', blocks: [3, 4, 5] },
+    ].map(({ suffix, blocks }) => ({
+      code: `${letter(stand)}-${suffix}`,
+      name: `${stand[0].toUpperCase()}${stand.slice(1)} gate ${suffix}`,
+      sectionCodes: TIERS.flatMap((t) => blocks.map((b) => code(stand, t, b))),
+    })),
+  );
 }

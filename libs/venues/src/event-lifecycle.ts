@@ -1,5 +1,7 @@
-export const EVENT_STATUSES = ['scheduled', 'gates_open', 'live', 'ended', 'settled', 'cancelled'] as const;
-export type EventStatus = (typeof EVENT_STATUSES)[number];
+import type { EventStatus } from '@fanmesh/protocol';
+
+/** The statuses are the wire contract's. */
+export { EVENT_STATUSES, type EventStatus } from '@fanmesh/protocol';
 
 /**
  * The only moves an event can make. Gates can close again before kickoff (a delay), a match that

@@ -8,7 +8,16 @@ export type VenueErrorCode =
   | 'duplicate_code'
   | 'bad_transition'
   | 'unknown_section'
-  | 'event_overlaps';
+  | 'event_overlaps'
+  | 'bad_event_window'
+  | 'bad_timezone'
+  | 'bad_neighbour'
+  | 'bad_seat_map'
+  | 'capacity_from_seat_map'
+  | 'csv_too_large'
+  | 'csv_encoding'
+  | 'csv_malformed'
+  | 'import_has_errors';
 
 const status: Record<VenueErrorCode, number> = {
   venue_not_found: 404,
@@ -19,6 +28,15 @@ const status: Record<VenueErrorCode, number> = {
   bad_transition: 409,
   unknown_section: 422,
   event_overlaps: 409,
+  bad_event_window: 422,
+  bad_timezone: 422,
+  bad_neighbour: 422,
+  bad_seat_map: 422,
+  capacity_from_seat_map: 409,
+  csv_too_large: 413,
+  csv_encoding: 422,
+  csv_malformed: 422,
+  import_has_errors: 422,
 };
 
 export class VenueError extends DomainError<VenueErrorCode> {

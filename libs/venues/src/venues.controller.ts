@@ -15,17 +15,28 @@ import {
   VenueView,
 } from './dto/venue.dto';
 import { VenuesService } from './venues.service';
+import { EventLifecycleService } from './event-lifecycle.service';
 import { ArrayMaxSize, ArrayMinSize, IsArray, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
 import { ApiProperty } from '@nestjs/swagger';
 
 class AddSectionsDto {
   @ApiProperty({ type: [CreateSectionDto] })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => CreateSectionDto) sections: CreateSectionDto[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => CreateSectionDto)
+  sections: CreateSectionDto[];
 }
 class AddGatesDto {
   @ApiProperty({ type: [CreateGateDto] })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => CreateGateDto) gates: CreateGateDto[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => CreateGateDto)
+  gates: CreateGateDto[];
 }
 
 @ApiTags('venues')
@@ -73,7 +84,10 @@ export class VenuesController {
 @ApiTags('events')
 @Controller('events')
 export class EventsController {
-  constructor(private readonly venues: VenuesService) {}
+  constructor(
+    private readonly venues: VenuesService,
+    private readonly lifecycle: EventLifecycleService,
+  ) {}
 
   @Get()
   @Access('public')
@@ -103,6 +117,6 @@ export class EventsController {
   @ApiOperation({ summary: 'Move an event through its lifecycle; a move the lifecycle does not allow is a 409' })
   @ApiOkResponse({ type: EventView })
   transition(@Param() p: EventIdParam, @Body() dto: TransitionEventDto, @CurrentPrincipal() who: Principal): Promise<EventView> {
-    return this.venues.transitionEvent(p.eventId, dto.to, dto.expectedVersion, who);
+    return this.lifecycle.transition(p.eventId, dto.to, dto.expectedVersion, who);
   }
 }

@@ -1,44 +1,71 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Bus, BUS, RealtimeService } from '@fanmesh/realtime';
-import { Principal, requireVenueRole } from '@fanmesh/common';
-import { canTransition, EVENT_TRANSITIONS, EventStatus } from './event-lifecycle';
+import { VenueDirectory } from '@fanmesh/directory';
+import { Principal } from '@fanmesh/common';
+import type { EventStatus } from './event-lifecycle';
 import { CreateEventDto, CreateGateDto, CreateSectionDto, CreateVenueDto, EventView, VenueSummaryView, VenueView } from './dto/venue.dto';
+import { EventLifecycleService } from './event-lifecycle.service';
 import { VenueError } from './venue.error';
-import { EventRow, VenueRepository } from './venue.repository';
+import { toEventView, toVenueView } from './venue.mapper';
+import type { EventRow, GateRow, VenueRow } from './venue.model';
+import { VenueRepository } from './venue.repository';
 
-/** Domain event published when an event changes state; dashboards and later contexts listen. */
-export interface EventStatusChanged {
-  type: 'event.status_changed';
-  eventId: string;
-  venueId: string;
-  from: EventStatus;
-  to: EventStatus;
-  version: number;
-  at: string;
+/** An event's window when the venue gives no end: a match with its build-up and the crowd leaving. */
+const DEFAULT_EVENT_MS = 3 * 3600_000;
+const MAX_EVENT_MS = 7 * 24 * 3600_000;
+
+/** 409 event_overlaps for a window that overlaps `other`'s. */
+export function overlapsWindow(other: EventRow): VenueError {
+  const [from, to] = [new Date(other.startsAt).toISOString(), new Date(other.endsAt).toISOString()];
+  return new VenueError('event_overlaps', `This overlaps ${other.name} (${from} to ${to}) at the same venue; pick another time or cancel that event.`, {
+    eventId: other.id,
+    name: other.name,
+    startsAt: from,
+    endsAt: to,
+    status: other.status,
+  });
 }
-
-/** Bus topic carrying every EventStatusChanged, for contexts that cache event state. */
-export const EVENT_STATUS_TOPIC = 'venues:event-status';
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === '23505';
 
+/** True when the runtime knows the IANA zone (the console shows match times in it). */
+export function isKnownTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Venues, their sections and gates, and events: the admin writes and the reads. It is also the
+ * `VenueDirectory` other contexts ask (provided globally by VenuesModule).
+ */
 @Injectable()
-export class VenuesService {
+export class VenuesService implements VenueDirectory {
   private readonly logger = new Logger(VenuesService.name);
 
   constructor(
     private readonly repo: VenueRepository,
-    private readonly realtime: RealtimeService,
-    @Inject(BUS) private readonly bus: Bus,
+    private readonly lifecycle: EventLifecycleService,
   ) {}
 
   async createVenue(dto: CreateVenueDto): Promise<VenueView> {
     const sections = dto.sections ?? [];
     const gates = dto.gates ?? [];
-    this.checkUnique(sections.map((s) => s.code), 'section');
-    this.checkUnique(gates.map((g) => g.code), 'gate');
+    this.checkUnique(
+      sections.map((s) => s.code),
+      'section',
+    );
+    this.checkUnique(
+      gates.map((g) => g.code),
+      'gate',
+    );
     this.checkGateSections(gates, new Set(sections.map((s) => s.code)));
+    if (!isKnownTimezone(dto.timezone)) {
+      throw new VenueError('bad_timezone', `${dto.timezone} is not a time zone this server knows; use an IANA name such as Europe/Lisbon.`, { timezone: dto.timezone });
+    }
     const id = await this.repo.createVenue({
       name: dto.name,
       city: dto.city,
@@ -52,9 +79,15 @@ export class VenuesService {
 
   async addSections(venueId: string, sections: CreateSectionDto[]): Promise<VenueView> {
     await this.requireVenue(venueId);
-    this.checkUnique(sections.map((s) => s.code), 'section');
+    this.checkUnique(
+      sections.map((s) => s.code),
+      'section',
+    );
     try {
-      await this.repo.addSections(venueId, sections.map((s) => ({ ...s, neighbours: s.neighbours ?? [] })));
+      await this.repo.addSections(
+        venueId,
+        sections.map((s) => ({ ...s, neighbours: s.neighbours ?? [] })),
+      );
     } catch (err) {
       if (isUniqueViolation(err)) throw new VenueError('duplicate_code', 'A section with one of these codes already exists at this venue.');
       throw err;
@@ -64,7 +97,10 @@ export class VenuesService {
 
   async addGates(venueId: string, gates: CreateGateDto[]): Promise<VenueView> {
     await this.requireVenue(venueId);
-    this.checkUnique(gates.map((g) => g.code), 'gate');
+    this.checkUnique(
+      gates.map((g) => g.code),
+      'gate',
+    );
     this.checkGateSections(gates, new Set((await this.repo.sections(venueId)).map((s) => s.code)));
     try {
       await this.repo.addGates(venueId, gates);
@@ -82,25 +118,30 @@ export class VenuesService {
   async getVenue(id: string): Promise<VenueView> {
     const venue = await this.requireVenue(id);
     const [sections, gates] = await Promise.all([this.repo.sections(id), this.repo.gates(id)]);
-    return {
-      id: venue.id,
-      name: venue.name,
-      city: venue.city,
-      timezone: venue.timezone,
-      capacity: sections.reduce((n, s) => n + s.capacity, 0),
-      sections: sections.map(({ venueId: _v, ...s }) => s),
-      gates: gates.map(({ venueId: _v, ...g }) => g),
-    };
+    return toVenueView(venue, sections, gates);
   }
 
+  /**
+   * A new event with its time window (three hours from `startsAt` unless `endsAt` says otherwise).
+   * Refused with 409 `event_overlaps`, naming the other event, when the window overlaps another event
+   * of the venue that is not cancelled; the check and the insert hold the venue's events lock, so two
+   * instances cannot both take one slot.
+   */
   async createEvent(dto: CreateEventDto): Promise<EventView> {
     await this.requireVenue(dto.venueId);
-    const id = await this.repo.createEvent({
-      venueId: dto.venueId,
-      name: dto.name,
-      homeTeam: dto.homeTeam ?? null,
-      awayTeam: dto.awayTeam ?? null,
-      startsAt: new Date(dto.startsAt),
+    const startsAt = new Date(dto.startsAt);
+    const endsAt = dto.endsAt ? new Date(dto.endsAt) : new Date(startsAt.getTime() + DEFAULT_EVENT_MS);
+    if (endsAt.getTime() <= startsAt.getTime() || endsAt.getTime() - startsAt.getTime() > MAX_EVENT_MS) {
+      throw new VenueError('bad_event_window', 'endsAt must be after startsAt, and an event lasts at most seven days.', {
+        startsAt: startsAt.toISOString(),
+        endsAt: endsAt.toISOString(),
+      });
+    }
+    const id = await this.repo.transaction(async (tx) => {
+      await this.repo.lockVenueEvents(tx, dto.venueId);
+      const other = await this.repo.overlappingAtVenue(tx, dto.venueId, startsAt, endsAt);
+      if (other) throw overlapsWindow(other);
+      return this.repo.createEvent(tx, { venueId: dto.venueId, name: dto.name, homeTeam: dto.homeTeam ?? null, awayTeam: dto.awayTeam ?? null, startsAt, endsAt });
     });
     this.logger.log({ eventId: id, venueId: dto.venueId }, 'event created');
     return this.getEvent(id);
@@ -112,9 +153,14 @@ export class VenuesService {
 
   /** `tx`: read inside a caller's transaction (a device body handler), never waiting on a second connection. */
   async getEvent(id: string, tx?: EntityManager): Promise<EventView> {
-    const row = await this.repo.findEvent(id, tx);
-    if (!row) throw new VenueError('event_not_found', `No event ${id}.`);
-    return toEventView(row);
+    const found = await this.repo.findEvent(id, tx);
+    if (!found) throw new VenueError('event_not_found', `No event ${id}.`);
+    return toEventView(found);
+  }
+
+  /** Other events, at any venue and not cancelled, whose time window overlaps this one's (a fan is admitted at one of them at most). */
+  async overlappingEvents(id: string): Promise<string[]> {
+    return this.repo.overlapping(id);
   }
 
   /** The event's epoch window: when its gates first opened and when it ended (null while not yet). */
@@ -122,43 +168,21 @@ export class VenuesService {
     return this.repo.window(id);
   }
 
-  async transitionEvent(id: string, to: EventStatus, expectedVersion: number | undefined, actor: Principal): Promise<EventView> {
-    const current = await this.repo.findEvent(id);
-    if (!current) throw new VenueError('event_not_found', `No event ${id}.`);
-    requireVenueRole(actor, ['staff'], current.venueId);
-    const refuse = (reason: string, now: EventRow) =>
-      new VenueError('bad_transition', reason, { from: now.status, to, allowed: EVENT_TRANSITIONS[now.status], version: now.version });
-    if (!canTransition(current.status, to)) {
-      throw refuse(`An event that is ${current.status} cannot become ${to}; allowed next: ${EVENT_TRANSITIONS[current.status].join(', ') || 'none'}.`, current);
-    }
-    if (expectedVersion !== undefined && expectedVersion !== current.version) {
-      throw refuse(`The event changed since version ${expectedVersion} (now ${current.version}, ${current.status}); reload and try again.`, current);
-    }
-    const moved = await this.repo.transitionEvent(id, current.status, to, expectedVersion, actor.subject);
-    if (!moved) {
-      const now = (await this.repo.findEvent(id))!;
-      throw refuse(`Someone else moved the event to ${now.status} first; reload and try again.`, now);
-    }
-    const after = (await this.repo.findEvent(id))!;
-    const change: EventStatusChanged = {
-      type: 'event.status_changed',
-      eventId: id,
-      venueId: after.venueId,
-      from: current.status,
-      to,
-      version: after.version,
-      at: after.statusChangedAt.toISOString(),
-    };
-    await Promise.all([
-      this.bus.publish(EVENT_STATUS_TOPIC, change), // other contexts' caches, on every instance
-      this.realtime.publish(`event:${id}`, change),
-      this.realtime.publish(`staff:${after.venueId}`, change),
-    ]);
-    this.logger.log({ eventId: id, from: current.status, to }, 'event status changed');
-    return toEventView(after);
+  async hasSection(venueId: string, code: string): Promise<boolean> {
+    return this.repo.hasSection(venueId, code);
   }
 
-  private async requireVenue(id: string) {
+  /** One gate with its venue (a scanner names only the gate); undefined for an unknown id. */
+  async gate(id: string): Promise<GateRow | undefined> {
+    return this.repo.findGate(id);
+  }
+
+  /** @deprecated call EventLifecycleService.transition; kept for callers that have not moved yet. */
+  transitionEvent(id: string, to: EventStatus, expectedVersion: number | undefined, actor: Principal): Promise<EventView> {
+    return this.lifecycle.transition(id, to, expectedVersion, actor);
+  }
+
+  private async requireVenue(id: string): Promise<VenueRow> {
     const venue = await this.repo.findVenue(id);
     if (!venue) throw new VenueError('venue_not_found', `No venue ${id}.`);
     return venue;
@@ -180,20 +204,4 @@ export class VenuesService {
       }
     }
   }
-}
-
-function toEventView(e: EventRow): EventView {
-  return {
-    id: e.id,
-    venueId: e.venueId,
-    venueName: e.venueName,
-    name: e.name,
-    homeTeam: e.homeTeam,
-    awayTeam: e.awayTeam,
-    startsAt: new Date(e.startsAt).toISOString(),
-    status: e.status,
-    statusChangedAt: new Date(e.statusChangedAt).toISOString(),
-    version: e.version,
-    nextStatuses: [...EVENT_TRANSITIONS[e.status]],
-  };
 }

@@ -14,6 +14,41 @@ export interface Venue {
 
 const TICKETS_PER_REQUEST = 500;
 
+interface SimEvent {
+  id: string;
+  name: string;
+  status: string;
+  endsAt: string;
+}
+
+/**
+ * Creates a simulated match at a venue the way the API allows one: a venue holds one event with open
+ * gates at a time and never two events whose time windows overlap. So a match the simulator (or
+ * anyone) left open there is ended first (it gives back the rest of its window), and a start that
+ * falls in a scheduled event's window moves to that event's end (gates can open before kickoff, so
+ * the run is the same). `onEnded` hears of every event ended on the way.
+ */
+export async function createSimEvent(
+  client: ApiClient,
+  body: { venueId: string; name: string; homeTeam?: string; awayTeam?: string; startsAt: Date },
+  onEnded: (name: string) => void = () => undefined,
+): Promise<{ id: string }> {
+  const events = await client.get<SimEvent[]>(`/api/v1/events?venueId=${body.venueId}`);
+  for (const e of events.filter((x) => x.status === 'gates_open' || x.status === 'live')) {
+    if (e.status === 'gates_open') await client.post(`/api/v1/events/${e.id}/transitions`, { to: 'live' });
+    await client.post(`/api/v1/events/${e.id}/transitions`, { to: 'ended' });
+    onEnded(e.name);
+  }
+  let startsAt = body.startsAt;
+  for (let attempt = 0; ; attempt++) {
+    const a = await client.attempt<{ id: string; endsAt?: string }>('POST', '/api/v1/events', { ...body, startsAt: startsAt.toISOString() });
+    if (a.status === 201) return a.body;
+    if (a.status !== 409 || a.body.code !== 'event_overlaps' || !a.body.endsAt || attempt >= 5)
+      throw new SimProblem(a.status, a.body.code ?? 'http_error', `POST /api/v1/events: ${a.body.detail ?? 'refused'}`);
+    startsAt = new Date(a.body.endsAt);
+  }
+}
+
 export interface IssuedTicket {
   id: string;
   version: number;
@@ -64,7 +99,7 @@ export class Operator {
   }
 
   async createEvent(venueId: string, name: string, startsAt: Date): Promise<string> {
-    const e = await this.client.post<{ id: string }>('/api/v1/events', { venueId, name, homeTeam: 'FanMesh FC', awayTeam: 'Harbour City', startsAt: startsAt.toISOString() });
+    const e = await createSimEvent(this.client, { venueId, name, homeTeam: 'FanMesh FC', awayTeam: 'Harbour City', startsAt });
     return e.id;
   }
 

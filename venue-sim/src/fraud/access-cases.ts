@@ -11,7 +11,12 @@ export async function honestArrivals(st: Stadium, fans: Fan[]): Promise<{ tried:
   return { tried: fans.length, admitted: admitted.length, claims: admitted.map((f) => ({ account: () => f.client(), kind: 'admission' })) };
 }
 
-const merge = (o: CaseOutcome, h: { tried: number; admitted: number; claims: HonestClaim[] }): CaseOutcome => ({ ...o, honestTried: o.honestTried + h.tried, honestAccepted: o.honestAccepted + h.admitted, honestClaims: [...o.honestClaims, ...h.claims] });
+const merge = (o: CaseOutcome, h: { tried: number; admitted: number; claims: HonestClaim[] }): CaseOutcome => ({
+  ...o,
+  honestTried: o.honestTried + h.tried,
+  honestAccepted: o.honestAccepted + h.admitted,
+  honestClaims: [...o.honestClaims, ...h.claims],
+});
 
 /** A friend shows a screenshot of a fan's code: an old one before the fan arrives, a fresh one after. */
 export const screenshotReuse: FraudCase = {
@@ -64,7 +69,9 @@ export const twoGatesAtOnce: FraudCase = {
     // An offline scanner at the second gate (no network) admits the same code; its upload must come back as a conflict.
     const offline = sharers[0];
     const [, second] = offline.lanes!;
-    const up = await second.client.attempt<{ results: { result: string }[] }>('POST', `/api/v1/gates/${second.gate.id}/offline-scans`, { scans: [{ code: offline.f.code(), scannedAt: new Date().toISOString() }] });
+    const up = await second.client.attempt<{ results: { result: string }[] }>('POST', `/api/v1/gates/${second.gate.id}/offline-scans`, {
+      scans: [{ code: offline.f.code(), scannedAt: new Date().toISOString() }],
+    });
     attempts++;
     const result = up.body.results?.[0]?.result ?? up.body.code ?? String(up.status);
     if (result === 'admitted') extra++;
@@ -110,7 +117,9 @@ export const merchClones: FraudCase = {
     });
 
     // adversaries: clone buyers with copied tags, and a forger
-    const cloners = buyers.slice(0, Math.max(1, Math.floor(buyers.length / 2))).map((_, i) => ({ fan: new Fan(st.url, st.venue.sections[0].code, st.meter.observer), tag: tags[i] }));
+    const cloners = buyers
+      .slice(0, Math.max(1, Math.floor(buyers.length / 2)))
+      .map((_, i) => ({ fan: new Fan(st.url, st.venue.sections[0].code, st.meter.observer), tag: tags[i] }));
     const r = refusalCounter();
     let accepted = 0;
     let attempts = 0;

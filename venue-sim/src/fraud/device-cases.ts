@@ -40,7 +40,10 @@ export const fakeWitnesses: FraudCase = {
     const sybils = Array.from({ length: Math.max(3, Math.floor(honest.length / 4)) }, () => new Fan(st.url, section, st.meter.observer));
     const far = farFrom(st, section);
     const accomplices = Array.from({ length: 3 }, () => new Fan(st.url, far, st.meter.observer));
-    const tickets = await st.op.issueTickets(st.eventId, accomplices.map((a) => ({ address: a.wallet.address, section: far })));
+    const tickets = await st.op.issueTickets(
+      st.eventId,
+      accomplices.map((a) => ({ address: a.wallet.address, section: far })),
+    );
     tickets.forEach((t, i) => (accomplices[i].ticket = t));
     for (const a of accomplices) await st.arrive(a);
     const r = refusalCounter();
@@ -91,7 +94,10 @@ export const overReporting: FraudCase = {
       if ((await twin.witnessedBy(f, st.eventId)).body.verdict === 'valid') honestValid++;
       await liar.witnessedBy(f, st.eventId);
     }
-    const scores = await st.op.client.attempt<{ hotspot: string; score: number; claimedClients: number | null; uniqueWitnesses: number }[]>('POST', `/api/v1/coverage/events/${st.eventId}/scores`);
+    const scores = await st.op.client.attempt<{ hotspot: string; score: number; claimedClients: number | null; uniqueWitnesses: number }[]>(
+      'POST',
+      `/api/v1/coverage/events/${st.eventId}/scores`,
+    );
     const list = Array.isArray(scores.body) ? scores.body : [];
     const t = list.find((s) => s.hotspot === twin.address);
     const l = list.find((s) => s.hotspot === liar.address);
@@ -106,7 +112,9 @@ export const overReporting: FraudCase = {
       honestAccepted: h.admitted + honestValid,
       honestClaims: h.claims,
       fraudAccounts: [],
-      notes: [`claimed 5000 clients and 900 Mbit/s, witnessed by ${l?.uniqueWitnesses ?? '?'}; score ${l?.score ?? '?'} vs honest twin ${t?.score ?? '?'}; coverage is paid per epoch by score, compared here`],
+      notes: [
+        `claimed 5000 clients and 900 Mbit/s, witnessed by ${l?.uniqueWitnesses ?? '?'}; score ${l?.score ?? '?'} vs honest twin ${t?.score ?? '?'}; coverage is paid per epoch by score, compared here`,
+      ],
     });
   },
 };
@@ -214,7 +222,11 @@ export const fakeGoal: FraudCase = {
       honestClaims: [...h.claims, ...admitted.map((f) => ({ account: () => f.client(), kind: 'moment' }))],
       fraudAccounts: [() => Promise.resolve(owner.client)],
       alertFilter: (a) => a.type === 'moments.candidate',
-      notes: [goal ? `a real goal heard by ${honestSensors.length} sensors of ${honestSensors.length} owners became candidate ${goal.id.slice(0, 8)} and was confirmed (${confirmed?.status})` : 'the honest roar raised no candidate'],
+      notes: [
+        goal
+          ? `a real goal heard by ${honestSensors.length} sensors of ${honestSensors.length} owners became candidate ${goal.id.slice(0, 8)} and was confirmed (${confirmed?.status})`
+          : 'the honest roar raised no candidate',
+      ],
     });
   },
 };

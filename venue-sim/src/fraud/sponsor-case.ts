@@ -32,7 +32,7 @@ async function canSubscribe(url: string, token: string, channel: string): Promis
  */
 async function sponsorDrop(st: Stadium, sponsor: ApiClient, fans: Fan[]): Promise<number | undefined> {
   const now = Date.now();
-  const created = await sponsor.attempt<{ id: string }>('POST', '/api/v1/drops', {
+  const created = await sponsor.attempt<{ id: string; version: number }>('POST', '/api/v1/drops', {
     eventId: st.eventId,
     content: { title: 'Welcome scarf', body: 'A numbered scarf for everyone inside today.' },
     reward: { kind: 'collectible', name: 'Sim scarf #' },
@@ -44,7 +44,7 @@ async function sponsorDrop(st: Stadium, sponsor: ApiClient, fans: Fan[]): Promis
   if (created.status === 404) return undefined;
   if (created.status !== 201) throw new Error(`the sponsor could not create a drop: ${created.status} ${created.body.code} ${created.body.detail}`);
   const id = created.body.id;
-  await st.op.client.post(`/api/v1/drops/${id}/approve`, {});
+  await st.op.client.post(`/api/v1/drops/${id}/approve`, { version: created.body.version });
   await sponsor.post(`/api/v1/drops/${id}/fire`, {});
   let redeemed = 0;
   await pool(fans, 8, async (f) => {
@@ -125,7 +125,9 @@ export const sponsorReadsAddresses: FraudCase = {
       honestClaims: h.claims,
       notes: [
         "accepted = answers that contained an admitted fan's address, or a fan/staff channel subscription granted",
-        redeemed === undefined ? 'drops API absent: no drop made' : `a drop fired to ${admitted.length} checked-in fans, ${redeemed} redeemed it from their phones; its analytics were read too`,
+        redeemed === undefined
+          ? 'drops API absent: no drop made'
+          : `a drop fired to ${admitted.length} checked-in fans, ${redeemed} redeemed it from their phones; its analytics were read too`,
       ],
     });
   },

@@ -34,7 +34,14 @@ class LedgerReader {
   }
 }
 
-export async function verdict(st: Stadium, c: FraudCase, o: CaseOutcome, window: { from: number; to: number }, reader: LedgerReader | undefined, paidKinds: Set<string>): Promise<VerdictRow> {
+export async function verdict(
+  st: Stadium,
+  c: FraudCase,
+  o: CaseOutcome,
+  window: { from: number; to: number },
+  reader: LedgerReader | undefined,
+  paidKinds: Set<string>,
+): Promise<VerdictRow> {
   const notes = [...o.notes];
   let fraudUnits: bigint | null = null;
   let honestPaid: number | null = null;
@@ -78,7 +85,14 @@ export async function ledgerFor(st: Stadium): Promise<{ reader?: LedgerReader; p
   if (!(await ledger.available())) return { paidKinds: new Set() };
   await ledger.settle();
   const totals = await ledger.totals();
-  return { reader: new LedgerReader(ledger), paidKinds: new Set(Object.entries(totals).filter(([, t]) => t.entries > 0).map(([k]) => k)) };
+  return {
+    reader: new LedgerReader(ledger),
+    paidKinds: new Set(
+      Object.entries(totals)
+        .filter(([, t]) => t.entries > 0)
+        .map(([k]) => k),
+    ),
+  };
 }
 
 export const notRun = (c: FraudCase, why: string, result: VerdictRow['result'] = 'not run'): VerdictRow => ({

@@ -34,7 +34,10 @@ export interface FraudReport {
 /** Is the route there? A 404 that is not a domain answer means the API does not have it yet. */
 async function hasRoute(st: Stadium, need: NonNullable<FraudCase['needs']>): Promise<boolean> {
   const a = await st.op.client.attempt(need.method, need.path.replace(':event', st.eventId), need.method === 'POST' ? {} : undefined);
-  return !(a.status === 404 && (!a.body.code || a.body.code === 'not_found' || a.body.code === 'route_not_found' || /Cannot (GET|POST)/.test(String(a.body.detail ?? a.body.message ?? ''))));
+  return !(
+    a.status === 404 &&
+    (!a.body.code || a.body.code === 'not_found' || a.body.code === 'route_not_found' || /Cannot (GET|POST)/.test(String(a.body.detail ?? a.body.message ?? '')))
+  );
 }
 
 /**
@@ -48,7 +51,15 @@ export async function runFraud(opts: FraudOptions, onProgress: (p: Progress) => 
   if (opts.only?.some((id) => !FRAUD_CASES.some((c) => c.id === id))) throw new SimProblem(0, 'bad_flag', `--only takes case ids: ${FRAUD_CASES.map((c) => c.id).join(', ')}`);
   const st = new Stadium({ url: opts.url, dataDir: opts.dataDir }, scenario);
   const progress = (phase: string) =>
-    onProgress({ phase, clock: '', admitted: st.meter.total('admitted'), total: scenario.crowd.fans, scansPerSecond: st.meter.rate('scans'), messagesPerSecond: st.meter.rate('messages'), errors: st.meter.errors });
+    onProgress({
+      phase,
+      clock: '',
+      admitted: st.meter.total('admitted'),
+      total: scenario.crowd.fans,
+      scansPerSecond: st.meter.rate('scans'),
+      messagesPerSecond: st.meter.rate('messages'),
+      errors: st.meter.errors,
+    });
   let phase = 'setting up';
   const ticker = setInterval(() => progress(phase), 250);
   try {
@@ -91,7 +102,15 @@ export async function runFraud(opts: FraudOptions, onProgress: (p: Progress) => 
     await st.op.transition(st.eventId, 'ended').catch(() => undefined);
     phase = 'done';
     progress(phase);
-    return { eventId: st.eventId, venueId: st.venue.id, fans: fans.length, wallSeconds: (Date.now() - started) / 1000, rows, errors: st.meter.errors, errorSamples: st.meter.errorSamples };
+    return {
+      eventId: st.eventId,
+      venueId: st.venue.id,
+      fans: fans.length,
+      wallSeconds: (Date.now() - started) / 1000,
+      rows,
+      errors: st.meter.errors,
+      errorSamples: st.meter.errorSamples,
+    };
   } finally {
     clearInterval(ticker);
     st.close();

@@ -50,13 +50,29 @@ export async function runLoad(opts: LoadOptions, onProgress: (p: Progress) => vo
   const st = new Stadium({ url: opts.url, dataDir: opts.dataDir }, loadScenario('demo'));
   const probe = new ApiProbe(st.devices);
   let phase = 'setting up';
-  const ticker = setInterval(() => onProgress({ phase, clock: '', admitted: st.meter.total('admitted'), total: 0, scansPerSecond: st.meter.rate('scans'), messagesPerSecond: st.meter.rate('messages'), errors: st.meter.errors }), 250);
+  const ticker = setInterval(
+    () =>
+      onProgress({
+        phase,
+        clock: '',
+        admitted: st.meter.total('admitted'),
+        total: 0,
+        scansPerSecond: st.meter.rate('scans'),
+        messagesPerSecond: st.meter.rate('messages'),
+        errors: st.meter.errors,
+      }),
+    250,
+  );
   probe.start();
   try {
     await st.open(3_600_000, 'Load ramp');
     const lanesNeeded = Math.ceil(Math.max(...ladder) / SCANS_PER_LANE);
     const gates = st.venue.gates;
-    const lanes: Steward[] = await pool(Array.from({ length: lanesNeeded }, (_, i) => gates[i % gates.length]), 8, (g) => Steward.hire(st.op, st.url, st.venue.id, g, st.meter.observer));
+    const lanes: Steward[] = await pool(
+      Array.from({ length: lanesNeeded }, (_, i) => gates[i % gates.length]),
+      8,
+      (g) => Steward.hire(st.op, st.url, st.venue.id, g, st.meter.observer),
+    );
     await st.op.transition(st.eventId, 'gates_open');
     const steps: LoadStep[] = [];
     let verdict = `no breach up to ${ladder[ladder.length - 1]} scans/s offered`;
@@ -111,7 +127,8 @@ export async function runLoad(opts: LoadOptions, onProgress: (p: Progress) => vo
       const step: LoadStep = { targetPerSecond: rate, achievedPerSecond: Math.round(done / seconds), p99Ms: p99, errors, unsent };
       const errorShare = (errors + unsent) / fans.length;
       if (p99 > opts.sloP99Ms) step.breach = `p99 ${p99} ms > ${opts.sloP99Ms} ms`;
-      else if (errorShare > opts.sloErrorShare) step.breach = `${(errorShare * 100).toFixed(1)}% failed > ${opts.sloErrorShare * 100}%${unsent ? ` (${unsent} not sent: the simulator could not keep up)` : ''}`;
+      else if (errorShare > opts.sloErrorShare)
+        step.breach = `${(errorShare * 100).toFixed(1)}% failed > ${opts.sloErrorShare * 100}%${unsent ? ` (${unsent} not sent: the simulator could not keep up)` : ''}`;
       steps.push(step);
       if (step.breach) {
         const last = steps[steps.length - 2];

@@ -67,7 +67,15 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
   let clock: SimClock | undefined;
   let phase = 'setting up';
   const report = () =>
-    onProgress({ phase, clock: clock?.label() ?? '', admitted: st.meter.total('admitted'), total: crowd.fans, scansPerSecond: st.meter.rate('scans'), messagesPerSecond: st.meter.rate('messages'), errors: st.meter.errors });
+    onProgress({
+      phase,
+      clock: clock?.label() ?? '',
+      admitted: st.meter.total('admitted'),
+      total: crowd.fans,
+      scansPerSecond: st.meter.rate('scans'),
+      messagesPerSecond: st.meter.rate('messages'),
+      errors: st.meter.errors,
+    });
   const ticker = setInterval(report, 250);
   probe.start();
   const denied: Record<string, number> = {};
@@ -97,9 +105,7 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
     const hotspotsIn = groupBy(st.hotspots, (h) => h.section);
 
     // arrivals: most fans in the last 45 minutes, a few late after kickoff
-    const plan = fans
-      .map((f) => ({ f, at: Math.random() < 0.03 ? Math.random() * 15 : -arrivalBeforeKickoff(Math.random(), openMin) }))
-      .sort((a, b) => a.at - b.at);
+    const plan = fans.map((f) => ({ f, at: Math.random() < 0.03 ? Math.random() * 15 : -arrivalBeforeKickoff(Math.random(), openMin) })).sort((a, b) => a.at - b.at);
     const witnessQueue: Fan[] = [];
     const arrivals = runQueue(plan, 128, async ({ f, at }) => {
       await c.until(at);
@@ -160,7 +166,10 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
       const level = AMBIENT[phase] ?? 72;
       await pool([...st.hotspots, ...st.sensors.filter((x) => x.measures !== 'turnstile')], 24, async (d) => {
         if ((d as Hotspot).challenges) {
-          const a = await d.heartbeat({ clients: Math.round((counts.get(d.section) ?? 0) * crowd.witnessShare / (hotspotsIn.get(d.section)?.length ?? 1)), throughputKbps: 4000 + Math.round(Math.random() * 2000) });
+          const a = await d.heartbeat({
+            clients: Math.round(((counts.get(d.section) ?? 0) * crowd.witnessShare) / (hotspotsIn.get(d.section)?.length ?? 1)),
+            throughputKbps: 4000 + Math.round(Math.random() * 2000),
+          });
           if (a.status === 200) heartbeats++;
           return;
         }

@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Access } from '@fanmesh/common';
 import { Bus, BUS } from '@fanmesh/realtime';
-import { isEmbedded } from '@fanmesh/db';
+import { isEmbedded, ping } from '@fanmesh/db';
 import { CHAIN_HEALTH, ChainHealth } from './chain-health';
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
@@ -28,11 +28,12 @@ export class HealthController {
   async check(@Res({ passthrough: true }) res: Response): Promise<unknown> {
     try {
       return await this.health.check([
-        () => this.probe('db', async () => {
-          const t0 = performance.now();
-          await withTimeout(this.ds.query('SELECT 1'), 2000, 'the database');
-          return { kind: isEmbedded(this.ds) ? 'pglite' : 'postgres', latencyMs: round(performance.now() - t0) };
-        }),
+        () =>
+          this.probe('db', async () => {
+            const t0 = performance.now();
+            await withTimeout(ping(this.ds), 2000, 'the database');
+            return { kind: isEmbedded(this.ds) ? 'pglite' : 'postgres', latencyMs: round(performance.now() - t0) };
+          }),
         () => this.probe('bus', async () => ({ kind: this.bus.kind, latencyMs: round(await withTimeout(this.bus.ping(), 2000, 'the bus')) })),
         () => this.probe('chain', () => withTimeout(this.chain.status(), 3000, 'the chain')),
       ]);

@@ -4,6 +4,8 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly code: string,
     readonly detail: string,
+    /** The problem's other members (e.g. a refused transition's `from`, `to` and `allowed`). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(detail);
   }
@@ -45,8 +47,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     throw new ApiProblem(0, 'offline', 'Cannot reach FanMesh. Check your connection; we will retry.');
   }
   if (!res.ok) {
-    const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string };
-    throw new ApiProblem(res.status, problem.code ?? 'http_error', problem.detail ?? `The server answered ${res.status}.`);
+    const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string } & Record<string, unknown>;
+    throw new ApiProblem(res.status, problem.code ?? 'http_error', problem.detail ?? `The server answered ${res.status}.`, problem);
   }
   return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
 }
@@ -55,3 +57,4 @@ export const getJson = <T>(path: string) => call<T>('GET', path);
 export const postJson = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
 export const patchJson = <T>(path: string, body: unknown) => call<T>('PATCH', path, body);
 export const putJson = <T>(path: string, body: unknown) => call<T>('PUT', path, body);
+export const deleteJson = <T>(path: string) => call<T>('DELETE', path);

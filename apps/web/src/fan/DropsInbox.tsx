@@ -41,17 +41,31 @@ export function DropsInbox({ drops, onRedeemed }: { drops: FanDrop[]; onRedeemed
             {open === d.dropId || d.codes.length ? (
               <>
                 <p>{d.body}</p>
-                {d.cta && <a href={d.cta.url} target="_blank" rel="noreferrer">{d.cta.label}</a>}
+                {d.cta && (
+                  <a href={d.cta.url} target="_blank" rel="noreferrer">
+                    {d.cta.label}
+                  </a>
+                )}
                 {d.codes.length ? (
-                  <p className="code" role="status">Your code: <code>{d.codes.join(', ')}</code></p>
+                  <p className="code" role="status">
+                    Your code: <code>{d.codes.join(', ')}</code>
+                  </p>
                 ) : (
-                  <button className="primary" onClick={() => void redeem(d)}>Redeem</button>
+                  <button className="primary" onClick={() => void redeem(d)}>
+                    Redeem
+                  </button>
                 )}
               </>
             ) : (
-              <button className="secondary" onClick={() => show(d)}>Open</button>
+              <button className="secondary" onClick={() => show(d)}>
+                Open
+              </button>
             )}
-            {problem[d.dropId] && <p className="problem" role="alert">{problem[d.dropId]}</p>}
+            {problem[d.dropId] && (
+              <p className="problem" role="alert">
+                {problem[d.dropId]}
+              </p>
+            )}
             <p className="muted">Until {new Date(d.expiresAt).toLocaleTimeString()}</p>
           </li>
         ))}

@@ -1,7 +1,12 @@
 import { useEffect, useState } from 'react';
-import type { HDNodeWallet, Wallet } from 'ethers';
+import type { BaseWallet } from 'ethers';
 import { ApiProblem } from '../api/client';
+import { AddNetwork } from '../components/AddNetwork';
 import { claimInfo, ClaimInfo, EXPLORERS, fan, myRewards, relayClaim } from './rewards-api';
+
+const SETTLE_TEXT = 'Rewards become claimable when the match’s epoch is settled on chain.';
+/** GET /rewards/me answers the latest entries, this many at most: a full page may hide older, settled ones. */
+const LEDGER_PAGE = 100;
 
 type Step = 'idle' | 'signing' | 'sent' | 'confirmed' | 'failed';
 const STEPS: Step[] = ['signing', 'sent', 'confirmed'];
@@ -15,7 +20,7 @@ interface Eip1193 {
  * The fan's balance, live, and the way to take it on chain: gasless (the fan signs, the platform
  * relays) or directly from an injected wallet. What is claimable is what the contract will pay.
  */
-export function RewardsCard({ wallet, address, balance, onBalance }: { wallet: Wallet | HDNodeWallet; address: string; balance: string | null; onBalance: (b: string) => void }) {
+export function RewardsCard({ wallet, address, balance, onBalance }: { wallet: BaseWallet; address: string; balance: string | null; onBalance: (b: string) => void }) {
   const [claim, setClaim] = useState<ClaimInfo | null>(null);
   const [why, setWhy] = useState<string>();
   const [step, setStep] = useState<Step>('idle');
@@ -25,12 +30,19 @@ export function RewardsCard({ wallet, address, balance, onBalance }: { wallet: W
   const refresh = async () => {
     const b = await myRewards().catch(() => null);
     if (b) onBalance(b.balance);
+    // Nothing in a closed epoch yet (a new fan, a match still running): nothing can be settled, so the
+    // claim is not asked for (it would answer 404 and put an error in the console on a first load).
+    if (b && b.entries.length < LEDGER_PAGE && !b.entries.some((e) => e.epochId)) {
+      setClaim(null);
+      setWhy(SETTLE_TEXT);
+      return;
+    }
     try {
       setClaim(await claimInfo(address));
       setWhy(undefined);
     } catch (e) {
       setClaim(null);
-      setWhy((e as ApiProblem).code === 'no_rewards' || (e as ApiProblem).code === 'not_settled' ? 'Rewards become claimable when the match’s epoch is settled on chain.' : (e as ApiProblem).detail);
+      setWhy((e as ApiProblem).code === 'no_rewards' || (e as ApiProblem).code === 'not_settled' ? SETTLE_TEXT : (e as ApiProblem).detail);
     }
   };
   useEffect(() => void refresh(), [address]);
@@ -84,25 +96,52 @@ export function RewardsCard({ wallet, address, balance, onBalance }: { wallet: W
   return (
     <section className="rewards-card" aria-labelledby="balance-title">
       <h2 id="balance-title">Fan tokens</h2>
-      <p className="balance" data-testid="balance">{balance === null ? '…' : fan(balance)} <span>FAN</span></p>
+      <p className="balance" data-testid="balance">
+        {balance === null ? '…' : fan(balance)} <span>FAN</span>
+      </p>
       {claim && BigInt(claim.claimable) > 0n && step !== 'sent' && step !== 'confirmed' && (
         <div className="claim">
-          <p>{fan(claim.claimable)} FAN ready to claim to your wallet{BigInt(claim.unsettled) > 0n ? ` (${fan(claim.unsettled)} more after the next settlement)` : ''}.</p>
-          <button className="primary" onClick={() => void gasless()} disabled={step === 'signing'}>Claim (free)</button>
-          {injected && <button className="secondary" onClick={() => void direct()} disabled={step === 'signing'}>Claim from my wallet (I pay gas)</button>}
+          <p>
+            {fan(claim.claimable)} FAN ready to claim to your wallet{BigInt(claim.unsettled) > 0n ? ` (${fan(claim.unsettled)} more after the next settlement)` : ''}.
+          </p>
+          <button className="primary" onClick={() => void gasless()} disabled={step === 'signing'}>
+            Claim (free)
+          </button>
+          {injected && (
+            <button className="secondary" onClick={() => void direct()} disabled={step === 'signing'}>
+              Claim from my wallet (I pay gas)
+            </button>
+          )}
         </div>
       )}
-      {claim && BigInt(claim.claimable) === 0n && BigInt(claim.claimed) > 0n && step === 'idle' && <p className="muted">All {fan(claim.claimed)} FAN settled so far are in your wallet.</p>}
+      <AddNetwork />
+      {claim && BigInt(claim.claimable) === 0n && BigInt(claim.claimed) > 0n && step === 'idle' && (
+        <p className="muted">All {fan(claim.claimed)} FAN settled so far are in your wallet.</p>
+      )}
       {step !== 'idle' && step !== 'failed' && (
         <ol className="steps" aria-label="Claim progress">
           {STEPS.map((s) => (
-            <li key={s} className={STEPS.indexOf(s) <= STEPS.indexOf(step) ? 'done' : ''} aria-current={s === step ? 'step' : undefined}>{stepText[s]}</li>
+            <li key={s} className={STEPS.indexOf(s) <= STEPS.indexOf(step) ? 'done' : ''} aria-current={s === step ? 'step' : undefined}>
+              {stepText[s]}
+            </li>
           ))}
         </ol>
       )}
-      {step === 'confirmed' && <p className="admitted" role="status">Claimed: {fan(claim!.claimed)} FAN are in your wallet.</p>}
-      {tx && explorer && <a href={`${explorer}/tx/${tx}`} target="_blank" rel="noreferrer">See the transaction</a>}
-      {why && <p className="muted">{balance === '0' ? 'Earn FAN by checking in at the gate, witnessing fan hotspots, being there for match moments and redeeming sponsor drops.' : why}</p>}
+      {step === 'confirmed' && (
+        <p className="admitted" role="status">
+          Claimed: {fan(claim!.claimed)} FAN are in your wallet.
+        </p>
+      )}
+      {tx && explorer && (
+        <a href={`${explorer}/tx/${tx}`} target="_blank" rel="noreferrer">
+          See the transaction
+        </a>
+      )}
+      {why && (
+        <p className="muted">
+          {balance === '0' ? 'Earn FAN by checking in at the gate, witnessing fan hotspots, being there for match moments and redeeming sponsor drops.' : why}
+        </p>
+      )}
     </section>
   );
 }

@@ -1,26 +1,10 @@
 import { useEffect, useState } from 'react';
-import { concat, getBytes, keccak256, toBeHex, type HDNodeWallet, type Wallet } from 'ethers';
+import { getBytes, type BaseWallet } from 'ethers';
+import { challengeDigest, witnessDigest, type SignedChallenge, type WitnessAnswer, type WitnessSubmission } from '@fanmesh/protocol';
 import { ApiProblem, postJson } from '../api/client';
 
-/** A hotspot-signed challenge, as the hotspot's local portal serves it at `<portal>/fanmesh/challenge`. */
-interface SignedChallenge {
-  challenge: { id: string; eventId: string; hotspot: string; nonce: string; issuedAt: string; expiresAt: string };
-  signature: string;
-}
-
-const utf8 = (s: string) => new TextEncoder().encode(s);
-const uuid16 = (uuid: string) => '0x' + uuid.replace(/-/g, '').toLowerCase();
-
-// The same bytes as libs/coverage coverage-signatures.ts (the server recomputes them to check both signatures).
-function challengeDigest(c: SignedChallenge['challenge']): string {
-  return keccak256(concat([utf8('FanMesh coverage challenge v1'), uuid16(c.id), uuid16(c.eventId), c.hotspot.toLowerCase(), c.nonce, toBeHex(Math.floor(Date.parse(c.expiresAt) / 1000), 8)]));
-}
-function witnessDigest(challenge: string, fan: string, eventId: string, signedAt: string): string {
-  return keccak256(concat([utf8('FanMesh coverage witness v1'), challenge, fan.toLowerCase(), uuid16(eventId), utf8(signedAt)]));
-}
-
 const PORTAL = 'fanmesh.hotspot-portal';
-const verdictText: Record<string, string> = {
+const verdictText: Partial<Record<WitnessAnswer['verdict'], string>> = {
   valid: 'Witness counted',
   fan_not_admitted: 'Check in at the gate first',
   implausible_section: 'This hotspot is too far from your seat',
@@ -35,7 +19,7 @@ const verdictText: Record<string, string> = {
  * challenges; the app co-signs each one with the fan's key and sends it in, in the background.
  * The portal address arrives as `?hotspot=` when the captive portal opens the app.
  */
-export function WitnessMode({ wallet, address }: { wallet: Wallet | HDNodeWallet; address: string }) {
+export function WitnessMode({ wallet, address }: { wallet: BaseWallet; address: string }) {
   const [portal] = useState<string | null>(() => {
     const fromLink = new URLSearchParams(location.search).get('hotspot');
     if (fromLink && /^https?:\/\//.test(fromLink)) localStorage.setItem(PORTAL, fromLink);
@@ -58,7 +42,8 @@ export function WitnessMode({ wallet, address }: { wallet: Wallet | HDNodeWallet
         lastId = signed.challenge.id;
         const signedAt = new Date().toISOString();
         const fanSignature = await wallet.signMessage(getBytes(witnessDigest(challengeDigest(signed.challenge), address, signed.challenge.eventId, signedAt)));
-        const r = await postJson<{ verdict: string }>('/api/v1/coverage/witnesses', { challengeId: signed.challenge.id, eventId: signed.challenge.eventId, hotspotSignature: signed.signature, fanSignature, signedAt });
+        const submission: WitnessSubmission = { challengeId: signed.challenge.id, eventId: signed.challenge.eventId, hotspotSignature: signed.signature, fanSignature, signedAt };
+        const r = await postJson<WitnessAnswer>('/api/v1/coverage/witnesses', submission);
         if (r.verdict === 'valid') setCounted((n) => n + 1);
         setLast(verdictText[r.verdict] ?? r.verdict.replace(/_/g, ' '));
       } catch (e) {
@@ -78,10 +63,14 @@ export function WitnessMode({ wallet, address }: { wallet: Wallet | HDNodeWallet
     <section className="witness" aria-labelledby="witness-title">
       <div className="row">
         <h2 id="witness-title">Witness mode</h2>
-        <label className="switch"><input type="checkbox" checked={on} onChange={(e) => setOn(e.target.checked)} /> {on ? 'On' : 'Off'}</label>
+        <label className="switch">
+          <input type="checkbox" checked={on} onChange={(e) => setOn(e.target.checked)} /> {on ? 'On' : 'Off'}
+        </label>
       </div>
       <p className="muted">You are on a fan-run hotspot. Your phone confirms its coverage in the background and earns you FAN.</p>
-      <p data-testid="witnessed"><strong>{counted}</strong> witness{counted === 1 ? '' : 'es'} counted{last ? ` · ${last}` : ''}</p>
+      <p data-testid="witnessed">
+        <strong>{counted}</strong> witness{counted === 1 ? '' : 'es'} counted{last ? ` · ${last}` : ''}
+      </p>
     </section>
   );
 }

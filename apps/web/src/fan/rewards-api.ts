@@ -1,26 +1,8 @@
-import { formatUnits, TypedDataDomain, TypedDataField } from 'ethers';
+import { formatUnits } from 'ethers';
+import type { BalanceView, ClaimInfo, RelayedClaim } from '@fanmesh/protocol';
 import { getJson, postJson } from '../api/client';
 
-export interface LedgerEntry {
-  id: string;
-  kind: string;
-  amount: string;
-  reason: string;
-  at: string;
-}
-export interface Balance {
-  balance: string;
-  entries: LedgerEntry[];
-}
-export interface ClaimInfo {
-  account: string;
-  cumulativeAmount: string;
-  claimed: string;
-  claimable: string;
-  unsettled: string;
-  direct: { chainId: number; contract: string; data: string };
-  gasless: { domain: TypedDataDomain; types: Record<string, TypedDataField[]>; message: { account: string; cumulativeAmount: string; recipient: string } };
-}
+export type { ClaimInfo };
 
 /** Fan tokens have 18 decimals; show at most two. */
 export const fan = (amount: string) => {
@@ -32,6 +14,6 @@ export const fan = (amount: string) => {
 /** Block explorers for the named networks; the embedded dev chain has none. */
 export const EXPLORERS: Record<number, string> = { 88888: 'https://chiliscan.com', 88882: 'https://testnet.chiliscan.com' };
 
-export const myRewards = () => getJson<Balance>('/api/v1/rewards/me');
+export const myRewards = () => getJson<BalanceView>('/api/v1/rewards/me');
 export const claimInfo = (address: string) => getJson<ClaimInfo>(`/api/v1/rewards/${address}/claim`);
-export const relayClaim = (body: { cumulativeAmount: string; deadline: number; signature: string }) => postJson<{ queued: boolean; amount: string }>('/api/v1/rewards/claims/relay', body);
+export const relayClaim = (body: { cumulativeAmount: string; deadline: number; signature: string }) => postJson<RelayedClaim>('/api/v1/rewards/claims/relay', body);

@@ -8,10 +8,20 @@ export class Live {
   private ws?: WebSocket;
   private readonly channels = new Map<string, { lastSeq?: number; listeners: Set<Listener> }>();
   private closed = false;
+  private retry?: ReturnType<typeof setTimeout>;
+  private throttled = false;
+  /** The network came back: connect now rather than at the next retry (unless the server asked us to back off). */
+  private readonly online = () => {
+    if (this.closed || this.throttled || this.ws?.readyState === WebSocket.OPEN || this.ws?.readyState === WebSocket.CONNECTING) return;
+    clearTimeout(this.retry);
+    this.connect();
+  };
   state: 'connecting' | 'open' | 'closed' = 'connecting';
   onState?: (s: Live['state']) => void;
 
   constructor(private readonly token: () => string | null) {
+    // globalThis, not window: the same client runs in a worker or a test without a window.
+    globalThis.addEventListener?.('online', this.online);
     this.connect();
   }
 
@@ -28,17 +38,20 @@ export class Live {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.retry);
+    globalThis.removeEventListener?.('online', this.online);
     this.ws?.close();
   }
 
   private connect(): void {
-    const token = this.token();
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
-    const ws = new WebSocket(url);
+    // The token goes in the first frame, not the URL (URLs end up in proxy and access logs).
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
     this.ws = ws;
     this.setState('connecting');
     ws.onopen = () => {
       this.setState('open');
+      const token = this.token();
+      if (token) this.send({ type: 'auth', token });
       for (const [channel, c] of this.channels) this.send({ type: 'subscribe', channel, lastSeq: c.lastSeq });
     };
     ws.onmessage = (e) => {
@@ -51,9 +64,11 @@ export class Live {
         for (const l of c.listeners) l(frame.data);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       this.setState('closed');
-      if (!this.closed) setTimeout(() => this.connect(), 1000);
+      // 4429: connecting too often; back off (with jitter, so a crowd does not come back at once).
+      this.throttled = e.code === 4429;
+      if (!this.closed) this.retry = setTimeout(() => this.connect(), this.throttled ? 5000 + Math.random() * 10_000 : 1000);
     };
   }
 

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { formatUnits } from 'ethers';
+import { channels } from '@fanmesh/protocol';
 import { ApiProblem, getAccessToken } from '../api/client';
 import { Live } from '../lib/live';
 import type { Session } from '../lib/session';
@@ -35,7 +36,7 @@ export function PollPage({ session, pollId }: { session: Session; pollId: string
   useEffect(() => {
     if (!eventId) return;
     const live = new Live(getAccessToken);
-    live.subscribe(`event:${eventId}`, (data) => {
+    live.subscribe(channels.event(eventId), (data) => {
       const f = data as PollFrame;
       if ((f.type !== 'poll.tally' && f.type !== 'poll.closed') || f.pollId !== pollId) return;
       setPoll((p) => p && { ...p, status: f.status, voters: f.voters, options: p.options.map((o) => ({ ...o, total: f.totals[o.index], ballots: f.ballots[o.index] })) });
@@ -54,7 +55,19 @@ export function PollPage({ session, pollId }: { session: Session; pollId: string
   }, [waitingForChain, pollId]);
 
   const labels = useMemo(() => poll?.options.map((o) => o.label) ?? [], [poll?.options.map((o) => o.label).join('\u0000')]);
-  if (!poll) return <section><h1>Poll</h1>{problem ? <p role="alert" className="problem">{problem}</p> : <p className="muted">Loading…</p>}</section>;
+  if (!poll)
+    return (
+      <section>
+        <h1>Poll</h1>
+        {problem ? (
+          <p role="alert" className="problem">
+            {problem}
+          </p>
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
+      </section>
+    );
 
   const unit = poll.weighting === 'token_balance' ? 'FAN' : 'votes';
   const values = poll.options.map((o) => asNumber(poll, o.total));
@@ -78,8 +91,12 @@ export function PollPage({ session, pollId }: { session: Session; pollId: string
     <section className="poll" data-address={session.address} data-status={poll.status}>
       <h1>{poll.question}</h1>
       <p className="muted">
-        {poll.status === 'closed' ? 'Closed' : poll.status === 'open' ? `Open until ${new Date(poll.closesAt).toLocaleString()}` : `Opens ${new Date(poll.opensAt).toLocaleString()}`} · for {eligibilityText[poll.eligibility]} ·{' '}
-        {poll.weighting === 'token_balance' ? `weighted by FAN held at block ${poll.snapshot?.block ?? '—'}` : 'one fan, one vote'}
+        {poll.status === 'closed'
+          ? 'Closed'
+          : poll.status === 'open'
+            ? `Open until ${new Date(poll.closesAt).toLocaleString()}`
+            : `Opens ${new Date(poll.opensAt).toLocaleString()}`}{' '}
+        · for {eligibilityText[poll.eligibility]} · {poll.weighting === 'token_balance' ? `weighted by FAN held at block ${poll.snapshot?.block ?? '—'}` : 'one fan, one vote'}
       </p>
       {poll.status === 'open' && (
         <fieldset className="poll-options">
@@ -101,20 +118,36 @@ export function PollPage({ session, pollId }: { session: Session; pollId: string
           {poll.weighting === 'token_balance' ? ` with ${formatUnits(counted.weight, 18)} FAN` : ''}.{poll.status === 'open' ? ' You can change it until the poll closes.' : ''}
         </p>
       )}
-      {problem && <p role="alert" className="problem">{problem}</p>}
+      {problem && (
+        <p role="alert" className="problem">
+          {problem}
+        </p>
+      )}
       <ResultChart labels={labels} values={values} unit={unit} title={poll.status === 'closed' ? 'Final result' : 'Live result'} />
       <table className="poll-totals">
-        <caption>{poll.voters} {poll.voters === 1 ? 'fan has' : 'fans have'} voted</caption>
-        <thead><tr><th scope="col">Option</th><th scope="col">{unit}</th><th scope="col">Ballots</th></tr></thead>
+        <caption>
+          {poll.voters} {poll.voters === 1 ? 'fan has' : 'fans have'} voted
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Option</th>
+            <th scope="col">{unit}</th>
+            <th scope="col">Ballots</th>
+          </tr>
+        </thead>
         <tbody>
           {poll.options.map((o, i) => (
-            <tr key={o.index}><th scope="row">{o.label}</th><td data-testid={`total-${o.index}`}>{values[i].toLocaleString()}</td><td>{o.ballots}</td></tr>
+            <tr key={o.index}>
+              <th scope="row">{o.label}</th>
+              <td data-testid={`total-${o.index}`}>{values[i].toLocaleString()}</td>
+              <td>{o.ballots}</td>
+            </tr>
           ))}
         </tbody>
       </table>
       {poll.result && (
         <p className="muted poll-proof" data-attested={poll.result.attestedAt ? 'true' : 'false'}>
-          Tally <code>{poll.result.tallyHash.slice(0, 10)}…</code>, ballots root <code>{poll.result.ballotsRoot.slice(0, 10)}…</code>{' '}
+          Tally <code>{poll.result.tallyHash?.slice(0, 10)}…</code>, ballots root <code>{poll.result.ballotsRoot?.slice(0, 10)}…</code>{' '}
           {poll.result.attestedAt ? 'attested on chain.' : 'being attested on chain.'} Every ballot is published for recounts.
         </p>
       )}
@@ -133,10 +166,19 @@ export function PollList({ session, eventId }: { session: Session; eventId: stri
     <section data-address={session.address}>
       <h1>Polls</h1>
       {!eventId && <p className="muted">Open a poll from its link, or from a match page.</p>}
-      {problem && <p role="alert" className="problem">{problem}</p>}
+      {problem && (
+        <p role="alert" className="problem">
+          {problem}
+        </p>
+      )}
       <ul className="poll-list">
         {polls?.map((p) => (
-          <li key={p.id}><a href={`/polls/${p.id}`}>{p.question}</a> <span className="muted">({p.status}, {p.voters} voted)</span></li>
+          <li key={p.id}>
+            <a href={`/polls/${p.id}`}>{p.question}</a>{' '}
+            <span className="muted">
+              ({p.status}, {p.voters} voted)
+            </span>
+          </li>
         ))}
       </ul>
     </section>

@@ -13,7 +13,14 @@ export function ResultChart({ labels, values, unit, title }: { labels: string[];
     chart.current = new Chart(canvas.current, {
       type: 'bar',
       data: { labels, datasets: [{ label: unit, data: values, backgroundColor: '#0b3d2e', borderRadius: 6 }] },
-      options: { indexAxis: 'y', animation: { duration: 250 }, responsive: true, maintainAspectRatio: false, scales: { x: { beginAtZero: true } }, plugins: { legend: { display: false }, tooltip: { enabled: true } } },
+      options: {
+        indexAxis: 'y',
+        animation: { duration: 250 },
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: { x: { beginAtZero: true } },
+        plugins: { legend: { display: false }, tooltip: { enabled: true } },
+      },
     });
     return () => chart.current?.destroy();
   }, [labels.join('\u0000')]);
@@ -27,7 +34,9 @@ export function ResultChart({ labels, values, unit, title }: { labels: string[];
 
   return (
     <figure className="poll-chart">
-      <figcaption>{title} ({unit})</figcaption>
+      <figcaption>
+        {title} ({unit})
+      </figcaption>
       <div className="chart-box" data-values={JSON.stringify(values)}>
         <canvas ref={canvas} role="img" aria-label={`Result: ${labels.map((l, i) => `${l} ${values[i] ?? 0}`).join(', ')}`} />
       </div>

@@ -1,33 +1,27 @@
 import { useEffect, useRef, useState } from 'react';
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import { channels, type AdmissionStats, type EventView, type RealtimeMessage, type ThroughputHistory, type VenueView } from '@fanmesh/protocol';
 import { ApiProblem, getAccessToken, getJson } from '../api/client';
 import { Live } from '../lib/live';
 import type { Session } from '../lib/session';
+import { AttendanceChart } from './AttendanceChart';
 import { HotspotsPanel } from './HotspotsPanel';
 import { MomentsPanel } from './MomentsPanel';
 import { SensorsPanel } from './SensorsPanel';
 import { AppealsPanel, DropsReviewPanel, EpochPanel } from './ReviewPanels';
 import { StaffFeed } from './staff-feed';
+import { ThroughputChart } from './ThroughputChart';
+import './staff.css';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
-
-interface Venue {
-  id: string;
-  name: string;
-  capacity: number;
-  sections: { code: string; capacity: number }[];
-  gates: { id: string; code: string }[];
-}
-interface EventView {
-  id: string;
-  name: string;
-  status: string;
-  startsAt: string;
-}
+type Venue = VenueView;
 interface Alert {
   at: string;
   text: string;
 }
+
+/** How far back the gate throughput chart reaches. */
+const THROUGHPUT_MINUTES = 15;
+/** Live frames ask for a fresh read at most this often. */
+const REFRESH_MS = 500;
 
 /** Staff's live view of one event: attendance by section against capacity, gate throughput, alerts. */
 export function StaffDashboard({ session }: { session: Session }) {
@@ -36,12 +30,10 @@ export function StaffDashboard({ session }: { session: Session }) {
   const [events, setEvents] = useState<EventView[]>([]);
   const [eventId, setEventId] = useState<string>();
   const [bySection, setBySection] = useState<Record<string, number>>({});
-  const [admitted, setAdmitted] = useState(0);
+  const [admitted, setAdmitted] = useState<number>();
+  const [history, setHistory] = useState<ThroughputHistory>();
   const [alerts, setAlerts] = useState<Alert[]>([]);
   const [problem, setProblem] = useState<string>();
-  const sectionChart = useRef<HTMLCanvasElement>(null);
-  const rateChart = useRef<HTMLCanvasElement>(null);
-  const charts = useRef<{ sections?: Chart; rate?: Chart }>({});
   const feed = useRef(new StaffFeed()).current;
 
   useEffect(() => {
@@ -55,73 +47,72 @@ export function StaffDashboard({ session }: { session: Session }) {
 
   useEffect(() => {
     if (!eventId || !venueId) return;
-    getJson<{ admitted: number; bySection: Record<string, number> }>(`/api/v1/events/${eventId}/admissions`).then((s) => {
-      setAdmitted(s.admitted);
-      setBySection(s.bySection);
-    });
+    setAdmitted(undefined);
+    setBySection({});
+    setHistory(undefined);
+    // The counts and the chart are always the server's: a throughput frame says "more came in" and
+    // the dashboard reads them back. Adding each frame to a count read over REST counted twice the
+    // admissions of the frame that was still being summed when the page loaded (one too many).
+    let closed = false;
+    let asked = 0;
+    let shown = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const refresh = () => {
+      const n = ++asked;
+      Promise.all([
+        getJson<AdmissionStats>(`/api/v1/events/${eventId}/admissions`),
+        getJson<ThroughputHistory>(`/api/v1/events/${eventId}/admissions/throughput?minutes=${THROUGHPUT_MINUTES}`),
+      ]).then(
+        ([stats, h]) => {
+          if (closed || n < shown) return; // an older read answering late
+          shown = n;
+          setAdmitted(stats.admitted);
+          setBySection(stats.bySection);
+          setHistory(h);
+        },
+        (e: ApiProblem) => !closed && setProblem(e.detail),
+      );
+    };
+    const soon = () => (timer ??= setTimeout(() => ((timer = undefined), refresh()), REFRESH_MS));
+    refresh();
     const live = new Live(getAccessToken);
-    live.subscribe(`staff:${venueId}`, (data) => {
-      const d = data as { type: string; eventId?: string; admitted?: number; bySection?: Record<string, number>; at?: string; serial?: string; ticketId?: string; first?: { gate: string }; second?: { gate: string }; section?: string; counted?: number; device?: string; status?: string };
-      feed.emit(data as { type: string });
+    // On every (re)connect: what came in while the socket was away, or before it subscribed, is read back.
+    live.onState = (state) => state === 'open' && soon();
+    live.subscribe(channels.staff(venueId), (data) => {
+      const d = data as RealtimeMessage;
+      feed.emit(d);
       if (d.type === 'access.throughput' && d.eventId === eventId) {
-        setAdmitted((n) => n + (d.admitted ?? 0));
-        setBySection((prev) => {
-          const next = { ...prev };
-          for (const [k, v] of Object.entries(d.bySection ?? {})) next[k] = (next[k] ?? 0) + v;
-          return next;
-        });
-        const rate = charts.current.rate;
-        if (rate) {
-          rate.data.labels!.push(new Date(d.at!).toLocaleTimeString());
-          rate.data.datasets[0].data.push(d.admitted ?? 0);
-          if (rate.data.labels!.length > 120) (rate.data.labels!.shift(), rate.data.datasets[0].data.shift());
-          rate.update('none');
-        }
+        soon();
+      } else if (d.type === 'event.status_changed') {
+        setEvents((list) => list.map((e) => (e.id === d.eventId ? { ...e, status: d.to } : e)));
       } else if (d.type === 'access.conflict') {
-        setAlerts((a) => [{ at: new Date().toISOString(), text: `Ticket admitted twice: gate ${d.first?.gate} and gate ${d.second?.gate}` }, ...a]);
+        setAlerts((a) => [{ at: new Date().toISOString(), text: `Ticket admitted twice: gate ${d.first.gate} and gate ${d.second.gate}` }, ...a]);
       } else if (d.type === 'merch.clone_suspected') {
         setAlerts((a) => [{ at: new Date().toISOString(), text: `Likely cloned merch tag ${d.serial}` }, ...a]);
       } else if (d.type === 'sensing.attendance_alert' && d.eventId === eventId) {
-        setAlerts((a) => [{ at: new Date().toISOString(), text: `Section ${d.section}: turnstiles counted ${d.counted}, gates admitted ${d.admitted}. Check for tailgating or a broken counter.` }, ...a]);
+        setAlerts((a) => [
+          { at: new Date().toISOString(), text: `Section ${d.section}: turnstiles counted ${d.counted}, gates admitted ${d.admitted}. Check for tailgating or a broken counter.` },
+          ...a,
+        ]);
       } else if (d.type === 'device.status' && (d.status === 'offline' || d.status === 'denylisted')) {
-        setAlerts((a) => [{ at: new Date().toISOString(), text: `Device ${d.device?.slice(0, 10)}… is ${d.status}` }, ...a]);
+        setAlerts((a) => [{ at: new Date().toISOString(), text: `Device ${d.device.slice(0, 10)}… is ${d.status}` }, ...a]);
       }
     });
-    return () => live.close();
-  }, [eventId, venueId]);
-
-  useEffect(() => {
-    if (!venue || !sectionChart.current || !rateChart.current) return;
-    charts.current.sections = new Chart(sectionChart.current, {
-      type: 'bar',
-      data: { labels: venue.sections.map((s) => s.code), datasets: [{ label: '% of capacity in the stands', data: [], backgroundColor: '#0b3d2e' }] },
-      options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, max: 100, ticks: { callback: (v) => `${v}%` } } } },
-    });
-    charts.current.rate = new Chart(rateChart.current, {
-      type: 'line',
-      data: { labels: [], datasets: [{ label: 'Admissions per second', data: [], borderColor: '#c8102e', tension: 0.2 }] },
-      options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true } } },
-    });
     return () => {
-      charts.current.sections?.destroy();
-      charts.current.rate?.destroy();
+      closed = true;
+      clearTimeout(timer);
+      live.close();
     };
-  }, [venue]);
-
-  useEffect(() => {
-    const c = charts.current.sections;
-    if (!c || !venue) return;
-    // Percent of each section's capacity, so a half-empty stand shows at a glance.
-    c.data.datasets[0].data = venue.sections.map((s) => Math.round(((bySection[s.code] ?? 0) / s.capacity) * 1000) / 10);
-    c.update('none');
-  }, [bySection, venue]);
+  }, [eventId, venueId]);
 
   if (!venueId) {
     return (
       <section data-address={session.address}>
         <h1>Staff dashboard</h1>
         <p>You are not staff at any venue yet. Ask an admin to grant you the staff role, then sign in again.</p>
-        <p className="muted">Your address: <code>{session.address}</code></p>
+        <p className="muted">
+          Your address: <code>{session.address}</code>
+        </p>
       </section>
     );
   }
@@ -131,19 +122,36 @@ export function StaffDashboard({ session }: { session: Session }) {
         <h1>{venue?.name ?? 'Staff dashboard'}</h1>
         <select aria-label="Event" value={eventId} onChange={(e) => setEventId(e.target.value)}>
           {events.map((e) => (
-            <option key={e.id} value={e.id}>{e.name} ({e.status})</option>
+            <option key={e.id} value={e.id}>
+              {e.name} ({e.status})
+            </option>
           ))}
         </select>
       </div>
-      {problem && <p role="alert" className="problem">{problem}</p>}
+      {problem && (
+        <p role="alert" className="problem">
+          {problem}
+        </p>
+      )}
       <div className="kpis">
-        <div className="kpi"><span className="kpi-label">Admitted</span><span className="kpi-value" data-testid="admitted">{admitted.toLocaleString()}</span></div>
-        <div className="kpi"><span className="kpi-label">Capacity</span><span className="kpi-value">{venue?.capacity.toLocaleString() ?? '—'}</span></div>
-        <div className="kpi"><span className="kpi-label">Filled</span><span className="kpi-value">{venue ? `${((admitted / venue.capacity) * 100).toFixed(1)}%` : '—'}</span></div>
+        <div className="kpi">
+          <span className="kpi-label">Admitted</span>
+          <span className="kpi-value" data-testid="admitted">
+            {admitted === undefined ? '…' : admitted.toLocaleString()}
+          </span>
+        </div>
+        <div className="kpi">
+          <span className="kpi-label">Capacity</span>
+          <span className="kpi-value">{venue?.capacity.toLocaleString() ?? '—'}</span>
+        </div>
+        <div className="kpi">
+          <span className="kpi-label">Filled</span>
+          <span className="kpi-value">{venue && admitted !== undefined ? `${((admitted / venue.capacity) * 100).toFixed(1)}%` : '—'}</span>
+        </div>
       </div>
       <div className="charts">
-        <figure><figcaption>Attendance by section</figcaption><div className="chart-box"><canvas ref={sectionChart} aria-label="Attendance by section against capacity" role="img" /></div></figure>
-        <figure><figcaption>Gate throughput</figcaption><div className="chart-box"><canvas ref={rateChart} aria-label="Admissions per second" role="img" /></div></figure>
+        <AttendanceChart sections={venue?.sections ?? []} bySection={bySection} />
+        <ThroughputChart history={history} gates={venue?.gates ?? []} />
       </div>
       {eventId && (
         <div className="panels">
@@ -157,7 +165,17 @@ export function StaffDashboard({ session }: { session: Session }) {
       )}
       <section aria-label="Alerts">
         <h2>Alerts</h2>
-        {alerts.length === 0 ? <p className="muted">No fraud or conflict alerts.</p> : <ul className="alerts">{alerts.map((a, i) => <li key={i}><time>{new Date(a.at).toLocaleTimeString()}</time> {a.text}</li>)}</ul>}
+        {alerts.length === 0 ? (
+          <p className="muted">No fraud or conflict alerts.</p>
+        ) : (
+          <ul className="alerts">
+            {alerts.map((a, i) => (
+              <li key={i}>
+                <time>{new Date(a.at).toLocaleTimeString()}</time> {a.text}
+              </li>
+            ))}
+          </ul>
+        )}
       </section>
     </section>
   );

@@ -1,5 +1,7 @@
+import type { RealtimeMessage } from '@fanmesh/protocol';
+
 /** The staff channel's messages, fanned out to the dashboard's panels (one socket, many listeners). */
-export type StaffMessage = { type: string; eventId?: string } & Record<string, unknown>;
+export type StaffMessage = RealtimeMessage;
 export type StaffListen = (listener: (m: StaffMessage) => void) => () => void;
 
 export class StaffFeed {

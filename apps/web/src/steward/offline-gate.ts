@@ -1,16 +1,9 @@
 import { get, set } from 'idb-keyval';
 import { ApiProblem, getJson, postJson } from '../api/client';
-import { codeSigner, decodeTicketCode, windowAt } from '../lib/qr';
+import { decodeQr, nobleRecoverAddress, qrSigner, qrWindowVerdict, type OfflineScanOutcome, type OfflineSnapshot } from '@fanmesh/protocol';
 
 /** What the server hands a scanner for working without a network (GET /events/:id/offline-snapshot). */
-export interface Snapshot {
-  eventId: string;
-  venueId: string;
-  generatedAt: string;
-  gates: { id: string; code: string; sections: string[] }[];
-  tickets: { id: string; holder: string; section: string; seat: string; tier: string; version: number }[];
-  admitted: string[];
-}
+export type Snapshot = OfflineSnapshot;
 
 export interface QueuedScan {
   gateId: string;
@@ -19,9 +12,7 @@ export interface QueuedScan {
   ticketId: string;
 }
 
-export type LocalVerdict =
-  | { decision: 'admit'; section: string; seat: string; tier: string; offline: true }
-  | { decision: 'deny'; reason: string; detail: string; offline: true };
+export type LocalVerdict = { decision: 'admit'; section: string; seat: string; tier: string; offline: true } | { decision: 'deny'; reason: string; detail: string; offline: true };
 
 export interface SyncReport {
   accepted: number;
@@ -48,21 +39,22 @@ export const queued = async () => (await get<QueuedScan[]>(QUEUE)) ?? [];
 
 /**
  * The gate's rules, on the phone: a well-formed code for a ticket in the snapshot, the current or
- * previous 15 s window, the gate serves its section, signed by its holder, and not admitted yet
+ * previous 15 s window (or the next, for a phone clock a few seconds fast), the gate serves its section, signed by its holder, and not admitted yet
  * (by the snapshot or by this phone since). The server re-checks every queued scan on upload.
  */
 export async function admitOffline(snapshot: Snapshot, gateId: string, code: string, now = Date.now()): Promise<LocalVerdict> {
   const deny = (reason: string, detail: string): LocalVerdict => ({ decision: 'deny', reason, detail, offline: true });
-  const scanned = decodeTicketCode(code);
+  const scanned = decodeQr(code);
   if (!scanned) return deny('malformed_code', 'This is not a FanMesh ticket code.');
   const ticket = snapshot.tickets.find((t) => t.id === scanned.ticketId);
   if (!ticket) return deny('unknown_ticket', 'No such ticket in this event.');
-  const current = windowAt(now);
-  if (scanned.window !== current && scanned.window !== current - 1) return deny('expired_code', 'This code has expired (a screenshot?). Ask the fan to show the live code.');
+  const timing = qrWindowVerdict(scanned.window, now);
+  if (timing === 'old') return deny('expired_code', 'This code is old (a screenshot, or a phone clock running behind). Ask the fan to show the live code.');
+  if (timing === 'future') return deny('future_code', "This code is for a later time: the phone's clock is ahead. Ask the fan to set the phone's time automatically.");
   if (scanned.version !== ticket.version) return deny('revoked', 'This ticket was transferred or revoked.');
   const gate = snapshot.gates.find((g) => g.id === gateId);
   if (!gate?.sections.includes(ticket.section)) return deny('wrong_gate', 'This ticket is for a section this gate does not serve.');
-  if (codeSigner(scanned) !== ticket.holder) return deny('bad_signature', 'The code was not signed by the ticket holder.');
+  if (qrSigner(scanned, nobleRecoverAddress) !== ticket.holder) return deny('bad_signature', 'The code was not signed by the ticket holder.');
   const queue = await queued();
   if (snapshot.admitted.includes(ticket.id) || queue.some((q) => q.ticketId === ticket.id)) return deny('already_admitted', 'This ticket was already admitted.');
   await set(QUEUE, [...queue, { gateId, code, scannedAt: new Date(now).toISOString(), ticketId: ticket.id }]);
@@ -83,12 +75,15 @@ async function upload(): Promise<SyncReport | undefined> {
   const report: SyncReport = { accepted: 0, conflicts: 0, rejected: 0 };
   for (const gateId of new Set(queue.map((q) => q.gateId))) {
     const batch = queue.filter((q) => q.gateId === gateId).slice(0, 1000);
-    const { results } = await postJson<{ results: { result: 'accepted' | 'conflict' | 'rejected' }[] }>(`/api/v1/gates/${gateId}/offline-scans`, {
+    const { results } = await postJson<{ results: OfflineScanOutcome[] }>(`/api/v1/gates/${gateId}/offline-scans`, {
       scans: batch.map(({ code, scannedAt }) => ({ code, scannedAt })),
     });
     for (const r of results) report[r.result === 'accepted' ? 'accepted' : r.result === 'conflict' ? 'conflicts' : 'rejected']++;
     const sent = new Set(batch);
-    await set(QUEUE, (await queued()).filter((q) => !batch.some((b) => b.code === q.code && b.scannedAt === q.scannedAt) && !sent.has(q)));
+    await set(
+      QUEUE,
+      (await queued()).filter((q) => !batch.some((b) => b.code === q.code && b.scannedAt === q.scannedAt) && !sent.has(q)),
+    );
   }
   return report;
 }

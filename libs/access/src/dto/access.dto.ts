@@ -1,6 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const ADDRESS_HINT = { message: 'must be a 0x-prefixed 20-byte hex address' };
@@ -14,7 +30,12 @@ export class NewTicketDto {
 
 export class IssueTicketsDto {
   @ApiProperty({ type: [NewTicketDto], maxItems: 10000 })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10_000) @ValidateNested({ each: true }) @Type(() => NewTicketDto) tickets: NewTicketDto[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10_000)
+  @ValidateNested({ each: true })
+  @Type(() => NewTicketDto)
+  tickets: NewTicketDto[];
 }
 
 export class TransferTicketDto {
@@ -37,7 +58,12 @@ export class OfflineScanDto {
 
 export class OfflineUploadDto {
   @ApiProperty({ type: [OfflineScanDto], maxItems: 1000 })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => OfflineScanDto) scans: OfflineScanDto[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => OfflineScanDto)
+  scans: OfflineScanDto[];
 }
 
 export class GateIdParam {
@@ -50,6 +76,32 @@ export class AccessEventIdParam {
   @IsUUID('4') eventId: string;
 }
 
+export class OfflineReviewParams {
+  @IsUUID('4') eventId: string;
+  @IsUUID('4') reviewId: string;
+}
+
+export class OfflineReviewDecisionDto {
+  @ApiProperty({
+    enum: ['approve', 'reject'],
+    description: 'approve: the fan came in (admitted now, at the time of the scan; its reward goes into a follow-up epoch staff review)',
+  })
+  @IsIn(['approve', 'reject'])
+  decision: 'approve' | 'reject';
+  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) note?: string;
+}
+
+export class ThroughputQuery {
+  @ApiPropertyOptional({ description: 'How far back, in minutes (per-second buckets: at most 60)', minimum: 1, maximum: 1440, default: 15 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  minutes?: number;
+  @ApiPropertyOptional({ enum: ['second', 'minute'], default: 'second' }) @IsOptional() @IsIn(['second', 'minute']) bucket?: 'second' | 'minute';
+}
+
 export class MerchIssuerDto {
   @ApiProperty() @Matches(ADDRESS, ADDRESS_HINT) address: string;
   @ApiProperty({ format: 'uuid' }) @IsUUID('4') venueId: string;
@@ -59,7 +111,9 @@ export class MerchIssuerDto {
 export class MerchTagDto {
   @ApiProperty({ example: 'JERSEY-HOME-26' }) @IsString() @MinLength(1) @MaxLength(64) sku: string;
   @ApiProperty({ example: 'SN-000123' }) @IsString() @MinLength(1) @MaxLength(64) serial: string;
-  @ApiProperty({ description: "The issuer's EIP-712 signature over (sku, serial)" }) @Matches(/^0x[0-9a-fA-F]{130}$/, { message: 'signature must be 0x followed by 130 hex characters' }) signature: string;
+  @ApiProperty({ description: "The issuer's EIP-712 signature over (sku, serial)" })
+  @Matches(/^0x[0-9a-fA-F]{130}$/, { message: 'signature must be 0x followed by 130 hex characters' })
+  signature: string;
 }
 
 export class RegisterMerchDto {
@@ -67,5 +121,10 @@ export class RegisterMerchDto {
 }
 
 export class VerifyMerchDto extends MerchTagDto {
-  @ApiProperty({ example: 'gate N-A', description: 'Where the tag was scanned' }) @IsString() @MinLength(1) @MaxLength(80) place: string;
+  /** Accepted from older clients and ignored: where a tag was seen is the server's (the verifier's venue binding), never the caller's word. */
+  @ApiPropertyOptional({ example: 'gate N-A', deprecated: true, description: "Ignored: the place is the verifier's venue, as the server knows it" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(80)
+  place?: string;
 }

@@ -35,10 +35,24 @@ export class RevokeDeviceDto {
   @ApiProperty() @IsString() @MinLength(3) @MaxLength(300) reason: string;
 }
 
+export class TransferDeviceDto {
+  @ApiProperty({ description: 'the account the device goes to' }) @Matches(ADDRESS, { message: 'to must be a 0x-prefixed 20-byte address' }) to: string;
+  @ApiProperty({ description: 'unix seconds; the signed transfer is void after it' }) @IsInt() @Min(0) @Max(2 ** 40) deadline: number;
+  @ApiProperty({ description: "the owner's EIP-712 signature over Transfer(device, to, nonce, deadline), nonce from GET /devices/:address/transfer" })
+  @Matches(SIG, SIG_HINT)
+  ownerSignature: string;
+}
+
 export class DenylistDto {
   @ApiProperty({ enum: ['device', 'owner'] }) @IsIn(['device', 'owner']) type: 'device' | 'owner';
   @ApiProperty() @Matches(ADDRESS, { message: 'subject must be a 0x address' }) subject: string;
-  @ApiProperty({ format: 'uuid' }) @IsUUID('4') venueId: string;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "where the entry applies: a device's is always its own venue (found by the server); an owner's is this venue (an admin may omit it: every venue)",
+  })
+  @IsOptional()
+  @IsUUID('4')
+  venueId?: string;
   @ApiProperty() @IsString() @MinLength(3) @MaxLength(300) reason: string;
 }
 

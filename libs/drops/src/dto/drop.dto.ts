@@ -20,6 +20,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import type * as wire from '@fanmesh/protocol';
 
 export const REWARD_KINDS = ['coupon', 'collectible', 'token'] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
@@ -63,13 +64,31 @@ export class DropTriggerDto {
 
 export class DropAudienceDto {
   @ApiPropertyOptional({ type: [String], example: ['N101', 'N102'], description: 'Only fans admitted to these sections' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @IsString({ each: true }) @MaxLength(16, { each: true }) sections?: string[];
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  @MaxLength(16, { each: true })
+  sections?: string[];
   @ApiPropertyOptional({ type: [String], example: ['vip'], description: 'Only fans holding these ticket tiers' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(32, { each: true }) tiers?: string[];
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(32, { each: true })
+  tiers?: string[];
   @ApiPropertyOptional({ description: 'Only the first N fans admitted (of those matching)', minimum: 1 })
-  @IsOptional() @IsInt() @Min(1) @Max(1_000_000) firstN?: number;
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  firstN?: number;
   @ApiPropertyOptional({ description: 'Only fans with a valid hotspot witness at this event (proof of coverage)' })
-  @IsOptional() @IsBoolean() witnessed?: boolean;
+  @IsOptional()
+  @IsBoolean()
+  witnessed?: boolean;
 }
 
 export class DropWindowDto {
@@ -83,7 +102,11 @@ export class CreateDropDto {
   @ApiProperty({ type: DropRewardDto }) @IsObject() @ValidateNested() @Type(() => DropRewardDto) reward: DropRewardDto;
   @ApiProperty({ type: DropTriggerDto }) @IsObject() @ValidateNested() @Type(() => DropTriggerDto) trigger: DropTriggerDto;
   @ApiPropertyOptional({ type: DropAudienceDto, description: 'Omit for every checked-in fan' })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => DropAudienceDto) audience?: DropAudienceDto;
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DropAudienceDto)
+  audience?: DropAudienceDto;
   @ApiProperty({ description: 'How many units can be claimed in all', minimum: 1 }) @IsInt() @Min(0) @Max(MAX_INVENTORY) inventory: number;
   @ApiPropertyOptional({ description: 'How many units one fan may claim (default 1)', minimum: 1, maximum: 10 }) @IsOptional() @IsInt() @Min(1) @Max(10) perFanLimit?: number;
   @ApiProperty({ type: DropWindowDto }) @IsObject() @ValidateNested() @Type(() => DropWindowDto) window: DropWindowDto;
@@ -113,6 +136,11 @@ export class ReviewDropDto {
   @ApiPropertyOptional({ example: 'Image is not on brand guidelines' }) @IsOptional() @IsString() @MaxLength(500) note?: string;
 }
 
+/** Approving names the version the reviewer saw: a sponsor's edit after the review must be reviewed again. */
+export class ApproveDropDto extends ReviewDropDto {
+  @ApiProperty({ description: 'The drop version the reviewer saw (DropView.version)', example: 1 }) @IsInt() @Min(1) version: number;
+}
+
 export class DropIdParam {
   @IsUUID('4', { message: 'dropId must be a UUID' }) dropId: string;
 }
@@ -126,7 +154,7 @@ export class MyDropsQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID('4') eventId?: string;
 }
 
-export class DropView {
+export class DropView implements wire.DropView {
   @ApiProperty() id: string;
   @ApiProperty() sponsorId: string;
   @ApiProperty() venueId: string;
@@ -147,7 +175,7 @@ export class DropView {
   @ApiProperty() createdAt: string;
 }
 
-export class FanDropView {
+export class FanDropView implements wire.FanDropView {
   @ApiProperty() dropId: string;
   @ApiProperty() eventId: string;
   @ApiProperty({ type: DropContentDto }) content: DropContentDto;
@@ -159,11 +187,18 @@ export class FanDropView {
   @ApiPropertyOptional({ nullable: true }) redeemedAt: string | null;
 }
 
-export class RedemptionView {
+export class RedemptionView implements wire.RedemptionView {
   @ApiProperty() dropId: string;
   @ApiProperty({ enum: REWARD_KINDS }) rewardKind: string;
   @ApiProperty({ description: 'The coupon code, the collectible serial, or the bonus unit id; shown only to you' }) code: string;
   @ApiPropertyOptional({ description: 'token only: the bonus the rewards ledger will pay' }) amount?: string;
   @ApiProperty() slot: number;
   @ApiProperty() redeemedAt: string;
+}
+
+export class DropReachView implements wire.DropReachView {
+  @ApiProperty() dropId: string;
+  @ApiProperty({ description: 'Fans the drop would reach if it fired now (admitted, in its sections and tiers, witnessed if it says so, at most its first N)' })
+  reach: number;
+  @ApiProperty() at: string;
 }

@@ -1,11 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import type * as wire from '@fanmesh/protocol';
+import { IsIn, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 export class SiweSignInDto {
   @ApiProperty({ description: 'The EIP-4361 message exactly as signed' }) @IsString() @MinLength(50) @MaxLength(4000) message: string;
-  @ApiProperty({ description: '65-byte EIP-191 signature, 0x-hex' }) @IsString() @Matches(/^0x[0-9a-fA-F]{130}$/, { message: 'signature must be 0x followed by 130 hex characters' }) signature: string;
+  @ApiProperty({ description: '65-byte EIP-191 signature, 0x-hex' })
+  @IsString()
+  @Matches(/^0x[0-9a-fA-F]{130}$/, { message: 'signature must be 0x followed by 130 hex characters' })
+  signature: string;
 }
 
 export class RefreshDto {
@@ -40,6 +44,7 @@ export class NonceView {
   @ApiProperty() nonce: string;
   @ApiProperty() expiresAt: string;
   @ApiProperty() statement: string;
+  @ApiProperty({ description: 'The chain id the sign-in message must name', example: 31337 }) chainId: number;
 }
 export class PrincipalView {
   @ApiProperty() subject: string;
@@ -63,4 +68,22 @@ export class SponsorKeyView {
   @ApiProperty({ description: 'Shown once; store it now' }) key: string;
   @ApiProperty() prefix: string;
   @ApiProperty() createdAt: string;
+}
+
+export class SponsorsQuery {
+  @ApiProperty({ format: 'uuid' }) @IsUUID('4', { message: 'venueId must be a UUID' }) venueId: string;
+}
+export class SponsorKeySummaryView implements wire.SponsorKeySummaryView {
+  @ApiProperty() id: string;
+  @ApiProperty() prefix: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ nullable: true, format: 'date-time' }) lastUsedAt: string | null;
+  @ApiProperty({ nullable: true, format: 'date-time' }) revokedAt: string | null;
+}
+export class SponsorView implements wire.SponsorView {
+  @ApiProperty() id: string;
+  @ApiProperty() venueId: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: [SponsorKeySummaryView] }) keys: SponsorKeySummaryView[];
 }

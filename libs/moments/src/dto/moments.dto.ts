@@ -16,9 +16,13 @@ export class VenueIdParam {
 
 export class ConfirmMomentDto {
   @ApiPropertyOptional({ enum: MOMENT_KINDS, description: 'what it was (default: the detector’s suggestion)' })
-  @IsOptional() @IsIn(MOMENT_KINDS as unknown as string[]) kind?: MomentKind;
+  @IsOptional()
+  @IsIn(MOMENT_KINDS as unknown as string[])
+  kind?: MomentKind;
   @ApiPropertyOptional({ enum: ['home', 'away'], description: 'for goals: who scored' })
-  @IsOptional() @IsIn(['home', 'away']) team?: 'home' | 'away';
+  @IsOptional()
+  @IsIn(['home', 'away'])
+  team?: 'home' | 'away';
 }
 
 export class RejectMomentDto {
@@ -28,7 +32,9 @@ export class RejectMomentDto {
 export class FeedMomentDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID('4') eventId: string;
   @ApiProperty({ description: "the feed's own id for this moment; a retry with the same ref changes nothing" })
-  @IsString() @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'ref must be 1-64 of A-Z a-z 0-9 _ . : -' }) ref: string;
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'ref must be 1-64 of A-Z a-z 0-9 _ . : -' })
+  ref: string;
   @ApiProperty({ enum: MOMENT_KINDS }) @IsIn(MOMENT_KINDS as unknown as string[]) kind: MomentKind;
   @ApiPropertyOptional({ enum: ['home', 'away'] }) @IsOptional() @IsIn(['home', 'away']) team?: 'home' | 'away';
   @ApiProperty({ format: 'date-time', description: 'when it happened' }) @IsISO8601({ strict: true }) at: string;

@@ -72,6 +72,8 @@ export class Moments1764000000650 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE feed_receipts; DROP TABLE feed_secrets; DROP TABLE sensor_trust_votes; DROP TABLE moment_attestations; DROP TABLE moment_evidence; DROP TABLE moments;');
+    await q.query(
+      'DROP TABLE feed_receipts; DROP TABLE feed_secrets; DROP TABLE sensor_trust_votes; DROP TABLE moment_attestations; DROP TABLE moment_evidence; DROP TABLE moments;',
+    );
   }
 }

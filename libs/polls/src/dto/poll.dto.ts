@@ -10,7 +10,12 @@ export class CreatePollDto {
   @IsOptional()
   @IsUUID('4')
   eventId?: string;
-  @ApiProperty({ example: 'Player of the match?' }) @IsString() @MinLength(3) @MaxLength(280) @Matches(/\S.*\S/s, { message: 'question must have some text, not only spaces' }) question: string;
+  @ApiProperty({ example: 'Player of the match?' })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(280)
+  @Matches(/\S.*\S/s, { message: 'question must have some text, not only spaces' })
+  question: string;
   @ApiProperty({ type: [String], example: ['Keeper', 'Striker'] })
   @ArrayMinSize(2)
   @ArrayMaxSize(16)
@@ -33,7 +38,9 @@ export class CreatePollDto {
 }
 
 export class BallotDto {
-  @ApiProperty({ description: "the signed Ballot's pollId: the poll's `key` (bytes32)" }) @Matches(/^0x[0-9a-fA-F]{64}$/, { message: 'pollId must be 32 bytes of 0x-hex (the poll key)' }) pollId: string;
+  @ApiProperty({ description: "the signed Ballot's pollId: the poll's `key` (bytes32)" })
+  @Matches(/^0x[0-9a-fA-F]{64}$/, { message: 'pollId must be 32 bytes of 0x-hex (the poll key)' })
+  pollId: string;
   @ApiProperty({ description: 'index into the options' }) @IsInt() @Min(0) @Max(255) option: number;
   @ApiProperty({ description: 'unix seconds when the fan signed; a later ballot replaces an earlier one' }) @IsInt() @Min(0) @Max(2 ** 40) issuedAt: number;
   @ApiProperty({ description: "the fan's EIP-712 signature over Ballot(pollId, option, issuedAt) in the poll's domain" })

@@ -50,3 +50,11 @@ export class EpochIdParam {
 export class RewardsAddressParam {
   @Matches(ADDRESS, { message: 'address must be a 0x address' }) address: string;
 }
+
+export class EpochLeavesQuery {
+  @ApiPropertyOptional({ description: 'the `next` of the previous page: leaves after this account' })
+  @IsOptional()
+  @Matches(ADDRESS, { message: 'cursor must be a 0x address (the `next` of the previous page)' })
+  cursor?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+}

@@ -1,0 +1,10 @@
+export * from './domain-events';
+export * from './decorators';
+export * from './domain-events.service';
+export * from './event-dispatcher';
+export * from './job-runner';
+export * from './device-messages';
+export * from './personal-data';
+export * from './events.module';
+export * from './transaction-hooks';
+export { DomainEventRepository } from './domain-event.repository';

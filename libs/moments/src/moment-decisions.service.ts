@@ -1,0 +1,124 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Principal, requireVenueRole } from '@fanmesh/common';
+import { AdmissionDirectory, DeviceDirectory, ReadingsDirectory } from '@fanmesh/directory';
+import { DomainEvents } from '@fanmesh/events';
+import type { MomentView } from '@fanmesh/protocol';
+import { RealtimeService } from '@fanmesh/realtime';
+import type { EntityManager } from 'typeorm';
+import { DETECTOR, trustWeight } from './moment-detector';
+import { toConfirmed, view } from './moment.mapper';
+import { MomentRepository, MomentRow } from './moment.repository';
+import type { MomentKind } from './moment.types';
+import { MomentsError } from './moments.error';
+
+/** A sensor's record against the quorum and the weight it has now. */
+export interface SensorTrustView {
+  device: string;
+  owner: string;
+  sectionCode: string;
+  agree: number;
+  disagree: number;
+  weight: number;
+}
+
+/**
+ * Staff decisions on candidates (confirm, reject) and what follows every decision, the official
+ * feed's too: the sensors' trust votes and the live staff and event channels. A confirmation
+ * writes the `moments.confirmed` domain event in the transaction that confirms.
+ */
+@Injectable()
+export class MomentDecisionsService {
+  private readonly logger = new Logger(MomentDecisionsService.name);
+
+  constructor(
+    private readonly repo: MomentRepository,
+    private readonly readings: ReadingsDirectory,
+    private readonly devices: DeviceDirectory,
+    private readonly admissions: AdmissionDirectory,
+    private readonly realtime: RealtimeService,
+    private readonly events: DomainEvents,
+  ) {}
+
+  async confirm(id: string, d: { kind?: MomentKind; team?: 'home' | 'away' }, who: Principal): Promise<MomentView> {
+    const m = await this.repo.get(id);
+    if (!m) throw new MomentsError('moment_not_found', `No moment ${id}.`);
+    requireVenueRole(who, ['staff'], m.venueId);
+    const kind = d.kind ?? m.kind;
+    this.assertCandidate(m);
+    // read before the transaction: code holding a connection never waits on a second one
+    const attendance = await this.attendanceAt(m.eventId, new Date(m.at));
+    const confirmed = await this.repo.transaction(async (tx) => {
+      await this.repo.lockEvent(tx, m.eventId);
+      this.assertCandidate((await this.repo.get(id, tx))!);
+      await this.repo.confirm(tx, id, { kind, team: kind === 'goal' ? (d.team ?? null) : null, by: 'staff', decidedBy: who.subject, attendance, feedRef: null });
+      return this.confirmedIn(tx, id);
+    });
+    await this.decided(confirmed);
+    return view(confirmed, true);
+  }
+
+  async reject(id: string, reason: string, who: Principal): Promise<MomentView> {
+    const m = await this.repo.get(id);
+    if (!m) throw new MomentsError('moment_not_found', `No moment ${id}.`);
+    requireVenueRole(who, ['staff'], m.venueId);
+    this.assertCandidate(m);
+    const rejected = await this.repo.transaction(async (tx) => {
+      await this.repo.lockEvent(tx, m.eventId);
+      this.assertCandidate((await this.repo.get(id, tx))!);
+      await this.repo.reject(tx, id, who.subject, reason);
+      return (await this.repo.get(id, tx))!;
+    });
+    await this.decided(rejected);
+    return view(rejected, true);
+  }
+
+  /** Trust records of the sensors paired to a venue. */
+  async trust(venueId: string): Promise<SensorTrustView[]> {
+    const sensors = (await this.devices.list({ venueIds: [venueId] })).filter((d) => d.kind === 'sensor');
+    const records = await this.repo.records(sensors.map((s) => s.address));
+    return sensors.map((s) => {
+      const r = records.get(s.address) ?? { agree: 0, disagree: 0 };
+      return { device: s.address, owner: s.owner, sectionCode: s.sectionCode, agree: r.agree, disagree: r.disagree, weight: trustWeight(r.agree, r.disagree) };
+    });
+  }
+
+  /** Inside the confirming transaction: the confirmed row, and its `moments.confirmed` event written with it. */
+  async confirmedIn(tx: EntityManager, id: string): Promise<MomentRow> {
+    const m = (await this.repo.get(id, tx))!;
+    await this.events.emit(tx, 'moments.confirmed', toConfirmed(m));
+    return m;
+  }
+
+  /** Admitted fans at a moment in time. */
+  async attendanceAt(eventId: string, at: Date): Promise<number> {
+    const bySection = await this.admissions.countBySection(eventId, at);
+    return Object.values(bySection).reduce((s, n) => s + n, 0);
+  }
+
+  /** After commit: sensors' trust votes, the staff and event channels. */
+  async decided(m: MomentRow): Promise<void> {
+    const signal = (m.signal ?? {}) as { devices?: string[]; from?: number; to?: number };
+    const cause = `moment:${m.id}`;
+    if (m.source === 'sensors' && signal.devices && signal.from !== undefined && signal.to !== undefined) {
+      const spiking = new Set(signal.devices);
+      if (m.status === 'confirmed') {
+        // sensors that reported during the burst without spiking disagreed (read now: late envelopes count too)
+        const around = await this.readings.window(m.eventId, 'sound', signal.from - DETECTOR.windowMs, signal.to + DETECTOR.windowMs);
+        const quiet = [...new Set(around.map((r) => r.device))].filter((d) => !spiking.has(d));
+        await this.repo.vote([...[...spiking].map((device) => ({ device, cause, agree: true })), ...quiet.map((device) => ({ device, cause, agree: false }))]);
+      } else {
+        await this.repo.vote([...spiking].map((device) => ({ device, cause, agree: false })));
+      }
+    }
+    this.logger.log({ momentId: m.id, eventId: m.eventId, status: m.status, kind: m.kind, by: m.confirmedBy ?? 'staff' }, 'moment decided');
+    await this.realtime.publish(`staff:${m.venueId}`, { type: 'moments.decided', moment: view(m, true) });
+    if (m.status !== 'confirmed') return;
+    await this.realtime.publish(`event:${m.eventId}`, { type: 'moments.confirmed', moment: toConfirmed(m) });
+  }
+
+  private assertCandidate(m: MomentRow): void {
+    if (m.status === 'rejected')
+      throw new MomentsError('moment_rejected', `Moment ${m.id} was rejected (${m.rejectReason}); it cannot be decided again.`, { momentStatus: m.status });
+    if (m.status === 'confirmed') throw new MomentsError('moment_confirmed', `Moment ${m.id} is already confirmed (by ${m.confirmedBy}).`, { momentStatus: m.status });
+  }
+}

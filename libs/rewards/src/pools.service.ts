@@ -1,0 +1,82 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Principal } from '@fanmesh/common';
+import { VenueDirectory } from '@fanmesh/directory';
+import type { EventView } from '@fanmesh/protocol';
+import { DEFAULT_POOLS, PoolConfig, REWARD_KINDS } from './reward-rules';
+import { RewardsError } from './rewards.error';
+import { PoolView, toPoolView } from './rewards.mapper';
+import { PoolRow, RewardsRepository } from './rewards.repository';
+
+/**
+ * Each event's reward pools: created from the defaults the first time anyone asks or anything is
+ * earned, changed by an admin only before the gates open (so rewards already promised never change).
+ */
+@Injectable()
+export class PoolsService {
+  private readonly logger = new Logger(PoolsService.name);
+  /** Pools of events whose gates opened: frozen, so safe to keep. */
+  private readonly frozen = new Map<string, PoolRow[]>();
+
+  constructor(
+    private readonly repo: RewardsRepository,
+    private readonly venues: VenueDirectory,
+  ) {}
+
+  /** The event's pools; created from the defaults the first time. */
+  async pools(eventId: string): Promise<{ eventId: string; venueId: string; frozen: boolean; pools: PoolView[] }> {
+    const event = await this.event(eventId);
+    let found = await this.repo.pools(eventId);
+    if (!found.length) {
+      await this.repo.ensurePools(eventId, event.venueId, DEFAULT_POOLS);
+      found = await this.repo.pools(eventId);
+    }
+    return { eventId, venueId: event.venueId, frozen: event.status !== 'scheduled', pools: found.map(toPoolView) };
+  }
+
+  /** Replaces an event's pools; only before its gates open. */
+  async setPools(eventId: string, pools: PoolConfig[], by: Principal) {
+    const event = await this.event(eventId);
+    if (event.status !== 'scheduled')
+      throw new RewardsError('pools_frozen', `The event is ${event.status}; pools can only change before the gates open.`, { status: event.status });
+    const kinds = pools.map((p) => p.kind);
+    const missing = REWARD_KINDS.filter((k) => !kinds.includes(k));
+    if (missing.length || new Set(kinds).size !== kinds.length) {
+      throw new RewardsError('bad_pool', `Give each kind exactly once (${REWARD_KINDS.join(', ')}); missing: ${missing.join(', ') || 'none'}.`, { missing });
+    }
+    for (const p of pools) {
+      if (p.kind !== 'coverage' && p.perUnit > p.accountCap)
+        throw new RewardsError('bad_pool', `${p.kind}: perUnit above accountCap would pay nobody a full unit.`, { kind: p.kind });
+      if (p.accountCap > p.pool) throw new RewardsError('bad_pool', `${p.kind}: accountCap above the pool.`, { kind: p.kind });
+    }
+    if (!(await this.repo.replacePools(eventId, event.venueId, pools, by.subject))) {
+      throw new RewardsError('pools_frozen', 'Rewards were already paid from these pools; they cannot change.');
+    }
+    this.logger.log({ eventId, by: by.subject, kinds: pools.length }, 'reward pools set');
+    return this.pools(eventId);
+  }
+
+  /** The pools facts are applied against (created from the defaults if need be), read through `tx` when given. */
+  async ensured(eventId: string, tx?: EntityManager): Promise<PoolRow[]> {
+    const cached = this.frozen.get(eventId);
+    if (cached) return cached;
+    const event = await this.event(eventId, tx);
+    let found = await this.repo.pools(eventId, tx);
+    if (!found.length) {
+      await this.repo.ensurePools(eventId, event.venueId, DEFAULT_POOLS, tx);
+      found = await this.repo.pools(eventId, tx);
+    }
+    // Pools are frozen once the gates open: caching them from then on is safe.
+    if (event.status !== 'scheduled') this.frozen.set(eventId, found);
+    return found;
+  }
+
+  /** The event, from the venues context's directory; a 404 of ours for an unknown id. */
+  async event(eventId: string, tx?: EntityManager): Promise<EventView> {
+    try {
+      return await this.venues.getEvent(eventId, tx);
+    } catch {
+      throw new RewardsError('event_not_found', `No event ${eventId}.`);
+    }
+  }
+}
