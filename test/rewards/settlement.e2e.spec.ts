@@ -110,7 +110,13 @@ describe('epochs, settlement and claims on the embedded chain', () => {
     expect(done.root).toBe(oz.root);
     const distributor = api.app.get(ChainService).contract('RewardDistributor');
     expect(await distributor.merkleRoot()).toBe(oz.root);
-    expect((await request(api.url).get(`/api/v1/events/${eventId}`)).body.status).toBe('settled');
+    // the venues context settles the event when it hears rewards.epoch_settled (delivered after commit)
+    const event = await until(
+      () => request(api.url).get(`/api/v1/events/${eventId}`),
+      (r) => r.body.status === 'settled',
+      10_000,
+    );
+    expect(event.body.status).toBe('settled');
 
     const fan = fans[0].connect(provider);
     const c = await claim(fan.address);
