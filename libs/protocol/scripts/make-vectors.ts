@@ -24,6 +24,8 @@ import {
   envelopeDigest,
   MERCH_DOMAIN,
   MERCH_TYPES,
+  momentContextDigest,
+  type MomentEvidenceContext,
   PAIRING_DOMAIN,
   PAIRING_OFFER_TYPES,
   parseChannel,
@@ -278,6 +280,44 @@ const channelNames = [
 ];
 const channelVectors = channelNames.map((name) => ({ name, parsed: parseChannel(name) ?? null }));
 
+// ---------------------------------------------------------------- moment evidence context
+
+// The exact JSON text is what the tree commits (key order and number spelling included), so the vector keeps the text.
+const contextJson = JSON.stringify({
+  v: 1,
+  eventId: EVENT,
+  rule: { name: 'sound-quorum', version: 1, windowMs: 20_000, spikeDb: 12, floorDb: 95, ambientPercentile: 50, minDevices: 3, minOwners: 2, minSections: 2, minWeight: 2 },
+  samples: { kind: 'sound', fromMs: 1_767_000_000_000, toMs: 1_767_000_300_000 },
+  burst: { fromMs: 1_767_000_200_000, toMs: 1_767_000_204_000, atMs: 1_767_000_203_000, peakDb: 108.5 },
+  devices: [
+    {
+      device: keys.device.address.toLowerCase(),
+      section: 'N1',
+      owner: keys.owner.address.toLowerCase(),
+      weight: 1,
+      ambientDb: 82,
+      thresholdDb: 95,
+      readings: 31,
+      firstSpikeMs: 1_767_000_200_000,
+    },
+    {
+      device: keys.hotspot.address.toLowerCase(),
+      section: 'S1',
+      owner: keys.fan.address.toLowerCase(),
+      weight: 0.5,
+      ambientDb: 84.5,
+      thresholdDb: 96.5,
+      readings: 30,
+      firstSpikeMs: 1_767_000_203_000,
+    },
+  ],
+} satisfies MomentEvidenceContext);
+const momentContexts = [
+  { json: contextJson, digest: momentContextDigest(contextJson) },
+  // one byte of whitespace is another context: the text is committed, not its parsed value
+  { json: contextJson.replace('{', '{ '), digest: momentContextDigest(contextJson.replace('{', '{ ')) },
+];
+
 const publicKeys = (k: ReturnType<typeof key>) => ({ privateKey: k.privateKey, address: k.address, publicKey: k.publicKey });
 
 const vectors = {
@@ -312,6 +352,7 @@ const vectors = {
     messages: typedMessages,
   },
   channels: channelVectors,
+  momentContexts,
 };
 
 const out = resolve(process.cwd(), 'libs/protocol/vectors.json');
