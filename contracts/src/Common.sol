@@ -70,6 +70,15 @@ error RewardsExpiredSignature(uint256 deadline);
 error RewardsInvalidSigner(address signer, address account);
 /// @dev RewardDistributor: funding past what the token's cap can ever mint.
 error RewardsFundingExceedsCap(uint256 funded, uint256 cap);
+/// @dev RewardDistributor: an epoch's (cumulative) total exceeds what the emission schedule has released
+/// by now, carried-over unspent weeks included (docs/protocol.md "The emission bound").
+error RewardsEpochExceedsSchedule(uint64 epochId, uint256 total, uint256 allowance);
+/// @dev RewardDistributor: an emission schedule with no season length, or a decay above 100 %.
+error RewardsInvalidSchedule(uint256 seasonWeeks, uint256 decayBps);
+/// @dev RewardDistributor: a schedule change that would start before the week in progress ends (or
+/// before the current schedule's own start, while that is to come): a change only applies to weeks
+/// that have not begun.
+error RewardsScheduleStartTooEarly(uint256 start, uint256 earliest);
 
 /// @dev MomentAttestor: a moment id is attested once; re-attesting reverts.
 error MomentAlreadyAttested(bytes32 momentId);

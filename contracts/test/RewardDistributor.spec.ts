@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { ContractFactory, id, InterfaceAbi, Wallet, ZeroAddress, ZeroHash } from 'ethers';
+import { Contract, ContractFactory, id, InterfaceAbi, Wallet, ZeroAddress, ZeroHash } from 'ethers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RewardDistributor } from '../artifacts';
+import { FanToken, RewardDistributor } from '../artifacts';
 import { processProof, rewardLeaf, ROLES, signClaim } from '../../libs/chain/src/contracts';
+import { deployAll, EMISSION_WEEK_SECONDS, emissionAllowanceAt, emissionArgs, EmissionSchedule, earliestScheduleChange } from '@fanmesh/chain';
 import { shouldExposeEip712Domain, shouldGuardWithRole, shouldReportVersion } from './access.behavior';
 import { Balances, deployFixture, expectEvents, expectRevert, Fixture, mined, proofOf, rewardTree, snapshot, sum } from './fixture';
 
@@ -25,6 +26,9 @@ const carol = Wallet.createRandom();
 const relayer = () => f.others[0];
 const stranger = () => f.others[1];
 
+/** A log's decoded arguments. */
+const ALL_ARGS = (log: unknown) => [...(log as { args: unknown[] }).args];
+
 /** A stand-in for an epoch file's keccak256: the contract stores nothing about it, it only logs it. */
 const fileHashOf = (epochId: number) => id(`epoch file ${epochId}`);
 
@@ -38,7 +42,7 @@ async function publish(epochId: number, balances: Balances, total = sum(balances
 }
 
 describe('RewardDistributor', () => {
-  shouldReportVersion(() => f.distributor, '1.1.0');
+  shouldReportVersion(() => f.distributor, '1.2.0');
   shouldExposeEip712Domain(
     () => f.distributor,
     'FanMesh RewardDistributor',
@@ -54,12 +58,15 @@ describe('RewardDistributor', () => {
     expect(await f.distributor.claimed(alice.address)).toBe(0n);
   });
 
-  it('refuses zero addresses at deployment', async () => {
+  it('refuses zero addresses and a schedule without seasons or with a decay above 100 % at deployment', async () => {
     const factory = new ContractFactory(RewardDistributor.abi as InterfaceAbi, RewardDistributor.bytecode, f.admin);
     const a = f.admin.address;
-    await expectRevert(factory.deploy(ZeroAddress, a, a), 'FanMeshZeroAddress', []);
-    await expectRevert(factory.deploy(f.deployment.FanToken, ZeroAddress, a), 'FanMeshZeroAddress', []);
-    await expectRevert(factory.deploy(f.deployment.FanToken, a, ZeroAddress), 'FanMeshZeroAddress', []);
+    const schedule = [0n, 1n, 0, 1] as const;
+    await expectRevert(factory.deploy(ZeroAddress, a, a, ...schedule), 'FanMeshZeroAddress', []);
+    await expectRevert(factory.deploy(f.deployment.FanToken, ZeroAddress, a, ...schedule), 'FanMeshZeroAddress', []);
+    await expectRevert(factory.deploy(f.deployment.FanToken, a, ZeroAddress, ...schedule), 'FanMeshZeroAddress', []);
+    await expectRevert(factory.deploy(f.deployment.FanToken, a, a, 0n, 1n, 0, 0), 'RewardsInvalidSchedule', [0n, 0n]);
+    await expectRevert(factory.deploy(f.deployment.FanToken, a, a, 0n, 1n, 10_001, 4), 'RewardsInvalidSchedule', [4n, 10_001n]);
   });
 
   describe('roles', () => {
@@ -79,6 +86,7 @@ describe('RewardDistributor', () => {
       () => f.admin.address,
       {
         fund: (c) => c.fund(1n),
+        setEmissionSchedule: (c) => c.setEmissionSchedule(2n ** 40n, 1n, 0, 1),
       },
     );
   });
@@ -130,6 +138,152 @@ describe('RewardDistributor', () => {
       ]);
       await mined(f.distributor.claim(alice.address, 70n, proofOf(tree, alice.address)));
       await expectRevert(f.distributor.publishRoot(2, ZeroHash, 69n, ZeroHash), 'RewardsEpochBelowPaid', [2n, 69n, 70n]);
+    });
+  });
+
+  describe('the emission schedule (1.2.0): no root may total more than the schedule has released', () => {
+    const WEEK = EMISSION_WEEK_SECONDS;
+    const operator = () => f.others[2];
+    let start: bigint;
+    beforeEach(async () => {
+      start = (await f.now()) + 1000n;
+    });
+
+    /**
+     * A fresh deployment on the same anvil with `schedule` (funded to the cap, so only the schedule
+     * binds), its admin account 0 and a separate operator, as on a real chain.
+     */
+    async function scheduled(schedule: Omit<EmissionSchedule, 'start'>) {
+      const full = { start, ...schedule };
+      const d = await deployAll(f.admin, { cap: CAP, fund: CAP, operator: operator().address, emission: full });
+      const distributor = new Contract(d.RewardDistributor, RewardDistributor.abi as InterfaceAbi, f.admin);
+      const token = new Contract(d.FanToken, FanToken.abi as InterfaceAbi, f.admin);
+      const asOperator = distributor.connect(operator()) as Contract;
+      /** The next block is mined at `t`: publishes `total` as epoch `epochId` there, as the operator. */
+      const publishAt = async (t: bigint, epochId: number, total: bigint) => {
+        await f.provider.send('evm_setNextBlockTimestamp', [Number(t)]);
+        return asOperator.publishRoot(epochId, id(`root ${epochId}`), total, fileHashOf(epochId));
+      };
+      return { schedule: full, distributor, token, asOperator, publishAt };
+    }
+
+    it('is set in the constructor, announced, and readable', async () => {
+      const { distributor, schedule } = await scheduled({ weekly: 100n, decayBps: 500, seasonWeeks: 13 });
+      expect([...(await distributor.emissionSchedule())]).toEqual([...emissionArgs(schedule).map(BigInt), 0n]);
+      const [log] = await distributor.queryFilter(distributor.filters.EmissionScheduleSet());
+      expect(ALL_ARGS(log)).toEqual([start, 100n, 500n, 13n, 0n]);
+      expect(await distributor.allowanceAt(start - 1n)).toBe(0n);
+      expect(await distributor.allowanceAt(start)).toBe(100n);
+    });
+
+    it('refuses a root above the week’s allowance, even from the operator, and publishes one within it', async () => {
+      const { distributor, token, publishAt } = await scheduled({ weekly: 100n, decayBps: 0, seasonWeeks: 4 });
+      // before the schedule starts nothing is released
+      await expectRevert(publishAt(start - 10n, 1, 1n), 'RewardsEpochExceedsSchedule', [1n, 1n, 0n]);
+      // the first week's amount is there from its first second, and not a unit more
+      await expectRevert(publishAt(start, 1, 101n), 'RewardsEpochExceedsSchedule', [1n, 101n, 100n]);
+      await mined(publishAt(start + 1n, 1, 100n));
+      expect([...(await distributor.currentEpoch())]).toEqual([1n, 100n]);
+      expect(await token.mintCeiling()).toBe(100n);
+      expect(await distributor.allowance()).toBe(100n);
+      // the last second of the first week still has only the first week's amount
+      await expectRevert(publishAt(start + WEEK - 1n, 2, 101n), 'RewardsEpochExceedsSchedule', [2n, 101n, 100n]);
+      await mined(publishAt(start + WEEK, 2, 200n));
+    });
+
+    it('carries what an epoch left unspent over to later epochs', async () => {
+      const { publishAt } = await scheduled({ weekly: 100n, decayBps: 0, seasonWeeks: 4 });
+      await mined(publishAt(start, 1, 30n)); // week 1 spends 30 of its 100
+      await mined(publishAt(start + WEEK, 2, 50n)); // week 2 spends 20 of its 100
+      // week 3: its own 100 plus the 150 the first two weeks left
+      await expectRevert(publishAt(start + 2n * WEEK, 3, 301n), 'RewardsEpochExceedsSchedule', [3n, 301n, 300n]);
+      await mined(publishAt(start + 2n * WEEK + 1n, 3, 300n));
+      // and nothing is left for the rest of week 3
+      await expectRevert(publishAt(start + 3n * WEEK - 1n, 4, 301n), 'RewardsEpochExceedsSchedule', [4n, 301n, 300n]);
+    });
+
+    it('lowers each season’s weekly amount by the decay, as the off-chain mirror computes it', async () => {
+      const { distributor, publishAt } = await scheduled({ weekly: 1000n, decayBps: 2500, seasonWeeks: 2 });
+      // season 0: 1000, 1000; season 1: 750, 750; season 2: 562, 562; season 3: 421 ...
+      const expected = [1000n, 2000n, 2750n, 3500n, 4062n, 4624n, 5045n];
+      for (const [week, amount] of expected.entries()) {
+        expect(await distributor.allowanceAt(start + BigInt(week) * WEEK + 5n)).toBe(amount);
+      }
+      await expectRevert(publishAt(start + 4n * WEEK, 1, 4063n), 'RewardsEpochExceedsSchedule', [1n, 4063n, 4062n]);
+      await mined(publishAt(start + 4n * WEEK + 1n, 1, 4062n));
+    });
+
+    it('matches the off-chain mirror for any schedule and time (property)', async () => {
+      const { distributor } = await scheduled({ weekly: 1n, decayBps: 0, seasonWeeks: 1 });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            weekly: fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }),
+            decayBps: fc.oneof(fc.constant(0), fc.constant(10_000), fc.integer({ min: 0, max: 10_000 })),
+            seasonWeeks: fc.integer({ min: 1, max: 52 }),
+          }),
+          fc.bigInt({ min: 0n, max: 520n * WEEK }),
+          async (schedule, after) => {
+            const back = await snapshot(f.provider);
+            try {
+              // a change takes the place of the deployment's schedule from the earliest moment it may
+              const now = await f.now();
+              const from = earliestScheduleChange({ start, weekly: 1n, decayBps: 0, seasonWeeks: 1 }, now + 1n);
+              await f.provider.send('evm_setNextBlockTimestamp', [Number(now + 1n)]);
+              await mined(distributor.setEmissionSchedule(from, schedule.weekly, schedule.decayBps, schedule.seasonWeeks));
+              const [, , , , releasedBefore] = await distributor.emissionSchedule();
+              const t = from + after - 1000n;
+              expect(await distributor.allowanceAt(t)).toBe(emissionAllowanceAt({ start: from, ...schedule }, t, releasedBefore));
+            } finally {
+              await back();
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it('is the admin’s to change, never the operator’s', async () => {
+      const { distributor, asOperator } = await scheduled({ weekly: 100n, decayBps: 0, seasonWeeks: 4 });
+      const far = start + 10n * WEEK;
+      await expectRevert(asOperator.setEmissionSchedule(far, 10n ** 24n, 0, 4), 'AccessControlUnauthorizedAccount', [operator().address, ROLES.DEFAULT_ADMIN_ROLE]);
+      expect((await distributor.emissionSchedule())[1]).toBe(100n);
+      await mined(distributor.setEmissionSchedule(far, 50n, 0, 4));
+      expect((await distributor.emissionSchedule())[1]).toBe(50n);
+    });
+
+    it('changes only weeks that have not begun: what was released stays, and nothing more is released at once', async () => {
+      const { distributor, publishAt } = await scheduled({ weekly: 100n, decayBps: 0, seasonWeeks: 4 });
+      await mined(publishAt(start + 3n * WEEK + WEEK / 2n, 1, 150n)); // halfway through week 4: 400 released, 150 published
+      const now = await f.now();
+      const weekEnd = start + 4n * WEEK;
+      expect(earliestScheduleChange({ start, weekly: 100n, decayBps: 0, seasonWeeks: 4 }, now + 1n)).toBe(weekEnd);
+      // a new, generous schedule may not start now, nor in the past, nor inside the week in progress
+      for (const from of [now + 1n, start, 0n, weekEnd - 1n]) {
+        await expectRevert(distributor.setEmissionSchedule(from, 10n ** 24n, 0, 4), 'RewardsScheduleStartTooEarly', [from, weekEnd]);
+      }
+      // it may start when the week in progress ends; what the old one released is frozen, no more
+      const receipt = await mined(distributor.setEmissionSchedule(weekEnd, 10n ** 20n, 0, 4));
+      expectEvents(receipt, [
+        { address: await distributor.getAddress(), name: 'EmissionScheduleSet', args: { start: weekEnd, weekly: 10n ** 20n, decayBps: 0n, seasonWeeks: 4n, releasedBefore: 400n } },
+      ]);
+      expect(await distributor.allowance()).toBe(400n);
+      await expectRevert(publishAt(weekEnd - 1n, 2, 401n), 'RewardsEpochExceedsSchedule', [2n, 401n, 400n]);
+      // a second change in the same week cannot start earlier than the first one did (no week twice)
+      const later = (await f.now()) + 1n;
+      await expectRevert(distributor.setEmissionSchedule(later, 10n ** 24n, 0, 4), 'RewardsScheduleStartTooEarly', [later, weekEnd]);
+      await mined(publishAt(weekEnd, 2, 400n + 10n ** 20n));
+    });
+
+    it('can stop emission from the next week on, and never takes back what was released', async () => {
+      const { distributor, publishAt } = await scheduled({ weekly: 100n, decayBps: 0, seasonWeeks: 4 });
+      await mined(publishAt(start + WEEK, 1, 120n)); // week 2: 200 released
+      await mined(distributor.setEmissionSchedule(start + 2n * WEEK, 0n, 0, 4));
+      expect((await distributor.emissionSchedule())[4]).toBe(200n);
+      await expectRevert(publishAt(start + 30n * WEEK, 2, 201n), 'RewardsEpochExceedsSchedule', [2n, 201n, 200n]);
+      await mined(publishAt(start + 30n * WEEK + 1n, 2, 200n)); // the unspent 80 is still there
+      await expectRevert(distributor.setEmissionSchedule(start, 100n, 0, 0), 'RewardsScheduleStartTooEarly');
+      await expectRevert(distributor.setEmissionSchedule(start + 31n * WEEK, 100n, 0, 0), 'RewardsInvalidSchedule', [0n, 0n]);
     });
   });
 

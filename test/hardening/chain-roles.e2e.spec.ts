@@ -240,7 +240,7 @@ describe('funding and settlement on a real chain whose node estimates at the lat
     expect(await ds.query(`SELECT status FROM chain_outbox WHERE kind = 'rewards.publishRoot'`)).toEqual([{ status: 'confirmed' }]);
     expect([...(await d.currentEpoch())]).toEqual([BigInt(epochId), BigInt(done.total)]);
     const status = await cli(['status']);
-    expect(status.stdout).toMatch(new RegExp(`RewardDistributor +${d.target} +v1\\.1\\.0 +admin ${admin.address}`));
+    expect(status.stdout).toMatch(new RegExp(`RewardDistributor +${d.target} +v1\\.2\\.0 +admin ${admin.address}`));
   });
 
   it('lets staff retry a failed epoch: it publishes once, and retrying again changes nothing', async () => {

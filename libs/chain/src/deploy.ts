@@ -1,6 +1,7 @@
 import { Contract, ContractFactory, InterfaceAbi, Signer, TransactionReceipt, TransactionResponse, getCreateAddress, parseUnits } from 'ethers';
 import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '@fanmesh/contracts';
 import type { ContractKey, Deployment } from './deployment';
+import { emissionArgs, EmissionSchedule } from './emission';
 
 export type { ContractKey, Deployment } from './deployment';
 
@@ -30,6 +31,13 @@ export interface DeployOptions {
    * (`npm run chain -- fund`).
    */
   fund?: bigint;
+  /**
+   * RewardDistributor's first emission schedule (set in its constructor; later changes are the
+   * admin's, `setEmissionSchedule`). `start` defaults to the latest block's time. Default: the whole
+   * cap every week from then on, i.e. no bound beyond the funding (contract tests and benchmarks
+   * only; the platform passes its configured schedule, see ChainService).
+   */
+  emission?: Partial<EmissionSchedule>;
   /** Called with each transaction's label and receipt (for gas reports). */
   onReceipt?: (label: string, receipt: TransactionReceipt) => void;
 }
@@ -62,6 +70,13 @@ export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promi
       `deployAll cannot fund the distributor: funding is the admin's (${admin}) act, and the deployer ${deployer} is not the admin; fund it afterwards with the admin's key`,
     );
   }
+  const latest = opts.emission?.start === undefined ? await signer.provider?.getBlock('latest') : undefined;
+  const emission: EmissionSchedule = {
+    start: opts.emission?.start ?? BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000)),
+    weekly: opts.emission?.weekly ?? cap,
+    decayBps: opts.emission?.decayBps ?? 0,
+    seasonWeeks: opts.emission?.seasonWeeks ?? 1,
+  };
   const sent: { label: string; tx: TransactionResponse }[] = [];
 
   // Explicit nonces: a plain Wallet behind a caching provider would otherwise reuse one for
@@ -81,7 +96,7 @@ export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promi
 
   const predictedDistributor = getCreateAddress({ from: deployer, nonce: first + 1 });
   const token = await deploy('FanToken', FanToken, [opts.name ?? 'FanMesh Fan Token', opts.symbol ?? 'FAN', cap, admin, predictedDistributor]);
-  const distributor = await deploy('RewardDistributor', RewardDistributor, [token, admin, operator]);
+  const distributor = await deploy('RewardDistributor', RewardDistributor, [token, admin, operator, ...emissionArgs(emission)]);
   if (!sameAddress(distributor, predictedDistributor)) {
     throw new Error(`deployment went wrong: RewardDistributor is at ${distributor}, but FanToken's minter is ${predictedDistributor}; deploy again from a fresh nonce`);
   }

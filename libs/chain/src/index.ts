@@ -5,5 +5,6 @@ export * from './chain.module';
 export * from './outbox';
 export * from './contracts';
 export * from './merkle';
+export * from './emission';
 export { keccak256Long } from './keccak';
 export * from './roles';
