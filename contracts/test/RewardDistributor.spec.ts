@@ -508,5 +508,5 @@ describe('RewardDistributor', () => {
       }),
       { numRuns: 25 },
     );
-  });
+  }, 180_000); // 25 runs of up to three epochs on anvil: seconds alone, but a busy machine stretches it past the default
 });
