@@ -28,6 +28,7 @@ import { TicketImports1766600000000 } from './migrations/1766600000000-ticket-im
 import { ScanLogRetention1766800000000 } from './migrations/1766800000000-scan-log-retention';
 import { AccessPersonalDataRepository } from './personal-data.repository';
 import { OfflineReviewDecisions1767000000001 } from './migrations/1767000000001-offline-review-decisions';
+import { PurchaseGroups1767400000000 } from './migrations/1767400000000-purchase-groups';
 
 /** Tickets, gate scans and merch; other contexts ask who is in through `AdmissionDirectory` (provided globally). */
 @Global()
@@ -67,5 +68,6 @@ export class AccessModule {
     TicketImports1766600000000,
     ScanLogRetention1766800000000,
     OfflineReviewDecisions1767000000001,
+    PurchaseGroups1767400000000,
   ];
 }

@@ -81,7 +81,10 @@ export interface ThroughputRow {
   n: number;
 }
 
-const FAN_COLUMNS = `a.id AS "admissionId", a.ticket_id AS "ticketId", a.holder, a.section_code AS section, t.tier, a.gate_id AS "gateId", a.steward, a.admitted_at AS "admittedAt"`;
+const FAN_COLUMNS = `a.id AS "admissionId", a.ticket_id AS "ticketId", a.holder, a.section_code AS section, t.tier, a.gate_id AS "gateId", a.steward, a.admitted_at AS "admittedAt",
+  coalesce(t.purchase_group, 'ticket:' || t.id::text) AS "purchaseGroup"`;
+/** An admission still counts: its ticket is valid and held by whoever it admitted (revoked or handed on since, it does not). */
+const STILL_IN = `t.status = 'valid' AND t.holder = a.holder`;
 
 /** Every query on admissions, their conflicts and the scan log. */
 @Injectable()
@@ -287,21 +290,21 @@ export class AdmissionRepository {
 
   // ---- what other contexts ask (AdmissionDirectory)
 
-  /** The holder's first admission to this event. */
+  /** The holder's first admission to this event that still counts. */
   async admitted(eventId: string, holder: string): Promise<AdmittedFan | undefined> {
     return row<AdmittedFan>(
       this.ds,
-      `SELECT ${FAN_COLUMNS} FROM admissions a JOIN tickets t ON t.id = a.ticket_id WHERE a.event_id = $1 AND a.holder = $2 ORDER BY a.admitted_at LIMIT 1`,
+      `SELECT ${FAN_COLUMNS} FROM admissions a JOIN tickets t ON t.id = a.ticket_id WHERE a.event_id = $1 AND a.holder = $2 AND ${STILL_IN} ORDER BY a.admitted_at LIMIT 1`,
       [eventId, holder],
     );
   }
 
-  /** One row per admitted holder (their first admission), optionally only some sections or tiers, or those in before `before`. */
+  /** One row per admitted holder (their first admission that still counts), optionally only some sections or tiers, or those in before `before`. */
   async fans(eventId: string, filter: { sections?: string[]; tiers?: string[]; before?: Date }): Promise<AdmittedFan[]> {
     return rows<AdmittedFan>(
       this.ds,
       `SELECT DISTINCT ON (a.holder) ${FAN_COLUMNS} FROM admissions a JOIN tickets t ON t.id = a.ticket_id
-       WHERE a.event_id = $1 AND ($2::text[] IS NULL OR a.section_code = ANY($2)) AND ($3::text[] IS NULL OR t.tier = ANY($3))
+       WHERE a.event_id = $1 AND ${STILL_IN} AND ($2::text[] IS NULL OR a.section_code = ANY($2)) AND ($3::text[] IS NULL OR t.tier = ANY($3))
          AND ($4::timestamptz IS NULL OR a.admitted_at <= $4)
        ORDER BY a.holder, a.admitted_at`,
       [eventId, filter.sections ?? null, filter.tiers ?? null, filter.before ?? null],
@@ -311,7 +314,8 @@ export class AdmissionRepository {
   async countBySection(eventId: string, at?: Date): Promise<{ section: string; n: number }[]> {
     return rows<{ section: string; n: number }>(
       this.ds,
-      `SELECT section_code AS section, count(*)::int AS n FROM admissions WHERE event_id = $1 AND ($2::timestamptz IS NULL OR admitted_at <= $2) GROUP BY section_code`,
+      `SELECT a.section_code AS section, count(*)::int AS n FROM admissions a JOIN tickets t ON t.id = a.ticket_id
+       WHERE a.event_id = $1 AND ${STILL_IN} AND ($2::timestamptz IS NULL OR a.admitted_at <= $2) GROUP BY a.section_code`,
       [eventId, at ?? null],
     );
   }

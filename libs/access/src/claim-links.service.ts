@@ -157,6 +157,8 @@ export class ClaimLinksService {
       if (!(await this.tickets.reissue(ticket.id, link.ticketVersion, fan, signature, tx))) {
         throw new TicketImportError('claim_link_stale', 'The ticket changed since this link was made (it was handed on or revoked), so the link no longer works.');
       }
+      // A claim link is the buyer's: the claimer bought it, and joins it to whatever else they bought here. A transfer keeps its buyer's group.
+      if (link.kind === 'claim') await this.tickets.claimed(tx, ticket.id, ticket.eventId, fan);
       await this.links.markClaimed(tx, link.id, fan);
       await this.links.revokeOpen(tx, ticket.id, 'any', link.id);
     });

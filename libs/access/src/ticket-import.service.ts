@@ -5,6 +5,7 @@ import type { Queryable } from '@fanmesh/db';
 import { VenueDirectory } from '@fanmesh/directory';
 import type { EventView, TicketImportBadRowView, TicketImportView } from '@fanmesh/protocol';
 import { ClaimLinksService, UNBOUND_HOLDER } from './claim-links.service';
+import { contactGroup } from './purchase-groups';
 import { requireStaffAt } from './staff-at-venue';
 import { FORMULA_POLICY, parseTicketList, TicketCsvRow, TicketList } from './ticket-csv';
 import { TicketImportError } from './ticket-import.error';
@@ -54,9 +55,10 @@ export class TicketImportService {
         const good = rows.filter((r) => r.action === 'import');
         if (!good.length) return rows;
         // Issued as every ticket is (TicketService signs them), stored here with their orders and links: all or none.
+        // One contact's tickets are one purchase group (the buyer), whatever their order refs.
         const issued = this.tickets.signed(
           eventId,
-          good.map((r) => ({ holder: UNBOUND_HOLDER, section: r.section, seat: r.seat, tier: r.tier })),
+          good.map((r) => ({ holder: UNBOUND_HOLDER, section: r.section, seat: r.seat, tier: r.tier, purchaseGroup: contactGroup(eventId, r.contact) })),
         );
         await this.ticketRows.insertMany(issued, tx);
         const importId = randomUUID();

@@ -6,13 +6,15 @@ import type { EventView, MyTicketView, TicketView } from '@fanmesh/protocol';
 import { AccessCache } from './access-cache';
 import { requireEvent } from './venue-events';
 import { AccessError } from './access.error';
+import { buyerGroup } from './purchase-groups';
 import { TicketSigner } from './ticket-signer';
 import { TicketRepository, TicketRow } from './ticket.repository';
 
 export type { TicketView } from '@fanmesh/protocol';
 
 export const MAX_TICKETS_PER_REQUEST = 10_000;
-export type NewTicket = { holder: string; section: string; seat: string; tier: string };
+/** `purchaseGroup`: who bought it with whom (default: the holder's own group at the event, see purchase-groups.ts). */
+export type NewTicket = { holder: string; section: string; seat: string; tier: string; purchaseGroup?: string };
 /** GET /tickets/mine answers at most this many tickets (the earliest matches first). */
 const MINE_LIMIT = 200;
 
@@ -45,7 +47,12 @@ export class TicketService {
       if (seen.has(key)) throw new AccessError('seat_taken', `Seat ${key} appears twice in the request.`, { seat: key });
       seen.add(key);
     }
-    const tickets = this.signed(eventId, items);
+    // One buyer's tickets are one purchase group, in this request and any earlier one (a group a claim joined included).
+    const groups = await this.repo.buyerGroups(eventId, [...new Set(items.map((i) => i.holder.toLowerCase()))]);
+    const tickets = this.signed(
+      eventId,
+      items.map((i) => ({ ...i, purchaseGroup: groups.get(i.holder.toLowerCase()) })),
+    );
     try {
       await this.repo.insertMany(tickets);
     } catch (err) {
@@ -63,7 +70,9 @@ export class TicketService {
   signed(eventId: string, items: NewTicket[]): TicketRow[] {
     return items.map((i) => {
       const claims = { ticketId: randomUUID(), eventId, holder: i.holder.toLowerCase(), section: i.section, seat: i.seat, tier: i.tier, version: 1 };
-      return { id: claims.ticketId, ...claims, issuerSignature: this.signer.sign(claims), status: 'valid' as const };
+      const purchasedBy = /^0x0{40}$/.test(claims.holder) ? null : claims.holder; // an import's unbound ticket is bought once claimed
+      const purchaseGroup = i.purchaseGroup ?? buyerGroup(eventId, claims.holder);
+      return { id: claims.ticketId, ...claims, issuerSignature: this.signer.sign(claims), status: 'valid' as const, purchaseGroup, purchasedBy };
     });
   }
 

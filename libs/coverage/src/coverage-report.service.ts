@@ -23,9 +23,10 @@ export class CoverageReportService {
     const event = await this.policies.event(eventId);
     if (by) requireVenueRole(by, ['staff'], event.venueId);
     const [devices, counts, scores] = await Promise.all([this.devices.list({ venueIds: [event.venueId] }), this.repo.verdictCounts(eventId), this.repo.scores(eventId)]);
-    const unique = await this.repo.uniqueWitnesses(eventId);
+    // Unique witnesses as the score counts them: in people (one per purchase group).
+    const unique = new Map((await this.scoring.compute(eventId)).map((s) => [s.hotspot, s.uniqueWitnesses]));
     const score = new Map(scores.map((s) => [s.hotspot, Number(s.score)]));
-    return devices.filter((d) => d.kind === 'hotspot').map((d) => hotspotView(d, counts, unique.get(d.address)?.unique ?? 0, score.get(d.address) ?? null));
+    return devices.filter((d) => d.kind === 'hotspot').map((d) => hotspotView(d, counts, unique.get(d.address) ?? 0, score.get(d.address) ?? null));
   }
 
   /** The verdict audit trail of an event for venue staff, newest first. */
@@ -77,6 +78,8 @@ export class CoverageReportService {
       claimedClients: score?.claimedClients ?? null,
       score: score?.score ?? 0,
       storedScore: saved ? Number(saved.score) : null,
+      /** Keys of one purchase group counted once (or, the owner's own group, not at all) in `uniqueWitnesses`. */
+      purchaseRings: score?.purchaseRings ?? [],
       denylist: device.denylisted ? { reason: device.denylisted, appeal: appeal ?? null } : null,
       revokedReason: device.revokedReason,
     };

@@ -1,7 +1,10 @@
+import type { PurchaseRing } from '@fanmesh/directory';
+
 /**
  * The coverage score of one hotspot for one epoch (an event), in integer units:
  *
- *   W        = unique valid witnesses (distinct admitted fans whose witness of this hotspot was `valid`)
+ *   W        = unique valid witnesses, in people: distinct admitted fans whose witness of this hotspot was `valid`,
+ *              each purchase group counted once and the owner's own groups not at all (witnessingPeople)
  *   uptime   = buckets with ≥ 1 heartbeat / buckets in the epoch window (60 s buckets from gates_open to ended), 0..1
  *   clients  = min(median reported clients, W)            (what the hotspot claims never exceeds what was witnessed)
  *   quality  = min(1, min(median reported throughputKbps, clients × PER_CLIENT_KBPS) / TARGET_KBPS), 0..1
@@ -44,4 +47,26 @@ export function coverageScore(i: ScoreInputs): ScoreParts {
 /** How many BUCKET_S buckets an epoch window spans (at least one). */
 export function windowBuckets(from: Date, to: Date): number {
   return Math.max(1, Math.ceil((to.getTime() - from.getTime()) / (BUCKET_S * 1000)));
+}
+
+/**
+ * W, the unique witnesses of one hotspot, counted in people: each witnessing key stands for its
+ * purchase group (`groupOf`; a key with none stands for itself), each group counts once, and a group
+ * the owner bought, claimed or holds a ticket of counts as the owner (never as a witness).
+ */
+export function witnessingPeople(hotspot: string, fans: string[], groupOf: (fan: string) => string | undefined, ownerGroups: ReadonlySet<string>): { people: number; rings: PurchaseRing[] } {
+  const keys = new Map<string, Set<string>>();
+  for (const fan of new Set(fans)) {
+    const group = groupOf(fan) ?? `key:${fan}`;
+    (keys.get(group) ?? keys.set(group, new Set()).get(group)!).add(fan);
+  }
+  let people = 0;
+  const rings: PurchaseRing[] = [];
+  for (const [group, members] of [...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const ownerGroup = ownerGroups.has(group);
+    const counted = ownerGroup ? 0 : 1;
+    people += counted;
+    if (members.size > counted) rings.push({ hotspot, group, keys: members.size, counted, ownerGroup });
+  }
+  return { people, rings };
 }

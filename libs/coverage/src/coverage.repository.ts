@@ -241,6 +241,17 @@ export class CoverageRepository {
     return new Map(found.map((r) => [r.hotspot, { unique: r.unique, owner: r.owner }]));
   }
 
+  /** The distinct fans with a valid witness, per hotspot, with its latest owner: what the score counts in people (coverage-score.ts). */
+  async witnessingFans(eventId: string): Promise<Map<string, { fans: string[]; owner: string }>> {
+    const found = await rows<{ hotspot: string; fans: string[]; owner: string }>(
+      this.ds,
+      `SELECT hotspot, array_agg(DISTINCT fan) AS fans, (array_agg(owner ORDER BY at DESC))[1] AS owner
+       FROM witness_verdicts WHERE event_id = $1 AND verdict = 'valid' GROUP BY hotspot`,
+      [eventId],
+    );
+    return new Map(found.map((r) => [r.hotspot, { fans: r.fans, owner: r.owner }]));
+  }
+
   /** Verdict counts per hotspot and reason (one hotspot, or all of the event). */
   async verdictCounts(eventId: string, hotspot?: string): Promise<VerdictCountRow[]> {
     return rows<VerdictCountRow>(

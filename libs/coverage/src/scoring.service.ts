@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CoverageDirectory, DeviceDirectory, HotspotEpochScore, HotspotScore, ValidWitness, VenueDirectory } from '@fanmesh/directory';
-import { BUCKET_S, coverageScore, windowBuckets } from './coverage-score';
+import { AdmissionDirectory, CoverageDirectory, DeviceDirectory, HotspotEpochScore, HotspotScore, PurchaseRing, ValidWitness, VenueDirectory } from '@fanmesh/directory';
+import { BUCKET_S, coverageScore, windowBuckets, witnessingPeople } from './coverage-score';
 import { publicScore, storedScore, validWitness } from './coverage.mapper';
 import { CoveragePolicyService } from './coverage-policy.service';
 import { CoverageRepository, ScoreRow } from './coverage.repository';
@@ -8,8 +8,9 @@ import { CoverageRepository, ScoreRow } from './coverage.repository';
 export type { ScoreRow };
 
 /**
- * Scoring the epoch (an event): unique valid witnesses, uptime from heartbeats and reported quality
- * per hotspot (formula in coverage-score.ts). What rewards read, as the CoverageDirectory.
+ * Scoring the epoch (an event): unique valid witnesses counted in people (one per purchase group, none
+ * for the owner's own groups), uptime from heartbeats and reported quality per hotspot (formula in
+ * coverage-score.ts). What rewards read, as the CoverageDirectory.
  */
 @Injectable()
 export class ScoringService implements CoverageDirectory {
@@ -20,6 +21,7 @@ export class ScoringService implements CoverageDirectory {
     private readonly policies: CoveragePolicyService,
     private readonly devices: DeviceDirectory,
     private readonly venues: VenueDirectory,
+    private readonly admissions: AdmissionDirectory,
   ) {}
 
   /** Every valid witness of an event, in the order they were judged. */
@@ -54,15 +56,17 @@ export class ScoringService implements CoverageDirectory {
     const window = await this.venues.eventWindow(eventId);
     const to = window.endedAt ? new Date(window.endedAt) : new Date();
     const from = window.openedAt ? new Date(window.openedAt) : to;
-    const unique = await this.repo.uniqueWitnesses(eventId);
+    const witnessed = await this.repo.witnessingFans(eventId);
     const hotspots = new Map<string, string>();
     for (const d of await this.devices.list({ venueIds: [event.venueId] })) if (d.kind === 'hotspot') hotspots.set(d.address, d.owner);
-    for (const [h, u] of unique) if (!hotspots.has(h)) hotspots.set(h, u.owner);
+    for (const [h, u] of witnessed) if (!hotspots.has(h)) hotspots.set(h, u.owner);
     const addresses = [...hotspots.keys()].filter((h) => !only || h === only).sort();
+    const unique = await this.people(eventId, addresses, hotspots, witnessed);
     const heard = new Map((await this.devices.heartbeatSummary(addresses, from, to, BUCKET_S)).map((h) => [h.device, h]));
     const buckets = windowBuckets(from, to);
     return addresses.map((hotspot) => {
-      const w = unique.get(hotspot)?.unique ?? 0;
+      const counted = unique.get(hotspot);
+      const w = counted?.people ?? 0;
       const hb = heard.get(hotspot);
       const parts = coverageScore({ uniqueWitnesses: w, heardBuckets: hb?.buckets ?? 0, windowBuckets: buckets, reportedClients: hb?.clients ?? null, reportedThroughputKbps: hb?.throughputKbps ?? null });
       return {
@@ -79,7 +83,28 @@ export class ScoringService implements CoverageDirectory {
         qualityPm: parts.qualityPm,
         windowFrom: from,
         windowTo: to,
+        ...(counted?.rings.length ? { purchaseRings: counted.rings } : {}),
       };
     });
+  }
+
+  /**
+   * Each hotspot's witnessing keys counted in people: a key stands for the purchase group of the ticket
+   * it is in with (else of any ticket it bought or holds here, else for itself), one per group, and the
+   * owner's own groups not at all (docs/coverage.md "Purchase groups").
+   */
+  private async people(eventId: string, hotspots: string[], owners: Map<string, string>, witnessed: Map<string, { fans: string[] }>): Promise<Map<string, { people: number; rings: PurchaseRing[] }>> {
+    const out = new Map<string, { people: number; rings: PurchaseRing[] }>();
+    const fans = [...new Set(hotspots.flatMap((h) => witnessed.get(h)?.fans ?? []))];
+    if (!fans.length) return out;
+    const admittedIn = new Map((await this.admissions.fans(eventId)).map((f) => [f.holder, f.purchaseGroup]));
+    const ownersOf = [...new Set(hotspots.map((h) => owners.get(h)!))];
+    const known = await this.admissions.purchaseGroups(eventId, [...ownersOf, ...fans.filter((f) => !admittedIn.has(f))]);
+    const groupOf = (fan: string) => admittedIn.get(fan) ?? known[fan]?.[0];
+    for (const h of hotspots) {
+      const w = witnessed.get(h);
+      if (w) out.set(h, witnessingPeople(h, w.fans, groupOf, new Set(known[owners.get(h)!] ?? [])));
+    }
+    return out;
   }
 }

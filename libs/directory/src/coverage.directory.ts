@@ -27,6 +27,23 @@ export interface HotspotScore {
   claimedClients: number | null;
   /** True once the event has ended: the window is closed and recomputing gives the same row. */
   final: boolean;
+  /**
+   * Purchase groups whose keys counted as fewer people in `uniqueWitnesses` (one per group, none for
+   * the owner's own groups); only when there are any. Not stored: computed with the score.
+   */
+  purchaseRings?: PurchaseRing[];
+}
+
+/** Keys of one purchase group (tickets bought together) that witnessed one hotspot and counted as fewer people. */
+export interface PurchaseRing {
+  hotspot: string;
+  group: string;
+  /** Distinct keys of the group with a valid witness of the hotspot. */
+  keys: number;
+  /** How many people they counted as: 1, or 0 for the owner's own group. */
+  counted: number;
+  /** The owner bought, claimed or holds a ticket of this group: its keys count as the owner. */
+  ownerGroup: boolean;
 }
 
 /** One hotspot's stored score at one event, with its owner's total there (the coverage pool is split per owner by that total). */

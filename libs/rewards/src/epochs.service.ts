@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Principal, requireVenueRole } from '@fanmesh/common';
-import { CoverageDirectory } from '@fanmesh/directory';
+import { CoverageDirectory, PurchaseRing } from '@fanmesh/directory';
 import { DomainEvents } from '@fanmesh/events';
 import type { EpochView } from '@fanmesh/protocol';
 import { RealtimeService } from '@fanmesh/realtime';
@@ -16,6 +16,9 @@ import { SettlementService } from './settlement.service';
 
 /** Statuses of an epoch on its way through settlement (or through it): a retry leaves them as they are. */
 const SETTLING: EpochStatus[] = ['approved', 'tree_built', 'publishing', 'published'];
+
+/** The final scores the coverage pool is split by, each with the purchase rings it counted once (for the manifest). */
+type CoverageScores = (CoverageFact['scores'][number] & { purchaseRings?: PurchaseRing[] })[];
 
 export const SYSTEM: Principal = { subject: 'system:rewards', kind: 'account', roles: ['admin'] };
 
@@ -50,8 +53,8 @@ export class EpochsService {
   }
 
   /** The event's final coverage scores, as the coverage pool is split by them (read before any transaction opens). */
-  async coverageScores(eventId: string): Promise<CoverageFact['scores']> {
-    return (await this.coverage.scoreEpoch(eventId)).map((x) => ({ owner: x.owner, hotspot: x.hotspot, score: x.score }));
+  async coverageScores(eventId: string): Promise<CoverageScores> {
+    return (await this.coverage.scoreEpoch(eventId)).map((x) => ({ owner: x.owner, hotspot: x.hotspot, score: x.score, purchaseRings: x.purchaseRings }));
   }
 
   /**
@@ -60,9 +63,10 @@ export class EpochsService {
    * Throws `epoch_in_progress` while another epoch is in flight, `nothing_to_settle` when every
    * entry of the event is already in one.
    */
-  async closeWithin(into: LedgerWrite, eventId: string, venueId: string, by: string, scores: CoverageFact['scores']): Promise<EpochRow> {
+  async closeWithin(into: LedgerWrite, eventId: string, venueId: string, by: string, scores: CoverageScores): Promise<EpochRow> {
     await this.ledger.record([{ type: 'coverage', eventId, scores }], into);
-    const result = await this.repo.closeEpoch(into.tx, eventId, venueId, by, (m, id) => this.manifest(m, id, eventId));
+    const rings = scores.flatMap((s) => s.purchaseRings ?? []);
+    const result = await this.repo.closeEpoch(into.tx, eventId, venueId, by, (m, id) => this.manifest(m, id, eventId, rings));
     if (result.open) {
       if (result.open.eventId === eventId && result.open.status === 'pending_approval') return result.open;
       throw new RewardsError(
@@ -82,8 +86,8 @@ export class EpochsService {
     return epoch;
   }
 
-  private async manifest(m: EntityManager, epochId: string, eventId: string): Promise<Record<string, unknown>> {
-    return buildManifest(epochId, eventId, await this.repo.manifestFacts(m, epochId, eventId));
+  private async manifest(m: EntityManager, epochId: string, eventId: string, rings: PurchaseRing[]): Promise<Record<string, unknown>> {
+    return buildManifest(epochId, eventId, await this.repo.manifestFacts(m, epochId, eventId), rings);
   }
 
   // ------------------------------------------------------------------ manifest and decision

@@ -1,3 +1,4 @@
+import type { PurchaseRing } from '@fanmesh/directory';
 import type { ManifestFacts } from './epoch.repository';
 
 export interface Anomaly {
@@ -9,9 +10,11 @@ export interface Anomaly {
 /**
  * The reward manifest staff approve: per kind, per account (the largest movers), and anomalies
  * against the previous paying epoch; a follow-up epoch of an event (entries that came after its
- * first epoch closed) always says so (`late_entries`), so late rewards are never paid unreviewed. Pure: the same ledger facts always give the same manifest.
+ * first epoch closed) always says so (`late_entries`), so late rewards are never paid unreviewed.
+ * `rings` are the purchase groups coverage counted once per hotspot (`purchase_ring`, docs/coverage.md).
+ * Pure: the same ledger facts always give the same manifest.
  */
-export function buildManifest(epochId: string, eventId: string, f: ManifestFacts): Record<string, unknown> {
+export function buildManifest(epochId: string, eventId: string, f: ManifestFacts, rings: PurchaseRing[] = []): Record<string, unknown> {
   const anomalies: Anomaly[] = [];
   const epochTotal = BigInt(f.paid.total);
   const mean = f.paid.accounts ? epochTotal / BigInt(f.paid.accounts) : 0n;
@@ -22,6 +25,17 @@ export function buildManifest(epochId: string, eventId: string, f: ManifestFacts
   for (const p of f.pools) if (p.remaining === '0') anomalies.push({ code: 'pool_exhausted', detail: `the ${p.kind} pool ran out: later causes were clipped`, kind: p.kind });
   for (const k of f.byKind)
     if (k.clipped) anomalies.push({ code: 'caps_hit', detail: `${k.clipped} ${k.kind} entries were clipped by a cap or the pool`, kind: k.kind, clipped: k.clipped });
+  for (const r of rings) {
+    anomalies.push({
+      code: 'purchase_ring',
+      detail: `${r.keys} keys of one purchase group witnessed hotspot ${r.hotspot} and counted as ${r.counted === 0 ? "nobody (the owner's own group)" : 'one person'}`,
+      hotspot: r.hotspot,
+      group: r.group,
+      keys: r.keys,
+      counted: r.counted,
+      ownerGroup: r.ownerGroup,
+    });
+  }
   if (f.earlier.length) {
     const entries = f.byKind.reduce((n, k) => n + k.entries, 0);
     anomalies.push({
