@@ -12,15 +12,16 @@ import { fanAuth, pairDevice, TestDevice, transition, witness } from '../coverag
 import { until } from '../rewards/support';
 
 /** The defaults, but a coverage cap as large as its pool: the split by score shows uncut. */
+const FAN = 10n ** 18n;
 const POOLS = DEFAULT_POOLS.map((p) => (p.kind === 'coverage' ? { ...p, accountCap: p.pool } : p));
 
 /**
- * Issue 23, properties 3 and 4. Keys are not people: one buyer's tickets, claimed under many keys,
+ * Issue 23, properties 1, 3 and 4. Coverage pays per point of witnessed score (the pool only bounds it). Keys are not people: one buyer's tickets, claimed under many keys,
  * count as one witnessing person per hotspot (and the owner's own group as nobody), and the manifest
  * says so (`purchase_ring`). One seat, one paid attendee: a ticket revoked after admission ends its
  * holder's eligibility, and the seat's re-issued ticket admits its new holder alone.
  */
-describe('fraud: keys are not people, and one seat is one attendee', () => {
+describe('fraud: coverage pays for people witnessed, and one seat is one attendee', () => {
   let api: RunningApp;
   let admin: string;
   let staff: string;
@@ -142,6 +143,37 @@ describe('fraud: keys are not people, and one seat is one attendee', () => {
       ]),
     );
     expect(rings).toHaveLength(2); // the honest fans are eight people: no ring
+    // staff see the ring and reject the epoch (one epoch of a venue is in flight at a time)
+    await request(api.url).post(`/api/v1/epochs/${closed.body.id}/reject`).set('authorization', staff).send({ note: 'purchase ring under review' }).expect(200);
+  });
+
+  it('pays coverage at the rate per witnessed point, whatever the pool holds: a lone witness at a small event earns 5 FAN, not the 5,000 FAN cap', async () => {
+    const eventId = await createEvent(api.url, admin, DEMO_VENUE_ID, 'Small night');
+    await openGates(api.url, admin, eventId); // the default pools: 100,000 FAN of coverage, 5,000 FAN per owner
+    const lone = await pairDevice(api, 'N101');
+    const busy = await pairDevice(api, 'N101');
+    const fans = await claimedAndAdmitted(
+      eventId,
+      Array.from({ length: 5 }, (_, i) => ({ order: `S-${i}`, section: 'N101', seat: `small-${i}`, tier: 'standard', email: `small.${i}@example.org` })),
+    );
+    expect((await witness(api, lone, fans[0], eventId)).verdict).toBe('valid');
+    for (const f of fans.slice(1)) expect((await witness(api, busy, f, eventId)).verdict).toBe('valid');
+    await transition(api, admin, eventId, 'live');
+    await transition(api, admin, eventId, 'ended');
+    const closed = await until(
+      () => request(api.url).post(`/api/v1/events/${eventId}/epochs/close`).set('authorization', staff).send({}),
+      (r) => r.status === 201,
+    );
+    expect(closed.status).toBe(201);
+    const [loneFan, busyFan] = [await earned(eventId, lone.owner.address, 'coverage'), await earned(eventId, busy.owner.address, 'coverage')];
+    const scores = (await request(api.url).get(`/api/v1/coverage/events/${eventId}/scores`).expect(200)).body as { hotspot: string; score: number }[];
+    const score = (d: TestDevice) => BigInt(scores.find((x) => x.hotspot === d.address)!.score);
+    const rate = DEFAULT_POOLS.find((p) => p.kind === 'coverage')!.perUnit;
+    expect(loneFan).toBe(score(lone) * rate);
+    expect(loneFan).toBeLessThanOrEqual(5n * FAN);
+    // the honest baseline: four witnesses earn four times one, at the same rate
+    expect(busyFan).toBe(score(busy) * rate);
+    expect(busyFan).toBe(4n * loneFan);
   });
 
   it('ends a revoked holder’s eligibility: their witness is refused and earns nothing, and the re-issued seat admits and pays its new holder alone', async () => {

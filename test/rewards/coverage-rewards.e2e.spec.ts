@@ -30,7 +30,7 @@ describe('coverage rewards', () => {
   });
   afterAll(() => api?.close());
 
-  it('pays each valid witness to the fan once, and splits the coverage pool by the final hotspot scores at close', async () => {
+  it('pays each valid witness to the fan once, and pays owners by the final hotspot scores at close, at the rate per point', async () => {
     const busy = await pairDevice(api, 'N101');
     const quiet = await pairDevice(api, 'N101');
     const fans = await admittedFans(api, admin, eventId, 4, ['N101']);
@@ -68,7 +68,9 @@ describe('coverage rewards', () => {
     expect(BigInt(quietOwner.amount)).toBeGreaterThan(0n);
     const total = coverage.reduce((s, c) => s + BigInt(c.amount), 0n);
     expect(total).toBeLessThanOrEqual(POOLS.find((p) => p.kind === 'coverage')!.pool);
-    expect(total).toBeGreaterThan(POOLS.find((p) => p.kind === 'coverage')!.pool - 2n); // floor division loses at most a unit per owner
+    // the pool holds far more than four witnesses are worth: each owner is paid the rate per point of score
+    const rate = POOLS.find((p) => p.kind === 'coverage')!.perUnit;
+    for (const s of scores) expect(BigInt(coverage.find((c) => c.account === s.owner.toLowerCase())!.amount)).toBe(BigInt(s.score) * rate);
     expect(closed.body.manifest.byKind.map((k: { kind: string }) => k.kind)).toEqual(['admission', 'coverage', 'witness']);
   });
 });

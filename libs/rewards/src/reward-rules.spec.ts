@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppliedEntry, applyCaps, Candidate, CapState, DEFAULT_POOLS, PoolConfig, poolKey, RewardFact, RewardKind, rule } from './reward-rules';
+import { AppliedEntry, applyCaps, Candidate, CapState, COVERAGE_RATE, DEFAULT_POOLS, PoolConfig, poolKey, RewardFact, RewardKind, rule } from './reward-rules';
 
 const EVENT = '11111111-1111-4111-8111-111111111111';
 const accounts = Array.from({ length: 12 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`);
@@ -108,6 +108,43 @@ describe('reward rules', () => {
       [accounts[0], 333n],
       [accounts[1], 666n],
     ]);
+  });
+
+  it('pays coverage per witnessed point, whatever the pool holds: one witness at a small event earns the rate, not the cap', () => {
+    const byKind = new Map(DEFAULT_POOLS.map((p) => [p.kind, p]));
+    const rate = byKind.get('coverage')!.perUnit;
+    expect(rate).toBe(COVERAGE_RATE);
+    // the attack: the only hotspot of a small event, one witness (1,000 points), used to take the whole split (the 5,000 FAN cap)
+    const [lone] = rule({ type: 'coverage', eventId: EVENT, scores: [{ owner: accounts[0], hotspot: 'h1', score: 1000 }] }, byKind);
+    expect(lone.amount).toBe(1000n * rate);
+    expect(lone.amount).toBe(5n * 10n ** 18n);
+    // the honest baseline: a busy hotspot is paid the same per point, 60 witnesses sixty times one
+    const [busy, quiet] = rule(
+      {
+        type: 'coverage',
+        eventId: EVENT,
+        scores: [
+          { owner: accounts[0], hotspot: 'h1', score: 60_000 },
+          { owner: accounts[1], hotspot: 'h2', score: 1000 },
+        ],
+      },
+      byKind,
+    );
+    expect([busy.amount, quiet.amount]).toEqual([60_000n * rate, 1000n * rate]);
+    // a pool too small for the rate is still split by score, never above it
+    const small = new Map(DEFAULT_POOLS.map((p) => [p.kind, p.kind === 'coverage' ? { ...p, pool: 1000n * rate } : p]));
+    const split = rule(
+      {
+        type: 'coverage',
+        eventId: EVENT,
+        scores: [
+          { owner: accounts[0], hotspot: 'h1', score: 3000 },
+          { owner: accounts[1], hotspot: 'h2', score: 1000 },
+        ],
+      },
+      small,
+    );
+    expect(split.map((c) => c.amount)).toEqual([750n * rate, 250n * rate]);
   });
 
   it('over random event streams: ledger = sum of clipped rule outputs, never above a pool or a cap, and a replay adds nothing', () => {

@@ -22,7 +22,11 @@ export const REASONS: Record<RewardKind, string> = {
 /** One kind's emission for one event: a fixed amount per unit, a per-account cap and a pool that caps the total. */
 export interface PoolConfig {
   kind: RewardKind;
-  /** amount per rewarded unit (smallest token unit); for `coverage`, unused (the pool is split by score) */
+  /**
+   * amount per rewarded unit (smallest token unit). For `coverage`, the rate: the most paid per point of
+   * coverage score (1,000 points = one witnessing person at full uptime and quality); the pool split by
+   * score is bounded by it, so a small event never pays one witness the cap (0: the split alone).
+   */
   perUnit: bigint;
   /** most one account can earn of this kind in one event */
   accountCap: bigint;
@@ -32,13 +36,16 @@ export interface PoolConfig {
 
 const FAN = 10n ** 18n;
 
+/** Coverage pays at most this per score point: 5 FAN per witnessing person at full uptime and quality. */
+export const COVERAGE_RATE = (5n * FAN) / 1000n;
+
 /** Defaults for a new event; an admin changes them per event before its gates open. */
 export const DEFAULT_POOLS: readonly PoolConfig[] = [
   { kind: 'admission', perUnit: 10n * FAN, accountCap: 10n * FAN, pool: 600_000n * FAN },
   { kind: 'verification', perUnit: FAN / 2n, accountCap: 250n * FAN, pool: 50_000n * FAN },
   { kind: 'moment', perUnit: 2n * FAN, accountCap: 20n * FAN, pool: 600_000n * FAN },
   { kind: 'witness', perUnit: FAN / 10n, accountCap: 5n * FAN, pool: 100_000n * FAN },
-  { kind: 'coverage', perUnit: 0n, accountCap: 5_000n * FAN, pool: 100_000n * FAN },
+  { kind: 'coverage', perUnit: COVERAGE_RATE, accountCap: 5_000n * FAN, pool: 100_000n * FAN },
   // Sponsor bonuses: each drop sets its amount per unit; the pool and cap bound what sponsors can emit per event.
   { kind: 'drop', perUnit: 0n, accountCap: 100n * FAN, pool: 50_000n * FAN },
 ];
@@ -128,8 +135,10 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
     case 'drop':
       return fact.grants.map((g) => ({ eventId: fact.eventId, account: lower(g.fan), kind: 'drop' as const, amount: g.amount, cause: `drop:${g.dropId}`, key: g.key }));
     case 'coverage': {
-      // The coverage pool split by share of score (integer units), per owner; floor division never overpays.
+      // The coverage pool split by share of score (integer units), per owner, and never above the rate
+      // per point: pay follows witnessed presence, not the size of the pool. Floor division never overpays.
       const pool = pools.get('coverage')?.pool ?? 0n;
+      const rate = per('coverage');
       const byOwner = new Map<string, bigint>();
       for (const s of fact.scores) if (s.score > 0) byOwner.set(lower(s.owner), (byOwner.get(lower(s.owner)) ?? 0n) + BigInt(Math.floor(s.score)));
       const total = [...byOwner.values()].reduce((a, b) => a + b, 0n);
@@ -139,7 +148,7 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
         eventId: fact.eventId,
         account,
         kind: 'coverage' as const,
-        amount: (pool * score) / total,
+        amount: rate > 0n && score * rate < (pool * score) / total ? score * rate : (pool * score) / total,
         cause,
         key: `${cause}:${account}`,
       }));
