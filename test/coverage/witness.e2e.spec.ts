@@ -170,6 +170,18 @@ describe('coverage witnesses: one explicit verdict each', () => {
     expect(judged(await witness(api, hotspot, far, eventId)).verdict).toBe('implausible_section');
   });
 
+  it('refuses a challenge relayed to a phone on another network than the hotspot asked from', async () => {
+    const hotspot = await pairDevice(api, 'S101');
+    const [fan] = await admittedFans(api, admin, eventId, 1, ['S101']);
+    const ask = () => request(api.url).post('/api/v1/devices/messages').set('x-forwarded-for', '203.0.113.7').send(hotspot.envelope({ type: 'challenge.request', eventId })).expect(200);
+    const from = async (ip: string) => {
+      const [c] = (await ask()).body.challenges;
+      return (await request(api.url).post('/api/v1/coverage/witnesses').set('authorization', await fanAuth(api, fan)).set('x-forwarded-for', ip).send(await witnessBody(fan, c, hotspot.sign(c))).expect(200)).body;
+    };
+    expect(judged(await from('198.51.100.9')).verdict).toBe('not_on_hotspot_network');
+    expect(judged(await from('203.0.113.7')).verdict).toBe('valid');
+  });
+
   it('limits a fan to K witnesses and a hotspot to N fans per interval', async () => {
     const spots = await Promise.all([pairDevice(api, 'E101'), pairDevice(api, 'E101'), pairDevice(api, 'E101')]);
     const [fan] = await admittedFans(api, admin, eventId, 1, ['E101']);

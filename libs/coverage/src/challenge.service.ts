@@ -7,6 +7,7 @@ import { CoverageError } from './coverage.error';
 import { toChallenge } from './coverage.mapper';
 import { CoveragePolicyService } from './coverage-policy.service';
 import { ChallengeRow, CoverageRepository } from './coverage.repository';
+import { networkOf } from './network';
 
 /** Challenges per request, and unanswered live ones per hotspot. */
 export const MAX_CHALLENGES_PER_REQUEST = 32;
@@ -55,6 +56,8 @@ export class ChallengeService {
       issuedAt,
       expiresAt,
       claimedBy: null,
+      // Bound to where the hotspot asked from: its phones reach the API through the same uplink.
+      network: networkOf(ctx.network) ?? null,
     }));
     await this.repo.insertChallenges(tx, rows);
     return { challenges: rows.map(toChallenge) };

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, Principal } from '@fanmesh/common';
 import { DocumentsRateLimit } from '@fanmesh/identity';
@@ -23,8 +24,8 @@ export class CoverageController {
   @Access('fan')
   @DocumentsRateLimit(WITNESS_LIMIT)
   @ApiOperation({ summary: "Submit a witness: the hotspot-signed challenge co-signed by the fan's key. The answer is a verdict (valid or the reason), kept for audit" })
-  witness(@Body() dto: SubmitWitnessDto, @CurrentPrincipal() who: Principal) {
-    return this.witnesses.submitWitness(who, dto);
+  witness(@Body() dto: SubmitWitnessDto, @CurrentPrincipal() who: Principal, @Req() req: Request) {
+    return this.witnesses.submitWitness(who, dto, req.ip);
   }
 
   @Get('events/:eventId/witnesses/mine')

@@ -10,6 +10,7 @@ import { CoveragePersonalDataRepository } from './personal-data.repository';
 import { ScoringService } from './scoring.service';
 import { WitnessService } from './witness.service';
 import { Coverage1764000000500 } from './migrations/1764000000500-coverage';
+import { ChallengeNetwork1767300000000 } from './migrations/1767300000000-challenge-network';
 
 /** Proof of coverage: challenges (the `challenge.request` device message), witness verdicts, epoch scores, reports. Provides CoverageDirectory. */
 @Global()
@@ -30,5 +31,5 @@ import { Coverage1764000000500 } from './migrations/1764000000500-coverage';
 })
 export class CoverageModule {
   static readonly entities: Function[] = [];
-  static readonly migrations: Function[] = [Coverage1764000000500];
+  static readonly migrations: Function[] = [Coverage1764000000500, ChallengeNetwork1767300000000];
 }

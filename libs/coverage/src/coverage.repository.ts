@@ -20,6 +20,8 @@ export interface ChallengeRow {
   issuedAt: Date;
   expiresAt: Date;
   claimedBy: string | null;
+  /** The network the hotspot asked from (network.ts): its witnesses must come from it. Null on older rows. */
+  network: string | null;
 }
 
 /** A verdict to record; `challengeId` is what the fan sent, known or not. */
@@ -104,7 +106,7 @@ export interface StoredScoreRow {
   final: boolean;
 }
 
-const CHALLENGE_COLUMNS = `id, event_id AS "eventId", venue_id AS "venueId", hotspot, nonce, issued_at AS "issuedAt", expires_at AS "expiresAt", claimed_by AS "claimedBy"`;
+const CHALLENGE_COLUMNS = `id, event_id AS "eventId", venue_id AS "venueId", hotspot, nonce, issued_at AS "issuedAt", expires_at AS "expiresAt", claimed_by AS "claimedBy", network`;
 
 /** Every query on challenges, witness verdicts, policies and scores. */
 @Injectable()
@@ -138,8 +140,8 @@ export class CoverageRepository {
   async insertChallenges(tx: EntityManager, challenges: ChallengeRow[]): Promise<void> {
     await exec(
       tx,
-      `INSERT INTO coverage_challenges (id, event_id, venue_id, hotspot, nonce, issued_at, expires_at)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
+      `INSERT INTO coverage_challenges (id, event_id, venue_id, hotspot, nonce, issued_at, expires_at, network)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])`,
       [
         challenges.map((r) => r.id),
         challenges.map((r) => r.eventId),
@@ -148,6 +150,7 @@ export class CoverageRepository {
         challenges.map((r) => r.nonce),
         challenges.map((r) => r.issuedAt),
         challenges.map((r) => r.expiresAt),
+        challenges.map((r) => r.network),
       ],
     );
   }

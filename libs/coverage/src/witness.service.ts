@@ -13,6 +13,7 @@ import { CoveragePolicyService } from './coverage-policy.service';
 import { CoveragePublisher } from './coverage-publisher';
 import { ChallengeRow, CoverageRepository, RecordedVerdict, VerdictDraft } from './coverage.repository';
 import { hotspotSigned, witnessSigner } from './coverage-signatures';
+import { networkOf } from './network';
 
 export type { WitnessAnswer, WitnessSubmission };
 
@@ -47,8 +48,11 @@ export class WitnessService {
     private readonly limiter: RateLimiter,
   ) {}
 
-  /** Judges one witness: a verdict always (recorded), never an HTTP error for a refused witness. */
-  async submitWitness(who: Principal, w: WitnessSubmission): Promise<WitnessAnswer> {
+  /**
+   * Judges one witness: a verdict always (recorded), never an HTTP error for a refused witness.
+   * `from`: the address it came from (req.ip), held against the network the hotspot asked from.
+   */
+  async submitWitness(who: Principal, w: WitnessSubmission, from?: string): Promise<WitnessAnswer> {
     const fan = who.subject.toLowerCase();
     await this.limiter.enforce(WITNESS_LIMIT, fan);
     const signedAt = new Date(w.signedAt);
@@ -83,7 +87,7 @@ export class WitnessService {
     if (witnessSigner(witnessDigest(digest, fan, challenge.eventId, w.signedAt), w.fanSignature) !== fan) return refuse('bad_fan_signature');
 
     // Both signatures hold: from here the response is used up, whatever the verdict.
-    const verdict = await this.precheck(draft, challenge, device, event, admitted, signedAt);
+    const verdict = await this.precheck(draft, challenge, device, event, admitted, signedAt, networkOf(from));
     const judged = { ...draft, verdict, detail: VERDICT_MEANING[verdict] };
     return this.finish(judged, () =>
       this.repo.judge(
@@ -118,7 +122,15 @@ export class WitnessService {
   }
 
   /** The checks between the signatures and the limits, cheapest first; fills in the fan's section. */
-  private async precheck(draft: VerdictDraft, challenge: ChallengeRow, device: DeviceRecord, event: EventView, admitted: AdmittedFan | undefined, signedAt: Date): Promise<WitnessVerdict> {
+  private async precheck(
+    draft: VerdictDraft,
+    challenge: ChallengeRow,
+    device: DeviceRecord,
+    event: EventView,
+    admitted: AdmittedFan | undefined,
+    signedAt: Date,
+    network: string | undefined,
+  ): Promise<WitnessVerdict> {
     const now = Date.now();
     const signed = signedAt.getTime();
     if (now > new Date(challenge.expiresAt).getTime() || signed > new Date(challenge.expiresAt).getTime() + SIGNED_AT_SKEW_MS || signed < new Date(challenge.issuedAt).getTime() - SIGNED_AT_SKEW_MS) {
@@ -130,6 +142,8 @@ export class WitnessService {
     if (!admitted) return 'fan_not_admitted';
     draft.fanSection = admitted.section;
     if (!(await this.plausible(device.venueId, device.sectionCode, admitted.section))) return 'implausible_section';
+    // Proximity, not only a seat: a challenge relayed to a phone elsewhere arrives from another network.
+    if (challenge.network && network !== challenge.network) return 'not_on_hotspot_network';
     return 'valid';
   }
 

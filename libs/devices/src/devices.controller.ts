@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ChainService } from '@fanmesh/chain';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, isAdmin, Principal, requireVenueRole } from '@fanmesh/common';
@@ -74,8 +75,8 @@ export class DevicesController {
   @Access('public') // authenticated by the device's own signature on the envelope, checked in the service
   @DocumentsRateLimit(DEVICE_MESSAGE_LIMIT)
   @ApiOperation({ summary: 'A signed device envelope {deviceId, seq, sentAt, body, signature}; replays, old seq and clock skew are refused' })
-  ingest(@Body() dto: EnvelopeDto) {
-    return this.devices.ingest(dto);
+  ingest(@Body() dto: EnvelopeDto, @Req() req: Request) {
+    return this.devices.ingest(dto, req.ip);
   }
 
   @Post(':address/revoke')

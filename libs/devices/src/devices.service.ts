@@ -136,7 +136,8 @@ export class DevicesService implements DeviceDirectory {
     return this.repo.find(address.toLowerCase());
   }
 
-  async ingest(env: Envelope): Promise<{ accepted: true; seq: number } & Record<string, unknown>> {
+  /** `network`: the sender's address (req.ip), handed to the body's handler (a challenge is bound to it). */
+  async ingest(env: Envelope, network?: string): Promise<{ accepted: true; seq: number } & Record<string, unknown>> {
     const address = env.deviceId.toLowerCase();
     const device = await this.repo.find(address);
     if (!device) throw new DeviceError('device_not_found', 'Unknown device; pair it first.');
@@ -144,7 +145,7 @@ export class DevicesService implements DeviceDirectory {
       throw new DeviceError('bad_envelope_signature', 'The message was not signed by this device.');
     await this.limiter.enforce(DEVICE_MESSAGE_LIMIT, address);
     try {
-      return await this.accept(device, env);
+      return await this.accept(device, env, network);
     } catch (err) {
       // Counted for the owner app (only once the signature shows the device sent it), then answered as it is.
       if (err instanceof DomainError) {
@@ -156,7 +157,7 @@ export class DevicesService implements DeviceDirectory {
     }
   }
 
-  private async accept(device: DeviceRow, env: Envelope): Promise<{ accepted: true; seq: number } & Record<string, unknown>> {
+  private async accept(device: DeviceRow, env: Envelope, network?: string): Promise<{ accepted: true; seq: number } & Record<string, unknown>> {
     const address = device.address;
     if (device.revokedAt) throw new DeviceError('device_revoked', `This device was revoked: ${device.revokedReason}.`);
     if (device.denylisted) throw new DeviceError('denylisted', `This device or its owner is on the denylist: ${device.denylisted}. The owner can appeal from the app.`);
@@ -178,7 +179,7 @@ export class DevicesService implements DeviceDirectory {
       address,
       env.seq,
       heartbeat,
-      (tx) => handler({ device, envelope: env, body: body as DeviceMessageContext['body'], tx, afterCommit: (fn) => committed.push(fn) }),
+      (tx) => handler({ device, envelope: env, body: body as DeviceMessageContext['body'], network, tx, afterCommit: (fn) => committed.push(fn) }),
       () => {
         throw new DeviceError('replayed_seq', `seq ${env.seq} is not above the last accepted ${device.lastSeq}; replays and reordered messages are refused.`, {
           lastSeq: Number(device.lastSeq),

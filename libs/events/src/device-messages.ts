@@ -27,6 +27,8 @@ export interface DeviceMessageContext {
   device: MessageDevice;
   envelope: DeviceEnvelope;
   body: { type: string } & Record<string, unknown>;
+  /** The address the envelope came from, as the HTTP app sees it (`trust proxy`): the hotspot's network. */
+  network?: string;
   /** Write through this: the handler's rows commit together with the device's new `seq`, or not at all. */
   tx: EntityManager;
   /** Runs `fn` once the transaction has committed (live signals that read the rows just written); never on a refusal. */

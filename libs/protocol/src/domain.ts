@@ -52,6 +52,7 @@ export const WITNESS_VERDICTS = [
   'own_hotspot',
   'fan_not_admitted',
   'implausible_section',
+  'not_on_hotspot_network',
   'fan_limit',
   'hotspot_limit',
 ] as const;
