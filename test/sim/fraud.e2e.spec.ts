@@ -4,7 +4,18 @@ import { verdictTable } from '../../venue-sim/src/report';
 import { createTempDataDir } from '../support/databases';
 import { RunningApp, startApp } from '../support/app';
 
-const ALL_CASES = ['screenshot_reuse', 'two_gates_at_once', 'merch_clones', 'sponsor_reads_addresses', 'fake_witnesses', 'over_reporting', 'sensor_replay', 'fake_goal'];
+const ALL_CASES = [
+  'screenshot_reuse',
+  'two_gates_at_once',
+  'merch_clones',
+  'sponsor_reads_addresses',
+  'fake_witnesses',
+  'relayed_witness',
+  'purchase_ring',
+  'over_reporting',
+  'sensor_replay',
+  'fake_goal',
+];
 
 function expectVerdicts(report: FraudReport): void {
   for (const row of report.rows) {
@@ -43,6 +54,8 @@ describe('venue-sim fraud', () => {
     expect(table.screenshot_reuse.honestPaid).toBe(1); // admission rewards came from the ledger, not assumed
     expect(table.fake_witnesses.honestPaid).toBe(1); // honest witnesses and admissions paid
     expect(table.fake_goal.honestPaid).toBe(1); // the real goal was confirmed and paid the fans inside
+    expect(table.relayed_witness.refusals).toMatchObject({ not_on_hotspot_network: 4 });
+    expect(table.relayed_witness.honestPaid).toBe(1); // the phones on the honest hotspot's WiFi were paid their witnesses
   }, 240_000);
 
   it('on Postgres and Redis: the same verdicts', async () => {

@@ -26,6 +26,12 @@ export type RequestObserver = (status: number, ms: number) => void;
 export class ApiClient {
   token?: string;
   apiKey?: string;
+  /**
+   * The network this client is on, sent as X-Forwarded-For the way the venue's load balancer would
+   * (the sim's stand-in for a phone's own uplink). Only an API that trusts the sim's hop believes it,
+   * as `npm start` does from loopback.
+   */
+  network?: string;
   /** The account signed in with; a 401 (the 15-minute token ran out in a long match) signs in again once. */
   private wallet?: BaseWallet;
   private signingIn = false;
@@ -63,6 +69,7 @@ export class ApiClient {
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
           ...(this.apiKey ? { 'x-api-key': this.apiKey } : {}),
+          ...(this.network ? { 'x-forwarded-for': this.network } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),

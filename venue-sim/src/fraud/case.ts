@@ -24,6 +24,8 @@ export interface CaseOutcome {
   fraudAccounts: (() => Promise<ApiClient>)[];
   /** Accounts whose honest earnings are capped at one entry of `kind` (e.g. a ticket admitted once): the rest is fraudulent. */
   oncePerAccount?: { account: () => Promise<ApiClient>; kind: string }[];
+  /** Accounts whose earnings of these kinds are fraudulent (an accomplice's witness rewards), the rest honest. */
+  fraudKinds?: { account: () => Promise<ApiClient>; kinds: string[] }[];
   /** Honest earnings to check in the ledger; empty when the case pays nothing by design. */
   honestClaims: HonestClaim[];
   /** Which staff frames belong to this case. */

@@ -48,6 +48,7 @@ export async function verdict(
   if (reader) {
     fraudUnits = 0n;
     for (const account of o.fraudAccounts) fraudUnits += sum(await reader.entries(await account()));
+    for (const k of o.fraudKinds ?? []) fraudUnits += sum((await reader.entries(await k.account())).filter((e) => k.kinds.includes(e.kind)));
     for (const once of o.oncePerAccount ?? []) {
       const of = (await reader.entries(await once.account())).filter((e) => e.kind === once.kind);
       fraudUnits += sum(of.slice(1));

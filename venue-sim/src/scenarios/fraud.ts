@@ -5,12 +5,24 @@ import { Stadium } from '../stadium';
 import type { FraudCase } from '../fraud/case';
 import { merchClones, screenshotReuse, twoGatesAtOnce } from '../fraud/access-cases';
 import { fakeGoal, fakeWitnesses, overReporting, sensorReplay } from '../fraud/device-cases';
+import { purchaseRing, relayedWitness } from '../fraud/coverage-cases';
 import { sponsorReadsAddresses } from '../fraud/sponsor-case';
 import { ledgerFor, notRun, verdict, VerdictRow } from '../fraud/verdict';
 import type { Progress } from './progress';
 
 /** Every adversary, in the order they run (access first: they need the gates open, the rest need the match live). */
-export const FRAUD_CASES: FraudCase[] = [screenshotReuse, twoGatesAtOnce, merchClones, sponsorReadsAddresses, fakeWitnesses, overReporting, sensorReplay, fakeGoal];
+export const FRAUD_CASES: FraudCase[] = [
+  screenshotReuse,
+  twoGatesAtOnce,
+  merchClones,
+  sponsorReadsAddresses,
+  fakeWitnesses,
+  relayedWitness,
+  purchaseRing,
+  overReporting,
+  sensorReplay,
+  fakeGoal,
+];
 
 export interface FraudOptions {
   url: string;

@@ -1,0 +1,108 @@
+import { Fan } from '../actors/fan';
+import { Hotspot, Owner } from '../actors/device';
+import type { IssuedTicket } from '../actors/operator';
+import { pool } from '../stadium';
+import { FraudCase, outcome, refusalCounter } from './case';
+import { honestArrivals } from './access-cases';
+
+/** Where relayed phones really are: home broadband, a mobile carrier, another country (documentation ranges). */
+const ELSEWHERE = ['198.51.100.9', '2001:db8:9999::5', '192.0.2.44', '198.51.100.200'];
+
+/**
+ * A hotspot owner relays its signed challenges to accomplices with real tickets in the hotspot's own
+ * section, who answer from wherever they are: the seat is right, the phone is not on the hotspot.
+ */
+export const relayedWitness: FraudCase = {
+  id: 'relayed_witness',
+  title: 'Hotspot relaying challenges to phones elsewhere',
+  needs: { method: 'POST', path: '/api/v1/coverage/witnesses', api: 'coverage (POST /coverage/witnesses)' },
+  async run(st, honest) {
+    const h = await honestArrivals(st, honest);
+    const admitted = honest.filter((f) => f.admitted);
+    const section = admitted[0]?.section ?? st.venue.sections[0].code;
+    const rogue = await st.newDevice((o) => new Hotspot(section, o, st.devices));
+    // the honest baseline: phones on a hotspot's WiFi reach the API through its uplink (the sim's own address)
+    const honestSpot = await st.newDevice((o) => new Hotspot(section, o, st.devices));
+    const present = admitted.filter((f) => f.section === section);
+    const honestAnswers = await pool(present, 8, (f) => honestSpot.witnessedBy(f, st.eventId));
+    const accomplices = ELSEWHERE.map(() => new Fan(st.url, section, st.meter.observer));
+    const tickets = await st.op.issueTickets(
+      st.eventId,
+      accomplices.map((a) => ({ address: a.wallet.address, section })),
+    );
+    tickets.forEach((t, i) => (accomplices[i].ticket = t));
+    for (const a of accomplices) await st.arrive(a);
+    const r = refusalCounter();
+    let accepted = 0;
+    for (const [i, a] of accomplices.entries()) {
+      (await a.client()).network = ELSEWHERE[i];
+      const answer = await rogue.witnessedBy(a, st.eventId);
+      answer.body.verdict === 'valid' ? accepted++ : r.add(answer.body.verdict ?? answer.body.code);
+    }
+    const valid = present.filter((_, i) => honestAnswers[i].body.verdict === 'valid');
+    return outcome({
+      attempts: accomplices.length,
+      accepted,
+      refusals: r.refusals,
+      honestTried: h.tried + present.length,
+      honestAccepted: h.admitted + valid.length,
+      honestClaims: [...h.claims, ...valid.map((f) => ({ account: () => f.client(), kind: 'witness' }))],
+      // accomplices keep their admission (they bought tickets); a witness they earned would be fraud
+      fraudKinds: accomplices.map((a) => ({ account: () => a.client(), kinds: ['witness', 'coverage'] })),
+      fraudAccounts: [async () => rogue.owner.client],
+      notes: [`${accomplices.length} admitted accomplices seated in ${section} answered the hotspot's challenges from other networks (X-Forwarded-For)`],
+    });
+  },
+};
+
+/**
+ * A buyer's eight tickets handed to eight keys of their own, all witnessing the buyer's hotspot:
+ * eight keys, one person (and the buyer's own group at that).
+ */
+export const purchaseRing: FraudCase = {
+  id: 'purchase_ring',
+  title: "One buyer's tickets under many keys witnessing the buyer's hotspot",
+  needs: { method: 'GET', path: '/api/v1/coverage/events/:event/scores', api: 'coverage scores (POST/GET /coverage/events/:id/scores)' },
+  async run(st, honest) {
+    const h = await honestArrivals(st, honest);
+    const section = honest.find((f) => f.admitted)?.section ?? st.venue.sections[0].code;
+    const buyer = await new Owner(st.url, st.meter.observer).signIn();
+    const ringSpot = await st.newDevice((o) => new Hotspot(section, o, st.devices), buyer);
+    const bought = await st.op.issueTickets(
+      st.eventId,
+      Array.from({ length: 8 }, () => ({ address: buyer.wallet.address, section })),
+    );
+    const keys = bought.map(() => new Fan(st.url, section, st.meter.observer));
+    const r = refusalCounter();
+    for (const [i, t] of bought.entries()) {
+      // the buyer hands each ticket on by a transfer link; a key of theirs claims it
+      const link = await buyer.client.attempt<{ path: string }>('POST', `/api/v1/tickets/${t.id}/transfer-links`);
+      if (link.status !== 201) throw new Error(`transfer link refused: ${link.status} ${link.body.code}`);
+      const token = link.body.path.slice(link.body.path.lastIndexOf('/') + 1);
+      const claimed = await (await keys[i].client()).attempt<IssuedTicket>('POST', '/api/v1/claim-links/claim', { token });
+      if (claimed.status !== 200) throw new Error(`claim refused: ${claimed.status} ${claimed.body.code}`);
+      keys[i].ticket = claimed.body;
+      await st.arrive(keys[i]);
+    }
+    for (const k of keys.filter((x) => x.admitted)) {
+      const a = await ringSpot.witnessedBy(k, st.eventId);
+      if (a.body.verdict !== 'valid') r.add(a.body.verdict ?? a.body.code);
+    }
+    const scores = await st.op.client.attempt<{ hotspot: string; uniqueWitnesses: number }[]>('POST', `/api/v1/coverage/events/${st.eventId}/scores`);
+    const ring = (Array.isArray(scores.body) ? scores.body : []).find((s) => s.hotspot === ringSpot.address);
+    const counted = ring?.uniqueWitnesses ?? 0;
+    if (counted === 0) r.add('counted as the owner (0 people)');
+    return outcome({
+      attempts: 1,
+      accepted: counted > 0 ? 1 : 0,
+      refusals: r.refusals,
+      honestTried: h.tried,
+      honestAccepted: h.admitted,
+      honestClaims: h.claims,
+      fraudAccounts: [],
+      notes: [
+        `${keys.filter((k) => k.admitted).length} keys of one purchase witnessed the buyer's hotspot and counted as ${counted} people; coverage is paid per epoch by score, compared here`,
+      ],
+    });
+  },
+};
