@@ -12,6 +12,7 @@ const ALL_CASES = [
   'fake_witnesses',
   'relayed_witness',
   'purchase_ring',
+  'reissued_seat',
   'over_reporting',
   'sensor_replay',
   'fake_goal',
@@ -56,6 +57,8 @@ describe('venue-sim fraud', () => {
     expect(table.fake_goal.honestPaid).toBe(1); // the real goal was confirmed and paid the fans inside
     expect(table.relayed_witness.refusals).toMatchObject({ not_on_hotspot_network: 4 });
     expect(table.relayed_witness.honestPaid).toBe(1); // the phones on the honest hotspot's WiFi were paid their witnesses
+    expect(table.reissued_seat.attempts).toBeGreaterThan(0);
+    expect(table.reissued_seat.refusals).toMatchObject({ fan_not_admitted: table.reissued_seat.attempts });
   }, 240_000);
 
   it('on Postgres and Redis: the same verdicts', async () => {

@@ -106,3 +106,52 @@ export const purchaseRing: FraudCase = {
     });
   },
 };
+
+/**
+ * A fan admitted, whose ticket the venue then revokes and sells again: the old holder keeps trying
+ * to earn inside (witnesses), the seat's new holder is admitted.
+ */
+export const reissuedSeat: FraudCase = {
+  id: 'reissued_seat',
+  title: 'Revoked ticket whose holder keeps earning after the seat is sold again',
+  needs: { method: 'POST', path: '/api/v1/coverage/witnesses', api: 'coverage (POST /coverage/witnesses)' },
+  async run(st, honest) {
+    const h = await honestArrivals(st, honest);
+    const section = honest.find((f) => f.admitted)?.section ?? st.venue.sections[0].code;
+    const revoked = honest.filter((f) => f.admitted && f.section === section).slice(0, 2);
+    const hotspot = await st.newDevice((o) => new Hotspot(section, o, st.devices));
+    const buyers: Fan[] = [];
+    for (const old of revoked) {
+      const was = old.ticket!;
+      const r = await st.op.client.attempt('POST', `/api/v1/tickets/${was.id}/revoke`);
+      if (r.status !== 204) throw new Error(`revoke refused: ${r.status} ${r.body.code}`);
+      const buyer = new Fan(st.url, old.section, st.meter.observer);
+      const sold = await st.op.client.post<{ tickets: IssuedTicket[] }>(`/api/v1/events/${st.eventId}/tickets`, {
+        tickets: [{ holder: buyer.wallet.address, section: was.section, seat: was.seat, tier: 'standard' }],
+      });
+      buyer.ticket = sold.tickets[0];
+      await st.arrive(buyer);
+      buyers.push(buyer);
+    }
+    const r = refusalCounter();
+    let accepted = 0;
+    for (const old of revoked) {
+      // the revoked holder is still in the stadium and tries to earn: a witness of a hotspot next to their old seat
+      const a = await hotspot.witnessedBy(old, st.eventId);
+      a.body.verdict === 'valid' ? accepted++ : r.add(a.body.verdict ?? a.body.code);
+    }
+    const valid = [];
+    for (const b of buyers) if ((await hotspot.witnessedBy(b, st.eventId)).body.verdict === 'valid') valid.push(b);
+    return outcome({
+      attempts: revoked.length,
+      accepted,
+      refusals: r.refusals,
+      honestTried: h.tried + buyers.length * 2,
+      honestAccepted: h.admitted + buyers.filter((b) => b.admitted).length + valid.length,
+      honestClaims: [...h.claims, ...buyers.map((b) => ({ account: () => b.client(), kind: 'admission' })), ...valid.map((b) => ({ account: () => b.client(), kind: 'witness' }))],
+      // what the old holders earned before the revocation was theirs; a witness after it would be fraud
+      fraudKinds: revoked.map((o) => ({ account: () => o.client(), kinds: ['witness'] })),
+      notes: [`${revoked.length} admitted tickets revoked and their seats sold again; the old holders tried to witness, the new holders were admitted and witnessed`],
+    });
+  },
+};

@@ -5,7 +5,7 @@ import { Stadium } from '../stadium';
 import type { FraudCase } from '../fraud/case';
 import { merchClones, screenshotReuse, twoGatesAtOnce } from '../fraud/access-cases';
 import { fakeGoal, fakeWitnesses, overReporting, sensorReplay } from '../fraud/device-cases';
-import { purchaseRing, relayedWitness } from '../fraud/coverage-cases';
+import { purchaseRing, reissuedSeat, relayedWitness } from '../fraud/coverage-cases';
 import { sponsorReadsAddresses } from '../fraud/sponsor-case';
 import { ledgerFor, notRun, verdict, VerdictRow } from '../fraud/verdict';
 import type { Progress } from './progress';
@@ -19,6 +19,7 @@ export const FRAUD_CASES: FraudCase[] = [
   fakeWitnesses,
   relayedWitness,
   purchaseRing,
+  reissuedSeat,
   overReporting,
   sensorReplay,
   fakeGoal,
