@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Contract, JsonRpcProvider, Signer, Wallet } from 'ethers';
+import { Contract, formatUnits, JsonRpcProvider, parseUnits, Signer, Wallet } from 'ethers';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, chainPresets } from '@fanmesh/config';
 import { advisoryLocks, isEmbedded, Queryable } from '@fanmesh/db';
@@ -7,6 +7,7 @@ import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistribut
 import type { ChainInfoView } from '@fanmesh/protocol';
 import { Anvil, anvilDevKey, EMBEDDED_ADMIN_INDEX, startAnvil } from './anvil';
 import { DEFAULT_CAP, deployAll, Deployment, deployStandalone, STANDALONE } from './deploy';
+import { DEFAULT_EMISSION, EmissionSchedule } from './emission';
 import { adminPowersOf } from './roles';
 import { ChainContractsRepository } from './chain-contracts.repository';
 import { OutboxIntent, OutboxRow, OutboxSender } from './outbox';
@@ -232,6 +233,22 @@ export class ChainService implements OnModuleInit, OnApplicationShutdown {
     this.logger.warn({ hot, powers }, `${problem}${fix}`);
   }
 
+  /**
+   * The distributor's first schedule: EMISSION_* where set; otherwise, on a real chain,
+   * {@link DEFAULT_EMISSION}, and on the embedded dev chain the whole cap each week (demos and tests
+   * settle many epochs in one chain week; EMISSION_* bounds it there too).
+   */
+  private firstEmissionSchedule(): Partial<EmissionSchedule> {
+    const set = this.config.emission;
+    const fallback = this.config.chain.kind === 'rpc' ? DEFAULT_EMISSION : { weeklyFan: formatUnits(DEFAULT_CAP, 18), decayBps: 0, seasonWeeks: 1 };
+    return {
+      weekly: parseUnits(set.weeklyFan ?? fallback.weeklyFan, 18),
+      decayBps: set.decayBps ?? fallback.decayBps,
+      seasonWeeks: set.seasonWeeks ?? fallback.seasonWeeks,
+      ...(set.start !== undefined ? { start: BigInt(set.start) } : {}),
+    };
+  }
+
   private async ensureDeployed(): Promise<Deployment> {
     const lock = isEmbedded(this.ds) ? undefined : this.ds.createQueryRunner();
     try {
@@ -265,9 +282,18 @@ export class ChainService implements OnModuleInit, OnApplicationShutdown {
       const { signer, admin, operator } = await this.deployRoles(`no contracts are deployed on chain ${this.chainId} yet`);
       // The embedded chain's admin funds the whole cap (a dev chain: nothing to approve). On a real
       // chain the admin funds an approved amount later (`npm run chain -- fund`); settlement waits.
-      const deployment = await deployAll(signer, { admin, operator, fund: this.embeddedAdmin ? DEFAULT_CAP : 0n });
+      const emission = this.firstEmissionSchedule();
+      const deployment = await deployAll(signer, { admin, operator, fund: this.embeddedAdmin ? DEFAULT_CAP : 0n, emission });
       await contracts.addAll(this.chainId!, deployment);
-      this.logger.log({ chainId: this.chainId, admin, operator }, 'contracts deployed');
+      this.logger.log(
+        {
+          chainId: this.chainId,
+          admin,
+          operator,
+          emission: { weeklyFan: formatUnits(emission.weekly!, 18), decayBps: emission.decayBps, seasonWeeks: emission.seasonWeeks, start: emission.start?.toString() },
+        },
+        'contracts deployed',
+      );
       return deployment;
     } finally {
       if (lock) {

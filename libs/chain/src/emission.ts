@@ -47,3 +47,10 @@ export function earliestScheduleChange(schedule: EmissionSchedule, now: bigint):
 
 /** The constructor's / setEmissionSchedule's arguments, in order. */
 export const emissionArgs = (s: EmissionSchedule): [bigint, bigint, number, number] => [s.start, s.weekly, s.decayBps, s.seasonWeeks];
+
+/**
+ * A real chain's first schedule when EMISSION_* is unset (docs/economics.md argues it): 2,000,000 FAN a
+ * week for a 52-week season, each season's weekly amount 25% below the last, so the schedule releases
+ * at most 2,000,000 × 52 / 0.25 = 416,000,000 FAN ever, well inside the one-billion cap.
+ */
+export const DEFAULT_EMISSION = { weeklyFan: '2000000', decayBps: 2_500, seasonWeeks: 52 } as const;

@@ -185,4 +185,19 @@ describe('loadConfig', () => {
     expect(refusals({ RETENTION_SCAN_LOG_DAYS: '0' })).toEqual([expect.stringMatching(/^RETENTION_SCAN_LOG_DAYS: expected/)]);
     expect(refusals({ RETENTION_HEARTBEAT_DAYS: '1.5' })).toEqual([expect.stringMatching(/^RETENTION_HEARTBEAT_DAYS: expected/)]);
   });
+
+  it('reads the first emission schedule from EMISSION_*, leaves unset fields to the chain, and refuses odd values', () => {
+    expect(loadConfig({}).emission).toEqual({ weeklyFan: undefined, decayBps: undefined, seasonWeeks: undefined, start: undefined });
+    expect(loadConfig({ EMISSION_WEEKLY_FAN: '1500.5', EMISSION_DECAY_BPS: '2500', EMISSION_SEASON_WEEKS: '52', EMISSION_START: '2027-01-04T00:00:00Z' }).emission).toEqual({
+      weeklyFan: '1500.5',
+      decayBps: 2500,
+      seasonWeeks: 52,
+      start: 1_799_020_800,
+    });
+    expect(refusals({ EMISSION_WEEKLY_FAN: '-5' })).toEqual([expect.stringMatching(/^EMISSION_WEEKLY_FAN: expected an amount of FAN/)]);
+    expect(refusals({ EMISSION_WEEKLY_FAN: '1e6' })).toEqual([expect.stringMatching(/^EMISSION_WEEKLY_FAN: expected/)]);
+    expect(refusals({ EMISSION_DECAY_BPS: '10001' })).toEqual([expect.stringMatching(/^EMISSION_DECAY_BPS: expected/)]);
+    expect(refusals({ EMISSION_SEASON_WEEKS: '0' })).toEqual([expect.stringMatching(/^EMISSION_SEASON_WEEKS: expected/)]);
+    expect(refusals({ EMISSION_START: 'next monday' })).toEqual([expect.stringMatching(/^EMISSION_START: expected/)]);
+  });
 });

@@ -104,6 +104,13 @@ const schema = z.object({
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(900),
   RETENTION_SCAN_LOG_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   RETENTION_HEARTBEAT_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  EMISSION_WEEKLY_FAN: z
+    .string()
+    .regex(/^\d{1,10}(\.\d{1,18})?$/, 'an amount of FAN such as 2000000 or 1500.5 (at most 10 digits before the point, 18 after)')
+    .optional(),
+  EMISSION_DECAY_BPS: z.coerce.number().int().min(0).max(10_000).optional(),
+  EMISSION_SEASON_WEEKS: z.coerce.number().int().min(1).max(65_535).optional(),
+  EMISSION_START: z.iso.datetime({ offset: true }).optional(),
   RATE_LIMITS: z.string().regex(RATE_LIMITS, 'comma-separated name=<count>/<window> or name=off, such as auth.nonce=60/10s,ws.connect=off').optional(),
 });
 
@@ -161,6 +168,20 @@ export interface AppConfig {
    * (else the preset's explorer).
    */
   chainPublic: { rpcUrl?: string; explorerUrl?: string };
+  /**
+   * RewardDistributor's first emission schedule, used when the contracts are deployed (later changes
+   * are the admin's `setEmissionSchedule`). Unset fields take the chain's defaults (docs/economics.md).
+   */
+  emission: {
+    /** EMISSION_WEEKLY_FAN: FAN released each week of the first season, as a decimal string. */
+    weeklyFan?: string;
+    /** EMISSION_DECAY_BPS: each season's weekly amount this many basis points below the last. */
+    decayBps?: number;
+    /** EMISSION_SEASON_WEEKS: weeks per season. */
+    seasonWeeks?: number;
+    /** EMISSION_START: unix seconds the first week begins (default: the deploy's block). */
+    start?: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -224,6 +245,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     chainPublic: {
       rpcUrl: e.CHAIN_PUBLIC_RPC_URL ?? (e.CHAIN_RPC_URL ? preset?.publicRpcUrl : undefined),
       explorerUrl: e.CHAIN_EXPLORER_URL ?? (e.CHAIN_RPC_URL ? preset?.explorerUrl : undefined),
+    },
+    emission: {
+      weeklyFan: e.EMISSION_WEEKLY_FAN,
+      decayBps: e.EMISSION_DECAY_BPS,
+      seasonWeeks: e.EMISSION_SEASON_WEEKS,
+      start: e.EMISSION_START ? Math.floor(Date.parse(e.EMISSION_START) / 1000) : undefined,
     },
   };
 }

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { ARTIFACTS, ChainService, rewardTree } from '@fanmesh/chain';
 import { DomainEvents, Job } from '@fanmesh/events';
 import { RealtimeService } from '@fanmesh/realtime';
+import { emissionWait } from './emission-wait';
 import { EpochFileRepository } from './epoch-file.repository';
 import { EpochFileMismatch, epochFileBytes, EpochFilesService, leavesOfKinds } from './epoch-files.service';
 import { EpochRepository, EpochRow } from './epoch.repository';
@@ -21,7 +22,9 @@ const distributorAbi = new Interface(ARTIFACTS.RewardDistributor.abi as never);
  *
  * Funding is the contracts' admin's act, never the API's hot key's: the admin (a multisig) funds an
  * approved amount with `npm run chain -- fund`, and an epoch waits in `tree_built`, saying how much
- * is missing, until the funding is mined. A failed epoch goes round again when staff retry it.
+ * is missing, until the funding is mined. Likewise it waits, saying until when, while the distributor's
+ * emission schedule has not released its cumulative total. A failed epoch goes round again when staff
+ * retry it.
  */
 @Injectable()
 export class SettlementService {
@@ -121,6 +124,14 @@ export class SettlementService {
       if (epoch.lastError !== error) {
         await this.repo.move(epoch.id, ['tree_built'], 'tree_built', { error });
         this.logger.warn({ epochId: epoch.id, funded: funded.toString(), needed: total.toString() }, 'epoch waits for the admin to fund the distributor');
+      }
+      return false;
+    }
+    const scheduleWait = await emissionWait(distributor, epoch.id, total);
+    if (scheduleWait) {
+      if (epoch.lastError !== scheduleWait) {
+        await this.repo.move(epoch.id, ['tree_built'], 'tree_built', { error: scheduleWait });
+        this.logger.warn({ epochId: epoch.id, needed: total.toString() }, 'epoch waits for the emission schedule');
       }
       return false;
     }
