@@ -69,4 +69,27 @@ describe('the PWA assets: compression, caching and the fan route’s weight', ()
     expect(total).toBeGreaterThan(20 * 1024);
     await page.close();
   });
+
+  it('keeps ZXing off the steward route until the page has been idle, then fetches it for the offline copy', async () => {
+    const page = await newPage(browser, PHONE);
+    const scripts: { url: string; size: Promise<number> }[] = [];
+    page.on('response', (res) => {
+      if (/\.js(\?|$)/.test(res.url()) && !res.url().endsWith('/sw.js'))
+        scripts.push({
+          url: res.url(),
+          size: res
+            .request()
+            .sizes()
+            .then((s) => s.responseBodySize),
+        });
+    });
+    await page.goto(api.url + '/steward');
+    await page.waitForLoadState('networkidle');
+    const atLoad = scripts.length;
+    const total = (await Promise.all(scripts.map((s) => s.size))).reduce((a, b) => a + b, 0);
+    // the scanner's area with ZXing in it sent 197.7 KiB; without it about 112 KiB
+    expect(total, `${total} bytes of JavaScript at load`).toBeLessThanOrEqual(150 * 1024);
+    await expect.poll(() => scripts.length, { timeout: 15_000 }).toBeGreaterThan(atLoad); // the idle prefetch
+    await page.close();
+  });
 });

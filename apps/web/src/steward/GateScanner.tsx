@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { BrowserQRCodeReader, IScannerControls } from '@zxing/browser';
+import type { IScannerControls } from '@zxing/browser';
 import { decodeMerchTag, MERCH_TAG_PREFIX, type EventView, type GateView, type MerchVerdict, type MerchVerification, type ScanResult, type VenueView } from '@fanmesh/protocol';
 import { ApiProblem, getJson, postJson } from '../api/client';
 import type { Session } from '../lib/session';
@@ -38,6 +38,14 @@ const reasonText: Record<string, string> = {
 };
 
 /** The steward's phone: pick the gate, scan (camera, or paste), see a big answer; without a network it checks codes itself and syncs later. */
+/**
+ * ZXing is most of this area's JavaScript, so it is not part of the page: it loads when the camera
+ * starts, and is fetched once the page has been idle a while, so a steward who goes offline before
+ * opening the camera still has it (the service worker keeps every asset it has fetched).
+ */
+const loadZxing = () => import('@zxing/browser');
+const ZXING_PREFETCH_MS = 5000;
+
 export function GateScanner({ session }: { session: Session }) {
   const venueId = session.roles.find((r) => r.startsWith('steward@') || r.startsWith('staff@'))?.split('@')[1];
   const [gates, setGates] = useState<Gate[]>([]);
@@ -53,6 +61,11 @@ export function GateScanner({ session }: { session: Session }) {
   const [copying, setCopying] = useState(false);
   const video = useRef<HTMLVideoElement>(null);
   const camera$ = useRef<IScannerControls | undefined>(undefined);
+
+  useEffect(() => {
+    const timer = setTimeout(() => void loadZxing().catch(() => undefined), ZXING_PREFETCH_MS);
+    return () => clearTimeout(timer);
+  }, []);
 
   useEffect(() => {
     if (!venueId) return;
@@ -162,6 +175,7 @@ export function GateScanner({ session }: { session: Session }) {
   // ZXing reads QR codes from the camera in any browser (BarcodeDetector is missing on most desktops).
   const startCamera = async () => {
     if (!navigator.mediaDevices?.getUserMedia) return setCamera('unsupported');
+    const { BrowserQRCodeReader } = await loadZxing();
     const reader = new BrowserQRCodeReader(undefined, { delayBetweenScanAttempts: 150 });
     let last = '';
     camera$.current = await reader.decodeFromConstraints({ video: { facingMode: 'environment' } }, video.current!, (result) => {
