@@ -58,8 +58,8 @@ describe('moments: quorum candidates, staff decisions, the official feed', () =>
     tickets = await issueTickets(api.url, admin, eventId, 6, ['N101']);
     await openGates(api.url, admin, eventId);
     sensors = [];
-    for (const section of ['N101', 'E101', 'S101', 'W101']) sensors.push(await Sensor.pair(api, DEMO_VENUE_ID, section));
-    noisy = await Sensor.pair(api, DEMO_VENUE_ID, 'N102');
+    for (const section of ['N101', 'E101', 'S101', 'W101']) sensors.push(await Sensor.pair(api, DEMO_VENUE_ID, section, { approved: true }));
+    noisy = await Sensor.pair(api, DEMO_VENUE_ID, 'N102', { approved: true });
   });
   afterAll(() => api?.close());
 

@@ -7,6 +7,8 @@ export const MOMENTS_ROUTES: Record<string, Audience[]> = {
   'POST /moments/:id/reject': ['staff', 'admin'],
   'GET /moments/:id/evidence': ['public'],
   'GET /venues/:venueId/sensor-trust': ['staff', 'admin'],
+  'POST /venues/:venueId/sensors/:device/approval': ['staff', 'admin'],
+  'DELETE /venues/:venueId/sensors/:device/approval': ['staff', 'admin'],
   'POST /venues/:venueId/feed-secret': ['admin'],
   'POST /feeds/:venueId/moments': ['public'],
 };

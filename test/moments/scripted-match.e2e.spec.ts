@@ -57,8 +57,8 @@ describe('a scripted match on the embedded chain', () => {
     };
 
     const sensors: Sensor[] = [];
-    for (const section of ['N101', 'E101', 'S101', 'W101']) sensors.push(await Sensor.pair(app, DEMO_VENUE_ID, section));
-    const noisy = await Sensor.pair(app, DEMO_VENUE_ID, 'N102');
+    for (const section of ['N101', 'E101', 'S101', 'W101']) sensors.push(await Sensor.pair(app, DEMO_VENUE_ID, section, { approved: true }));
+    const noisy = await Sensor.pair(app, DEMO_VENUE_ID, 'N102', { approved: true });
     const all = [...sensors, noisy];
 
     await admit(tickets.slice(0, 4));
@@ -185,7 +185,12 @@ describe('a scripted match on the embedded chain', () => {
         expect(recoverAddress(digest, e.signature).toLowerCase()).toBe(e.deviceId.toLowerCase());
         expect(StandardMerkleTree.verify(ev.evidenceRoot, ['bytes32'], [digest], e.proof)).toBe(true);
         // a tampered body no longer fits the root
-        const forged = envelopeDigest(e.deviceId, e.seq, e.sentAt, e.body.replace(/,(\d+)\]/, ',$1.5]')); // (baseline envelopes hold no spike to lower)
+        const forged = envelopeDigest(
+          e.deviceId,
+          e.seq,
+          e.sentAt,
+          e.body.replace(/,(\d+(?:\.\d+)?)\]/, (_: string, v: string) => `,${Number(v) + 0.5}]`),
+        ); // (baseline envelopes hold no spike to lower)
         expect(StandardMerkleTree.verify(ev.evidenceRoot, ['bytes32'], [forged], e.proof)).toBe(false);
         const body = JSON.parse(e.body) as { eventId: string; readings: Reading[] };
         expect(body.eventId).toBe(eventId);

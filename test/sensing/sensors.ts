@@ -1,7 +1,7 @@
 import { BaseWallet, getBytes, SigningKey } from 'ethers';
 import request from 'supertest';
 import { envelopeDigest } from '@fanmesh/protocol';
-import type { RunningApp } from '../support/app';
+import { adminPrincipal, type RunningApp } from '../support/app';
 import { pairDeviceKey } from '../support/devices';
 
 export type Reading = [kind: string, atMs: number, value: number, label?: string];
@@ -20,10 +20,29 @@ export class Sensor {
     return this.wallet.address.toLowerCase();
   }
 
-  /** Pairs a fresh device key (kind sensor, hotspot or gate) to `venueId`/`section` under `owner` (fresh if omitted). */
-  static async pair(api: RunningApp, venueId: string, section: string, opts: { kind?: 'sensor' | 'gate' | 'hotspot'; owner?: BaseWallet } = {}): Promise<Sensor> {
+  /**
+   * Pairs a fresh device key (kind sensor, hotspot or gate) to `venueId`/`section` under `owner`
+   * (fresh if omitted). `approved`: the venue's staff approve it, as a venue does for the sensors it
+   * installs, so it starts at full trust (a new sensor otherwise earns it).
+   */
+  static async pair(
+    api: RunningApp,
+    venueId: string,
+    section: string,
+    opts: { kind?: 'sensor' | 'gate' | 'hotspot'; owner?: BaseWallet; approved?: boolean } = {},
+  ): Promise<Sensor> {
     const { device, owner } = await pairDeviceKey(api, venueId, section, opts);
-    return new Sensor(api, device, owner, section);
+    const sensor = new Sensor(api, device, owner, section);
+    if (opts.approved) await sensor.approve(venueId);
+    return sensor;
+  }
+
+  /** The venue's staff (here an admin) approve this sensor. */
+  async approve(venueId: string): Promise<void> {
+    const res = await request(this.api.url)
+      .post(`/api/v1/venues/${venueId}/sensors/${this.address}/approval`)
+      .set('authorization', `Bearer ${await this.api.tokenFor(adminPrincipal)}`);
+    if (res.status !== 200) throw new Error(`approving sensor ${this.address}: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
   /** A signed envelope (the next seq unless given), exactly as a device would send it. */

@@ -16,6 +16,7 @@ const ALL_CASES = [
   'over_reporting',
   'sensor_replay',
   'fake_goal',
+  'copycat_sensor',
 ];
 
 function expectVerdicts(report: FraudReport): void {
@@ -59,6 +60,8 @@ describe('venue-sim fraud', () => {
     expect(table.relayed_witness.honestPaid).toBe(1); // the phones on the honest hotspot's WiFi were paid their witnesses
     expect(table.reissued_seat.attempts).toBeGreaterThan(0);
     expect(table.reissued_seat.refusals).toMatchObject({ fan_not_admitted: table.reissued_seat.attempts });
+    expect(table.fake_goal.refusals).toMatchObject({ 'no quorum: no owner with established trust': 1 });
+    expect(table.copycat_sensor.refusals).toMatchObject({ 'copied series counted once': 1 });
   }, 240_000);
 
   it('on Postgres and Redis: the same verdicts', async () => {

@@ -7,13 +7,22 @@ import { getBytes, Wallet } from 'ethers';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainService } from '@fanmesh/chain';
-import { envelopeDigest, momentContextDigest, uuidToBytes32, type ChainInfoView, type MomentEvidenceContext, type MomentEvidenceView } from '@fanmesh/protocol';
+import {
+  envelopeDigest,
+  momentContextDigest,
+  uuidToBytes32,
+  type ChainInfoView,
+  type MomentContextDevice,
+  type MomentEvidenceContext,
+  type MomentEvidenceView,
+} from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { verifyMoment, verifyMomentReport } from '../../verifier/src/moment';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
 import { createEvent, openGates } from '../support/tickets';
 import { eventually, Sensor } from '../sensing/sensors';
 import { soundTrack } from '../moments/scene';
+import type { Reading } from '../sensing/sensors';
 
 const run = promisify(execFile);
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
@@ -42,10 +51,10 @@ describe('verify moment: a sensor moment checked from public data alone', () => 
     await openGates(api.url, admin, eventId);
     const owner = Wallet.createRandom();
     const sensors = [
-      await Sensor.pair(api, DEMO_VENUE_ID, 'N101', { owner }),
-      await Sensor.pair(api, DEMO_VENUE_ID, 'E101', { owner }),
-      await Sensor.pair(api, DEMO_VENUE_ID, 'S101'),
-      await Sensor.pair(api, DEMO_VENUE_ID, 'W101'),
+      await Sensor.pair(api, DEMO_VENUE_ID, 'N101', { owner, approved: true }),
+      await Sensor.pair(api, DEMO_VENUE_ID, 'E101', { owner, approved: true }),
+      await Sensor.pair(api, DEMO_VENUE_ID, 'S101', { approved: true }),
+      await Sensor.pair(api, DEMO_VENUE_ID, 'W101', { approved: true }),
     ];
     // a minute and a half of ambient sound, then three sensors (two owners, three sections) roar; the fourth stays quiet
     const T = Date.now();
@@ -94,7 +103,18 @@ describe('verify moment: a sensor moment checked from public data alone', () => 
 
   it('publishes the baseline, each sensor’s section, owner and weight, and the rule with its version, under the attested root', () => {
     const c = JSON.parse(evidence.context!) as MomentEvidenceContext;
-    expect(c.rule).toMatchObject({ name: 'sound-quorum', version: 1, windowMs: 5000, spikeDb: 12, floorDb: 85, minDevices: 3, minOwners: 2, minSections: 2, minWeight: 2.5 });
+    expect(c.rule).toMatchObject({
+      name: 'sound-quorum',
+      version: 2,
+      windowMs: 5000,
+      spikeDb: 12,
+      floorDb: 85,
+      minDevices: 3,
+      minOwners: 2,
+      minSections: 2,
+      minWeight: 2.5,
+      minEstablishedOwners: 2,
+    });
     expect(c.devices.map((d) => d.section).sort()).toEqual(['E101', 'N101', 'S101']);
     expect(new Set(c.devices.map((d) => d.owner)).size).toBe(2);
     for (const d of c.devices) {
@@ -103,6 +123,7 @@ describe('verify moment: a sensor moment checked from public data alone', () => 
       expect(d.thresholdDb).toBe(Math.max(85, d.ambientDb + 12));
       expect(d.readings).toBeGreaterThan(60); // the baseline, not only the spikes
       expect(d.weight).toBe(1);
+      expect(d.established).toBe(true); // approved by the venue's staff
     }
     // the baseline envelopes are evidence too, and the context is a leaf of the root
     expect(new Set(evidence.envelopes.map((e) => e.deviceId)).size).toBe(3);
@@ -115,7 +136,7 @@ describe('verify moment: a sensor moment checked from public data alone', () => 
   it('accepts the attested moment: signatures, root, the rule re-run on the published readings, and the chain', async () => {
     const lines: string[] = [];
     expect(await verifyMoment({ api: api.url, rpc, momentId, log: (l) => lines.push(l) })).toBe(true);
-    for (const check of ['record', 'signatures', 'evidence root', 'rule', 'baseline', 'burst', 'quorum', 'time', 'chain'])
+    for (const check of ['record', 'signatures', 'evidence root', 'rule', 'baseline', 'copies', 'burst', 'quorum', 'time', 'chain'])
       expect(
         lines.some((l) => l.startsWith(`PASS  ${check}:`)),
         check,
@@ -127,7 +148,10 @@ describe('verify moment: a sensor moment checked from public data alone', () => 
     await run(process.execPath, ['verifier/build.mjs']);
     const ok = await run(process.execPath, ['verifier/dist/verifier/src/cli.js', 'moment', momentId, '--api', api.url]);
     expect(ok.stdout).toMatch(/VERDICT moment .*: OK/);
-    tamper = (e) => ({ ...clone(e), envelopes: e.envelopes.map((x, i) => (i === 0 ? { ...x, body: x.body.replace(/,(\d+)\]/, ',$1.5]') } : x)) });
+    tamper = (e) => ({
+      ...clone(e),
+      envelopes: e.envelopes.map((x, i) => (i === 0 ? { ...x, body: x.body.replace(/,(\d+(?:\.\d+)?)\]/, (_: string, v: string) => `,${Number(v) + 0.5}]`) } : x)),
+    });
     const bad = await run(process.execPath, ['verifier/dist/verifier/src/cli.js', 'moment', momentId, '--api', proxyUrl, '--rpc', rpc]).then(
       () => ({ code: 0, stdout: '' }),
       (err: { code: number; stdout: string }) => err,
@@ -180,37 +204,46 @@ describe('verify moment: a sensor moment checked from public data alone', () => 
     expect(report.failure('chain')?.detail).toMatch(/not the published record's commitment/);
   });
 
-  it('re-runs the rule itself: self-consistent evidence whose readings never met the quorum is refused by the rule, not only by the chain', async () => {
-    // forged by someone with three device keys of their own: signatures and root hold, the third "spike" is below the floor
-    const keys = [Wallet.createRandom(), Wallet.createRandom(), Wallet.createRandom()];
+  /**
+   * Evidence forged by someone with device keys of their own, one key per series: signatures, root and
+   * baselines hold (each context device's ambient and threshold are computed from its readings), so
+   * only the rule can refuse it.
+   */
+  const forged = (series: Reading[][], device: (i: number) => Partial<MomentContextDevice> = () => ({})) => {
+    // listed as the rule orders spikes at the same instant: by address
+    const keys = series.map(() => Wallet.createRandom()).sort((a, b) => a.address.toLowerCase().localeCompare(b.address.toLowerCase()));
     const c = JSON.parse(evidence.context!) as MomentEvidenceContext;
     const at = c.burst.atMs;
     const envelopes = keys.map((k, i) => {
-      const readings = soundTrack(at - 30_000, at + 1_000, [[at, at + 1_000]], i === 2 ? 80 : 101);
-      const body = JSON.stringify({ type: 'readings', eventId: c.eventId, readings });
+      const body = JSON.stringify({ type: 'readings', eventId: c.eventId, readings: series[i] });
       const sentAt = new Date(at + 1_000).toISOString();
       const digest = envelopeDigest(k.address.toLowerCase(), 1, sentAt, body);
       return { deviceId: k.address.toLowerCase(), seq: 1, sentAt, body, signature: k.signingKey.sign(getBytes(digest)).serialized, digest, proof: [] as string[] };
     });
-    const forged: MomentEvidenceContext = {
+    const context = JSON.stringify({
       ...c,
       samples: { kind: 'sound', fromMs: at - 30_000, toMs: at + 1_000 },
       burst: { fromMs: at, toMs: at + 1_000, atMs: at, peakDb: 101 },
-      devices: keys.map((k, i) => ({
-        device: k.address.toLowerCase(),
-        section: `S${i}`,
-        owner: `0x${String(i).repeat(40)}`,
-        weight: 1,
-        ambientDb: 69,
-        thresholdDb: 85,
-        readings: 32,
-        firstSpikeMs: at,
-      })),
-    };
-    const context = JSON.stringify(forged);
+      devices: keys.map((k, i) => {
+        const values = series[i].map((r) => r[2]).sort((a, b) => a - b);
+        const ambientDb = values[Math.floor((values.length - 1) * 0.2)];
+        return {
+          device: k.address.toLowerCase(),
+          section: `S${i}`,
+          owner: `0x${String(i).repeat(40)}`,
+          weight: 1,
+          established: true,
+          ambientDb,
+          thresholdDb: Math.max(85, ambientDb + 12),
+          readings: values.length,
+          firstSpikeMs: at,
+          ...device(i),
+        };
+      }),
+    } satisfies MomentEvidenceContext);
     const tree = StandardMerkleTree.of([...envelopes.map((e) => [e.digest]), [momentContextDigest(context)]], ['bytes32']);
     envelopes.forEach((e, i) => (e.proof = tree.getProof(i)));
-    const { report } = await verifyVia((e) => ({
+    return (e: Evidence): Evidence => ({
       ...clone(e),
       envelopes,
       context,
@@ -218,10 +251,33 @@ describe('verify moment: a sensor moment checked from public data alone', () => 
       contextProof: tree.getProof(envelopes.length),
       evidenceRoot: tree.root,
       record: { ...e.record, evidenceRoot: tree.root },
-    }));
+    });
+  };
+  const atOfBurst = () => (JSON.parse(evidence.context!) as MomentEvidenceContext).burst.atMs;
+  const roar = (db = 101) => soundTrack(atOfBurst() - 30_000, atOfBurst() + 1_000, [[atOfBurst(), atOfBurst() + 1_000]], db);
+
+  it('re-runs the rule itself: self-consistent evidence whose readings never met the quorum is refused by the rule, not only by the chain', async () => {
+    // the third "spike" is below the floor
+    const { report } = await verifyVia(forged([roar(), roar(), roar(80)]));
     expect(report.checks.find((x) => x.name === 'signatures')?.status).toBe('pass');
     expect(report.checks.find((x) => x.name === 'evidence root')?.status).toBe('pass');
-    expect(report.failure('baseline')?.detail ?? report.failure('burst')?.detail).toMatch(/threshold|sensors are/);
+    expect(report.checks.find((x) => x.name === 'baseline')?.status).toBe('pass');
+    expect(report.failure('burst')?.detail).toMatch(/sensors are/);
     expect(report.failure('chain')).toBeDefined();
+  });
+
+  it('counts a copied series once: two keys that signed the same readings are refused as one source', async () => {
+    const copied = roar();
+    const { report } = await verifyVia(forged([copied, copied, roar()]));
+    expect(report.checks.find((x) => x.name === 'signatures')?.status).toBe('pass');
+    expect(report.checks.find((x) => x.name === 'baseline')?.status).toBe('pass');
+    expect(report.failure('copies')?.detail).toMatch(/identical series from different sensors counted separately: 0x[0-9a-f]{6}… = 0x[0-9a-f]{6}…/);
+  });
+
+  it('needs two owners with established trust, and refuses a sensor marked established without full trust', async () => {
+    const fresh = await verifyVia(forged([roar(), roar(), roar()], () => ({ established: false })));
+    expect(fresh.report.failure('quorum')?.detail).toMatch(/not met: .*0 with established trust \(≥ 2\)/);
+    const inflated = await verifyVia(forged([roar(), roar(), roar(), roar()], (i) => (i === 0 ? { weight: 0.5 } : {})));
+    expect(inflated.report.failure('quorum')?.detail).toMatch(/a sensor marked established without full trust/);
   });
 });

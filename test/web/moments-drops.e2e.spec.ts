@@ -79,7 +79,7 @@ describe('moments and sponsor drops across the staff dashboard, the sponsor cons
 
     // The crowd roars in three sections: independent sensors make a candidate, live on the dashboard.
     const sensors = [];
-    for (const section of ['N101', 'E101', 'S101']) sensors.push(await Sensor.pair(api, DEMO_VENUE_ID, section));
+    for (const section of ['N101', 'E101', 'S101']) sensors.push(await Sensor.pair(api, DEMO_VENUE_ID, section, { approved: true }));
     await new Promise((r) => setTimeout(r, 1_500));
     const now = Date.now();
     for (const s of sensors) expect((await s.send(eventId, soundTrack(now - 30_000, now, [[now - 1_000, now]]))).status).toBe(200);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBytes, hexlify, type TypedDataDomain, Wallet } from 'ethers';
 import { Owner, Sensor } from './actors/device';
-import { createSimEvent } from './actors/operator';
+import { approveSensor, createSimEvent } from './actors/operator';
 import { AgentFleet, type AgentReport } from './agents';
 import { ApiClient, SimProblem } from './client';
 import { challengeDigest, ticketCode, witnessDigest, type Challenge } from './protocol';
@@ -111,7 +111,7 @@ export async function runDemo(opts: DemoOptions, onProgress: (p: Progress) => vo
     await client.signIn(key);
     stewards.set(gate.id, client);
   }
-  const noise = opts.soundSensors === 0 ? undefined : await CrowdNoise.install(opts.url, event.id, sections, opts.soundSensors ?? 4);
+  const noise = opts.soundSensors === 0 ? undefined : await CrowdNoise.install(opts.url, event.id, sections, opts.soundSensors ?? 4, admin);
   const gateFor = (section: string) => venue.gates.find((g) => g.sectionCodes.includes(section) && stewards.has(g.id)) ?? venue.gates.find((g) => stewards.has(g.id))!;
   await admin.post(`/api/v1/events/${event.id}/transitions`, { to: 'gates_open' });
   const fleet = opts.agents ? new AgentFleet(opts.url, opts.agents) : undefined;
@@ -225,8 +225,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Sound sensors in the stands, paired by their owners like any device: they hum at the crowd's
  * ambient level (a reading every half second, sent every few seconds, as a sensor buffers) and
- * roar together when asked. Enough of them, of two owners in distinct sections, meet the moment
- * detector's quorum (libs/moments moment-detector.ts: 3 sensors, 2 owners, 2 sections).
+ * roar together when asked. Enough of them, of two owners in distinct sections, approved by the
+ * venue's staff, meet the moment detector's quorum (libs/moments moment-detector.ts: 3 sensors,
+ * 2 established owners, 2 sections).
  */
 class CrowdNoise {
   accepted = 0;
@@ -238,13 +239,15 @@ class CrowdNoise {
     private readonly eventId: string,
   ) {}
 
-  static async install(url: string, eventId: string, sections: string[], count: number): Promise<CrowdNoise> {
+  static async install(url: string, eventId: string, sections: string[], count: number, staff: ApiClient): Promise<CrowdNoise> {
     const devices = new ApiClient(url);
     const owners = await Promise.all([new Owner(url).signIn(), new Owner(url).signIn()]);
     const domain = (await devices.get<{ registration: TypedDataDomain }>('/api/v1/devices/pairing-domains')).registration;
     // Spread around the ground: one sensor every `sections / count` sections, the owners taking turns.
     const sensors = Array.from({ length: count }, (_, i) => new Sensor('sound', sections[Math.floor((i * sections.length) / count)], owners[i % owners.length], devices));
     for (const s of sensors) await s.pair(DEMO_VENUE_ID, domain);
+    // the venue installed them: its staff approve them, so they start at full trust
+    for (const s of sensors) await approveSensor(staff, DEMO_VENUE_ID, s.address);
     return new CrowdNoise(sensors, eventId);
   }
 

@@ -35,7 +35,7 @@ export interface MomentOptions {
   print?: Printer;
 }
 
-/** The rule as docs/sensing-moments.md documents version 1 of `sound-quorum`: the only one this verifier knows. */
+/** The rule's versions as docs/sensing-moments.md documents them (2 adds established owners and counts a copied series once). */
 const DOCUMENTED_RULES: Record<string, MomentRuleParams> = {
   'sound-quorum@1': {
     name: 'sound-quorum',
@@ -48,6 +48,19 @@ const DOCUMENTED_RULES: Record<string, MomentRuleParams> = {
     minOwners: 2,
     minSections: 2,
     minWeight: 2.5,
+  },
+  'sound-quorum@2': {
+    name: 'sound-quorum',
+    version: 2,
+    windowMs: 5_000,
+    spikeDb: 12,
+    floorDb: 85,
+    ambientPercentile: 0.2,
+    minDevices: 3,
+    minOwners: 2,
+    minSections: 2,
+    minWeight: 2.5,
+    minEstablishedOwners: 2,
   },
 };
 
@@ -242,6 +255,30 @@ function checkRule(report: Report, ev: MomentEvidenceView): void {
   )
     return;
 
+  // version 2: one source is one sensor, so no two sensors of the quorum may have sent the same series
+  if (p.minEstablishedOwners !== undefined) {
+    const bySeries = new Map<string, string[]>();
+    for (const d of c.devices) {
+      const device = d.device.toLowerCase();
+      const key = samples
+        .filter((s) => s.device === device)
+        .sort((a, b) => a.at - b.at)
+        .map((s) => s.value)
+        .join(',');
+      bySeries.set(key, [...(bySeries.get(key) ?? []), device]);
+    }
+    const copies = [...bySeries.values()].filter((same) => same.length > 1);
+    if (
+      !report.check(
+        'copies',
+        !copies.length,
+        `${c.devices.length} independent series (no sensor sent another's readings)`,
+        `identical series from different sensors counted separately: ${copies.map((same) => same.map(short).join(' = ')).join('; ')}`,
+      )
+    )
+      return;
+  }
+
   // spikes chained into bursts; the burst the context names
   const spikes = samples.filter((s) => s.value >= threshold.get(s.device)!).sort((a, b) => a.at - b.at || a.device.localeCompare(b.device));
   const groups: Sample[][] = [];
@@ -285,23 +322,32 @@ function checkRule(report: Report, ev: MomentEvidenceView): void {
   let weight = 0;
   let at: number | undefined;
   const owners = new Set<string>();
+  const established = new Set<string>();
   const sections = new Set<string>();
+  const minEstablished = p.minEstablishedOwners ?? 0;
   for (const device of order) {
     const d = devices.get(device) as MomentContextDevice;
     n++;
     weight += d.weight;
     owners.add(d.owner.toLowerCase());
+    if (d.established) established.add(d.owner.toLowerCase());
     sections.add(d.section);
-    if (at === undefined && n >= p.minDevices && owners.size >= p.minOwners && sections.size >= p.minSections && weight >= p.minWeight - 1e-9) at = first.get(device)!.at;
+    if (at === undefined && n >= p.minDevices && owners.size >= p.minOwners && established.size >= minEstablished && sections.size >= p.minSections && weight >= p.minWeight - 1e-9)
+      at = first.get(device)!.at;
   }
   const weightsOk = c.devices.every((d) => d.weight > 0 && d.weight <= 1);
-  const tally = `${n} sensors (≥ ${p.minDevices}), ${owners.size} owners (≥ ${p.minOwners}), ${sections.size} sections (≥ ${p.minSections}), weight ${round(weight)} (≥ ${p.minWeight})`;
+  // version 2: established trust is full trust, so a sensor marked established at a lower weight was not
+  const establishedOk = p.minEstablishedOwners === undefined || c.devices.every((d) => typeof d.established === 'boolean' && d.established === d.weight >= 1);
+  const tally =
+    `${n} sensors (≥ ${p.minDevices}), ${owners.size} owners (≥ ${p.minOwners})` +
+    (p.minEstablishedOwners === undefined ? '' : `, ${established.size} with established trust (≥ ${p.minEstablishedOwners})`) +
+    `, ${sections.size} sections (≥ ${p.minSections}), weight ${round(weight)} (≥ ${p.minWeight})`;
   if (
     !report.check(
       'quorum',
-      at !== undefined && weightsOk,
+      at !== undefined && weightsOk && establishedOk,
       `${tally}; owners, sections and weights are the operator's, committed under the root`,
-      `not met: ${tally}${weightsOk ? '' : '; a weight outside (0, 1]'}`,
+      `not met: ${tally}${weightsOk ? '' : '; a weight outside (0, 1]'}${establishedOk ? '' : '; a sensor marked established without full trust'}`,
     )
   )
     return;

@@ -2,24 +2,17 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Principal, requireVenueRole } from '@fanmesh/common';
 import { AdmissionDirectory, DeviceDirectory, ReadingsDirectory } from '@fanmesh/directory';
 import { DomainEvents } from '@fanmesh/events';
-import type { MomentView } from '@fanmesh/protocol';
+import type { MomentView, SensorTrustView } from '@fanmesh/protocol';
 import { RealtimeService } from '@fanmesh/realtime';
 import type { EntityManager } from 'typeorm';
-import { DETECTOR, trustWeight } from './moment-detector';
+import { BASELINE_MS, detectBursts, DETECTOR, isEstablished, SensorInfo, trustWeight } from './moment-detector';
 import { toConfirmed, view } from './moment.mapper';
 import { MomentRepository, MomentRow } from './moment.repository';
 import type { MomentKind } from './moment.types';
 import { MomentsError } from './moments.error';
 
-/** A sensor's record against the quorum and the weight it has now. */
-export interface SensorTrustView {
-  device: string;
-  owner: string;
-  sectionCode: string;
-  agree: number;
-  disagree: number;
-  weight: number;
-}
+/** A feed moment's sensors are read this far either side of it: the crowd cheers before the feed posts. */
+const FEED_AGREE_MS = 30_000;
 
 /**
  * Staff decisions on candidates (confirm, reject) and what follows every decision, the official
@@ -74,12 +67,60 @@ export class MomentDecisionsService {
 
   /** Trust records of the sensors paired to a venue. */
   async trust(venueId: string): Promise<SensorTrustView[]> {
-    const sensors = (await this.devices.list({ venueIds: [venueId] })).filter((d) => d.kind === 'sensor');
-    const records = await this.repo.records(sensors.map((s) => s.address));
+    const sensors = (await this.devices.list({ venueIds: [venueId] })).filter((d) => d.kind === 'sensor' && d.status !== 'revoked');
+    const addresses = sensors.map((s) => s.address);
+    const [records, approvals] = await Promise.all([this.repo.records(addresses), this.repo.approvalRecords(addresses)]);
     return sensors.map((s) => {
       const r = records.get(s.address) ?? { agree: 0, disagree: 0 };
-      return { device: s.address, owner: s.owner, sectionCode: s.sectionCode, agree: r.agree, disagree: r.disagree, weight: trustWeight(r.agree, r.disagree) };
+      const a = approvals.get(s.address);
+      const approved = a?.owner === s.owner;
+      const weight = trustWeight(r.agree, r.disagree, approved);
+      return {
+        device: s.address,
+        owner: s.owner,
+        sectionCode: s.sectionCode,
+        agree: r.agree,
+        disagree: r.disagree,
+        weight,
+        established: isEstablished(weight),
+        approved,
+        approvedBy: approved ? a!.by : null,
+      };
     });
+  }
+
+  /**
+   * Staff vouch for a sound sensor of their venue (they installed it, or checked it): it starts at
+   * full trust under its current owner. Revoked or denylisted sensors cannot be approved.
+   */
+  async approve(venueId: string, address: string, who: Principal): Promise<SensorTrustView> {
+    requireVenueRole(who, ['staff'], venueId);
+    const d = await this.sensorOf(venueId, address);
+    if (d.revokedAt || d.denylisted) throw new MomentsError('sensor_not_eligible', `Sensor ${d.address} is ${d.revokedAt ? 'revoked' : 'denylisted'}; it cannot be approved.`);
+    await this.repo.approve({ device: d.address, venueId, owner: d.owner, by: who.subject });
+    this.logger.log({ device: d.address, venueId, by: who.subject }, 'sensor approved');
+    return (await this.trust(venueId)).find((t) => t.device === d.address)!;
+  }
+
+  /** Withdraws an approval: the sensor keeps only the trust it earned. */
+  async withdrawApproval(venueId: string, address: string, who: Principal): Promise<SensorTrustView> {
+    requireVenueRole(who, ['staff'], venueId);
+    const d = await this.sensorOf(venueId, address);
+    await this.repo.withdrawApproval(d.address);
+    this.logger.log({ device: d.address, venueId, by: who.subject }, 'sensor approval withdrawn');
+    return (await this.trust(venueId)).find((t) => t.device === d.address) ?? this.untrusted(d);
+  }
+
+  private async sensorOf(venueId: string, address: string) {
+    const d = await this.devices.device(address.toLowerCase());
+    if (!d || d.venueId !== venueId) throw new MomentsError('sensor_not_found', `No sensor ${address} is paired to venue ${venueId}.`);
+    if (d.kind !== 'sensor') throw new MomentsError('not_a_sensor', `Device ${d.address} is a ${d.kind}, not a sensor; only sensors carry trust.`);
+    return d;
+  }
+
+  private untrusted(d: { address: string; owner: string; sectionCode: string }): SensorTrustView {
+    const weight = trustWeight(0, 0);
+    return { device: d.address, owner: d.owner, sectionCode: d.sectionCode, agree: 0, disagree: 0, weight, established: false, approved: false, approvedBy: null };
   }
 
   /** Inside the confirming transaction: the confirmed row, and its `moments.confirmed` event written with it. */
@@ -109,11 +150,28 @@ export class MomentDecisionsService {
       } else {
         await this.repo.vote([...spiking].map((device) => ({ device, cause, agree: false })));
       }
+    } else if (m.source === 'feed' && m.status === 'confirmed') {
+      await this.feedAgreement(m, cause);
     }
     this.logger.log({ momentId: m.id, eventId: m.eventId, status: m.status, kind: m.kind, by: m.confirmedBy ?? 'staff' }, 'moment decided');
     await this.realtime.publish(`staff:${m.venueId}`, { type: 'moments.decided', moment: view(m, true) });
     if (m.status !== 'confirmed') return;
     await this.realtime.publish(`event:${m.eventId}`, { type: 'moments.confirmed', moment: toConfirmed(m) });
+  }
+
+  /**
+   * The official feed confirmed a moment: every sensor whose burst was around it heard it and
+   * agrees (how a new sensor earns trust without a quorum). Readings that arrive later are voted
+   * by detection, under the same cause, so nothing is counted twice.
+   */
+  private async feedAgreement(m: MomentRow, cause: string): Promise<void> {
+    const at = new Date(m.at).getTime();
+    const around = await this.readings.window(m.eventId, 'sound', at - FEED_AGREE_MS - BASELINE_MS, at + FEED_AGREE_MS + DETECTOR.windowMs);
+    if (!around.length) return;
+    // who spiked is a matter of each sensor's own readings: every sensor is heard here, trusted or not
+    const everyone = new Map<string, SensorInfo>([...new Set(around.map((r) => r.device))].map((d) => [d, { owner: d, weight: 1, established: true }]));
+    const heard = detectBursts(around, everyone).filter((b) => b.to >= at - FEED_AGREE_MS && b.from <= at + FEED_AGREE_MS);
+    await this.repo.vote([...new Set(heard.flatMap((b) => b.devices))].map((device) => ({ device, cause, agree: true })));
   }
 
   private assertCandidate(m: MomentRow): void {

@@ -4,7 +4,7 @@ import { DeliveryContext, DomainEvent, Job, OnDomainEvent } from '@fanmesh/event
 import { RealtimeService } from '@fanmesh/realtime';
 import { DetectionQueueRepository } from './detection-queue.repository';
 import { evidenceTree, momentContext } from './evidence';
-import { BASELINE_MS, Burst, detectBursts, DETECTOR, SensorInfo, trustWeight } from './moment-detector';
+import { BASELINE_MS, Burst, copiedSeries, detectBursts, DETECTOR, isEstablished, SensorInfo, trustWeight } from './moment-detector';
 import { view } from './moment.mapper';
 import { MomentRepository, TrustVote } from './moment.repository';
 import type { MomentKind } from './moment.types';
@@ -125,16 +125,21 @@ export class MomentDetectionService implements OnModuleDestroy {
     const sensors = await this.sensorInfo([...new Set(samples.map((s) => s.device))]);
     const bursts = detectBursts(samples, sensors);
     const latest = samples[samples.length - 1].at;
-    const lone: TrustVote[] = [];
+    // a copied series is counted once by the rule, and the copy loses trust (once per event and original)
+    const votes: TrustVote[] = [...copiedSeries(samples, sensors)].map(([copy, original]) => ({ device: copy, cause: `copy:${eventId}:${original}`, agree: false }));
     for (const b of bursts) {
       if (b.to < from - DETECTOR.windowMs) continue; // context only
-      if (b.quorate) await this.candidate(eventId, venueId, b, sensors, samples, span);
+      const feed = (await this.repo.near(undefined, eventId, new Date(b.at), FEED_FIRST_MS)).find((m) => m.source === 'feed' && m.status === 'confirmed');
+      if (feed) {
+        // the crowd cheered what the official feed confirmed: the sensors that heard it agreed (how a new sensor earns trust)
+        for (const device of b.devices) votes.push({ device, cause: `moment:${feed.id}`, agree: true });
+      } else if (b.quorate) await this.candidate(eventId, venueId, b, sensors, samples, span);
       else if (b.to < latest - 2 * DETECTOR.windowMs) {
         // a closed burst that never met the quorum: its sensors spiked on their own
-        for (const device of b.devices) lone.push({ device, cause: `lone:${eventId}:${b.from}`, agree: false });
+        for (const device of b.devices) votes.push({ device, cause: `lone:${eventId}:${b.from}`, agree: false });
       }
     }
-    await this.repo.vote(lone);
+    await this.repo.vote(votes);
     return bursts;
   }
 
@@ -199,7 +204,7 @@ export class MomentDetectionService implements OnModuleDestroy {
   }
 
   private async sensorInfo(devices: string[]): Promise<Map<string, SensorInfo>> {
-    const records = await this.repo.records(devices);
+    const [records, approvals] = await Promise.all([this.repo.records(devices), this.repo.approvalRecords(devices)]);
     const out = new Map<string, SensorInfo>();
     for (const d of devices) {
       let o = this.owners.get(d);
@@ -210,7 +215,9 @@ export class MomentDetectionService implements OnModuleDestroy {
         this.owners.set(d, o);
       }
       const r = records.get(d) ?? { agree: 0, disagree: 0 };
-      out.set(d, { owner: o.owner, weight: trustWeight(r.agree, r.disagree) });
+      // an approval lapses when the device has passed to another owner
+      const weight = trustWeight(r.agree, r.disagree, approvals.get(d)?.owner === o.owner);
+      out.set(d, { owner: o.owner, weight, established: isEstablished(weight) });
     }
     return out;
   }

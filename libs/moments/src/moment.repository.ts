@@ -193,6 +193,28 @@ export class MomentRepository {
     return new Map(found.map((r) => [r.device, { agree: r.agree, disagree: r.disagree }]));
   }
 
+  /** Staff approvals of these sensors: the owner each was approved under, and by whom. */
+  async approvalRecords(devices: string[]): Promise<Map<string, { owner: string; by: string }>> {
+    const found = devices.length
+      ? await rows<{ device: string; owner: string; by: string }>(this.ds, `SELECT device, owner, approved_by AS by FROM sensor_approvals WHERE device = ANY($1)`, [devices])
+      : [];
+    return new Map(found.map((r) => [r.device, { owner: r.owner, by: r.by }]));
+  }
+
+  /** Approves a sensor under its current owner (again: renews it under that owner). */
+  async approve(a: { device: string; venueId: string; owner: string; by: string }): Promise<void> {
+    await exec(
+      this.ds,
+      `INSERT INTO sensor_approvals (device, venue_id, owner, approved_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (device) DO UPDATE SET venue_id = EXCLUDED.venue_id, owner = EXCLUDED.owner, approved_by = EXCLUDED.approved_by, approved_at = now()`,
+      [a.device, a.venueId, a.owner, a.by],
+    );
+  }
+
+  async withdrawApproval(device: string): Promise<void> {
+    await exec(this.ds, `DELETE FROM sensor_approvals WHERE device = $1`, [device]);
+  }
+
   // ------------------------------------------------------------ attestation
 
   /** Claims up to `limit` confirmed, unattested moments into a new batch (one transaction). */

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, Principal, requireVenueRole } from '@fanmesh/common';
 import { AttestationService } from './attestation.service';
-import { ConfirmMomentDto, EventIdParam, MomentIdParam, RejectMomentDto, VenueIdParam } from './dto/moments.dto';
+import { ConfirmMomentDto, EventIdParam, MomentIdParam, RejectMomentDto, SensorParam, VenueIdParam } from './dto/moments.dto';
 import { MomentDecisionsService } from './moment-decisions.service';
 import { MomentsService } from './moments.service';
 
@@ -53,5 +53,20 @@ export class MomentsController {
   trust(@Param() p: VenueIdParam, @CurrentPrincipal() who: Principal) {
     requireVenueRole(who, ['staff'], p.venueId);
     return this.decisions.trust(p.venueId);
+  }
+
+  @Post('venues/:venueId/sensors/:device/approval')
+  @HttpCode(200)
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: 'Approve a sound sensor of the venue (staff installed or checked it): it starts at full trust under its current owner instead of earning it' })
+  approve(@Param() p: SensorParam, @CurrentPrincipal() who: Principal) {
+    return this.decisions.approve(p.venueId, p.device, who);
+  }
+
+  @Delete('venues/:venueId/sensors/:device/approval')
+  @Access('staff', 'admin')
+  @ApiOperation({ summary: 'Withdraw a sensor’s approval: it keeps only the trust it earned through confirmed moments' })
+  withdraw(@Param() p: SensorParam, @CurrentPrincipal() who: Principal) {
+    return this.decisions.withdrawApproval(p.venueId, p.device, who);
   }
 }

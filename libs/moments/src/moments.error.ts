@@ -9,7 +9,10 @@ export type MomentsErrorCode =
   | 'feed_not_configured'
   | 'bad_feed_signature'
   | 'stale_feed_message'
-  | 'feed_replayed';
+  | 'feed_replayed'
+  | 'sensor_not_found'
+  | 'not_a_sensor'
+  | 'sensor_not_eligible';
 
 const status: Record<MomentsErrorCode, number> = {
   moment_not_found: 404,
@@ -21,6 +24,9 @@ const status: Record<MomentsErrorCode, number> = {
   bad_feed_signature: 401,
   stale_feed_message: 401,
   feed_replayed: 409,
+  sensor_not_found: 404,
+  not_a_sensor: 422,
+  sensor_not_eligible: 409,
 };
 
 export class MomentsError extends DomainError<MomentsErrorCode> {

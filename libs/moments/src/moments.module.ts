@@ -12,6 +12,7 @@ import { MomentsService } from './moments.service';
 import { Moments1764000000650 } from './migrations/1764000000650-moments';
 import { DetectionQueue1765000000650 } from './migrations/1765000000650-detection-queue';
 import { EvidenceContext1767200000650 } from './migrations/1767200000650-evidence-context';
+import { SensorApprovals1767500000650 } from './migrations/1767500000650-sensor-approvals';
 
 /**
  * Match moments: detection from sound readings (`sensing.readings_stored`), staff and official-feed
@@ -34,5 +35,5 @@ import { EvidenceContext1767200000650 } from './migrations/1767200000650-evidenc
 })
 export class MomentsModule {
   static readonly entities: Function[] = [];
-  static readonly migrations: Function[] = [Moments1764000000650, DetectionQueue1765000000650, EvidenceContext1767200000650];
+  static readonly migrations: Function[] = [Moments1764000000650, DetectionQueue1765000000650, EvidenceContext1767200000650, SensorApprovals1767500000650];
 }

@@ -8,7 +8,8 @@ import type { MomentKind } from './domain';
  */
 export interface MomentRuleParams {
   name: 'sound-quorum';
-  version: 1;
+  /** 1: every sensor started at full trust; 2: new sensors start low, established owners and copied series (docs/sensing-moments.md) */
+  version: 1 | 2;
   /** spikes at most this far apart chain into one burst (ms) */
   windowMs: number;
   /** a spike is at least this far above the sensor's ambient level (dB)… */
@@ -22,6 +23,8 @@ export interface MomentRuleParams {
   minSections: number;
   /** the spiking sensors' trust weights add up to at least this */
   minWeight: number;
+  /** version 2: distinct owners of spiking sensors with established trust (weight 1) */
+  minEstablishedOwners?: number;
 }
 
 /** One spiking sensor as the rule saw it when the candidate was raised. */
@@ -34,6 +37,8 @@ export interface MomentContextDevice {
   owner: string;
   /** its trust weight at the time, in (0, 1] */
   weight: number;
+  /** version 2: established trust at the time (approved by the venue's staff or earned; weight 1) */
+  established?: boolean;
   /** its ambient level over the samples' span (dB): the baseline the spikes were compared with */
   ambientDb: number;
   /** max(floorDb, ambientDb + spikeDb) */

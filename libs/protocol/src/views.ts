@@ -228,6 +228,21 @@ export interface DeviceView {
   denylistedReason: string | null;
 }
 
+/** GET /venues/:venueId/sensor-trust: a sound sensor's record against the quorum and the weight it has now. */
+export interface SensorTrustView {
+  device: string;
+  owner: string;
+  sectionCode: string;
+  agree: number;
+  disagree: number;
+  weight: number;
+  /** full trust (weight 1): approved by staff or earned; a moment needs two owners of these */
+  established: boolean;
+  /** approved by the venue's staff under its current owner */
+  approved: boolean;
+  approvedBy: string | null;
+}
+
 /** GET /devices/appeals */
 export interface AppealView {
   id: string;

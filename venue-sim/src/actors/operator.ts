@@ -111,6 +111,11 @@ export class Operator {
     await this.client.post(`/api/v1/venues/${venueId}/roles`, { address, role });
   }
 
+  /** The venue vouches for sound sensors it installed: they start at full trust instead of earning it. */
+  async approveSensors(venueId: string, devices: { address: string }[]): Promise<void> {
+    for (const d of devices) await approveSensor(this.client, venueId, d.address);
+  }
+
   /** Tickets bound to each holder's address, spread over the sections, in requests of 500 (each a second or so: the issuer signs every ticket). */
   async issueTickets(eventId: string, holders: { address: string; section: string }[]): Promise<IssuedTicket[]> {
     const out: IssuedTicket[] = [];
@@ -126,4 +131,9 @@ export class Operator {
     }
     return out;
   }
+}
+
+/** Staff approval of one sound sensor (POST /venues/:venueId/sensors/:device/approval). */
+export async function approveSensor(client: ApiClient, venueId: string, device: string): Promise<void> {
+  await client.post(`/api/v1/venues/${venueId}/sensors/${device}/approval`);
 }

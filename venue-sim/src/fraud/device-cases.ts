@@ -163,31 +163,41 @@ export const sensorReplay: FraudCase = {
   },
 };
 
-/** Sound readings of `sensors` at `db` around now, with a minute of ambient before. */
-async function soundBurst(st: Stadium, sensors: Sensor[], ambientDb: number, spikeDb: number): Promise<number[]> {
-  const now = Date.now();
-  return Promise.all(
-    sensors.map(async (s) => {
-      const readings: ['sound', number, number][] = [];
-      for (let t = now - 60_000; t < now - 3000; t += 3000) readings.push(['sound', t, ambientDb + Math.random() * 3]);
-      readings.push(['sound', now - 1500, spikeDb + Math.random() * 4]);
-      return (await s.readings(st.eventId, readings)).status;
-    }),
-  );
+/** A sensor's sound readings around now: a minute of ambient at `ambientDb`, then one at `spikeDb`. */
+function soundTrack(ambientDb: number, spikeDb: number, now = Date.now()): ['sound', number, number][] {
+  const readings: ['sound', number, number][] = [];
+  for (let t = now - 60_000; t < now - 3000; t += 3000) readings.push(['sound', t, ambientDb + Math.random() * 3]);
+  readings.push(['sound', now - 1500, spikeDb + Math.random() * 4]);
+  return readings;
 }
 
-/** Three sensors of one owner in one section push a goal nobody else heard; honest sensors across the ground hear a real one. */
+/** Sound readings of `sensors` at `db` around now, with a minute of ambient before (each its own series). */
+async function soundBurst(st: Stadium, sensors: Sensor[], ambientDb: number, spikeDb: number): Promise<number[]> {
+  const now = Date.now();
+  return Promise.all(sensors.map(async (s) => (await s.readings(st.eventId, soundTrack(ambientDb, spikeDb, now))).status));
+}
+
+/** The event's moments as staff see them (candidates too). */
+const staffMoments = async (st: Stadium) =>
+  (await st.op.client.get<{ id: string; status: string; signal?: { devices?: string[] } }[]>(`/api/v1/events/${st.eventId}/moments`)) ?? [];
+
+/**
+ * Two free wallets pair three sensors in two sections and push a goal nobody else heard (new
+ * sensors start at a quarter of full trust, and a moment needs two owners with established trust);
+ * the venue's approved sensors across the ground hear a real one.
+ */
 export const fakeGoal: FraudCase = {
   id: 'fake_goal',
-  title: 'Fake sensor pushing a false goal',
+  title: 'Fresh sensors pushing a false goal',
   needs: { method: 'GET', path: '/api/v1/events/:event/moments', api: 'moments (GET /events/:id/moments, POST /moments/:id/confirm)' },
   async run(st, honest) {
     const h = await honestArrivals(st, honest);
-    const moments = async () => (await st.op.client.get<{ id: string; status: string; signal?: { devices?: string[] } }[]>(`/api/v1/events/${st.eventId}/moments`)) ?? [];
+    const moments = () => staffMoments(st);
     const before = new Set((await moments()).map((m) => m.id));
     const owner = await new Owner(st.url, st.meter.observer).signIn();
-    const section = st.venue.sections[0].code;
-    const fakes = [0, 1, 2].map(() => new Sensor('sound', section, owner, st.devices));
+    const accomplice = await new Owner(st.url, st.meter.observer).signIn();
+    const [section, other] = st.venue.sections.map((s) => s.code);
+    const fakes = [new Sensor('sound', section, owner, st.devices), new Sensor('sound', section, owner, st.devices), new Sensor('sound', other, accomplice, st.devices)];
     await st.pairAll(fakes);
     const statuses = await soundBurst(st, fakes, 72, 112);
     // a key that was never paired, signing a spike under its own id
@@ -199,12 +209,13 @@ export const fakeGoal: FraudCase = {
     const r = refusalCounter();
     r.add(unpaired.body.code ?? String(unpaired.status));
     for (const s of statuses) if (s !== 200) r.add(`readings ${s}`);
-    if (!fromFakes.length) r.add('no quorum: one owner, one section');
+    if (!fromFakes.length) r.add('no quorum: no owner with established trust');
 
-    // the honest crowd: sensors of different owners in different sections hear the same roar
+    // the honest crowd: the venue's sensors (approved by its staff) of different owners in different sections hear the same roar
     const sections = st.venue.sections.slice(0, 4).map((s) => s.code);
     const honestSensors: Sensor[] = [];
     for (const s of sections) honestSensors.push(await st.newDevice((o) => new Sensor('sound', s, o, st.devices)));
+    await st.op.approveSensors(st.venue.id, honestSensors);
     await soundBurst(st, honestSensors, 70, 104);
     let goal: { id: string } | undefined;
     for (let i = 0; i < 20 && !goal; i++) {
@@ -220,13 +231,66 @@ export const fakeGoal: FraudCase = {
       honestTried: h.tried + 1,
       honestAccepted: h.admitted + (confirmed?.status === 200 ? 1 : 0),
       honestClaims: [...h.claims, ...admitted.map((f) => ({ account: () => f.client(), kind: 'moment' }))],
-      fraudAccounts: [() => Promise.resolve(owner.client)],
+      fraudAccounts: [() => Promise.resolve(owner.client), () => Promise.resolve(accomplice.client)],
       alertFilter: (a) => a.type === 'moments.candidate',
       notes: [
         goal
           ? `a real goal heard by ${honestSensors.length} sensors of ${honestSensors.length} owners became candidate ${goal.id.slice(0, 8)} and was confirmed (${confirmed?.status})`
           : 'the honest roar raised no candidate',
       ],
+    });
+  },
+};
+
+/**
+ * Copycat sensors: one venue sensor spikes alone (a drum band beside it); two keys with established
+ * trust, of two other owners in two other sections, re-sign its exact readings a moment later.
+ * Counted separately, three established owners in three sections would be a quorum of one source;
+ * the rule counts an identical series once, and the copies lose trust.
+ */
+export const copycatSensor: FraudCase = {
+  id: 'copycat_sensor',
+  title: 'Copycat sensors re-signing another sensor’s readings',
+  needs: { method: 'GET', path: '/api/v1/events/:event/moments', api: 'moments (GET /events/:id/moments, sensor approvals)' },
+  async run(st, honest) {
+    const h = await honestArrivals(st, honest);
+    const before = new Set((await staffMoments(st)).map((m) => m.id));
+    const [a, b, c] = st.venue.sections.slice(-3).map((s) => s.code);
+    const original = await st.newDevice((o) => new Sensor('sound', a, o, st.devices));
+    const copiers = [await st.newDevice((o) => new Sensor('sound', b, o, st.devices)), await st.newDevice((o) => new Sensor('sound', c, o, st.devices))];
+    // the premise: all three hold established trust (here the venue approved them)
+    await st.op.approveSensors(st.venue.id, [original, ...copiers]);
+    const track = soundTrack(70, 108);
+    const honestOk = (await original.readings(st.eventId, track)).status === 200;
+    const copied = await Promise.all(
+      copiers.map(
+        async (x) =>
+          (
+            await x.readings(
+              st.eventId,
+              track.map(([k, t, v]) => [k, t + 200, v] as ['sound', number, number]),
+            )
+          ).status,
+      ),
+    );
+    await sleep(3000); // detection has run on the copies
+    const copySet = new Set(copiers.map((x) => x.address));
+    const raised = (await staffMoments(st)).filter((m) => !before.has(m.id) && (m.signal?.devices ?? []).some((d) => copySet.has(d)));
+    const r = refusalCounter();
+    for (const s of copied) if (s !== 200) r.add(`readings ${s}`);
+    if (!raised.length) r.add('copied series counted once');
+    const trust = (await st.op.client.get<{ device: string; disagree: number; established: boolean }[]>(`/api/v1/venues/${st.venue.id}/sensor-trust`)) ?? [];
+    const blamed = trust.filter((t) => copySet.has(t.device) && t.disagree > 0 && !t.established).length;
+    return outcome({
+      attempts: copiers.length,
+      accepted: raised.length,
+      refusals: r.refusals,
+      honestTried: h.tried + 1,
+      honestAccepted: h.admitted + (honestOk ? 1 : 0),
+      honestClaims: h.claims,
+      fraudAccounts: copiers.map((x) => () => Promise.resolve(x.owner.client)),
+      alertFilter: (f) => f.type === 'moments.candidate',
+      notes: [`${copiers.length} copies of one sensor's lone spike raised ${raised.length} candidates; ${blamed} copiers lost their established trust`],
     });
   },
 };

@@ -4,7 +4,7 @@ import { loadScenario, withOverrides } from '../model';
 import { Stadium } from '../stadium';
 import type { FraudCase } from '../fraud/case';
 import { merchClones, screenshotReuse, twoGatesAtOnce } from '../fraud/access-cases';
-import { fakeGoal, fakeWitnesses, overReporting, sensorReplay } from '../fraud/device-cases';
+import { copycatSensor, fakeGoal, fakeWitnesses, overReporting, sensorReplay } from '../fraud/device-cases';
 import { purchaseRing, reissuedSeat, relayedWitness } from '../fraud/coverage-cases';
 import { sponsorReadsAddresses } from '../fraud/sponsor-case';
 import { ledgerFor, notRun, verdict, VerdictRow } from '../fraud/verdict';
@@ -23,6 +23,7 @@ export const FRAUD_CASES: FraudCase[] = [
   overReporting,
   sensorReplay,
   fakeGoal,
+  copycatSensor,
 ];
 
 export interface FraudOptions {

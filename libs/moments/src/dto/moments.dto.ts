@@ -14,6 +14,13 @@ export class VenueIdParam {
   @ApiProperty({ format: 'uuid' }) @IsUUID('4') venueId: string;
 }
 
+export class SensorParam {
+  @ApiProperty({ format: 'uuid' }) @IsUUID('4') venueId: string;
+  @ApiProperty({ description: "the sensor's device address", example: '0x5a1e0000000000000000000000000000000005e5' })
+  @Matches(/^0x[0-9a-fA-F]{40}$/, { message: 'device must be a 0x-prefixed 20-byte hex address' })
+  device: string;
+}
+
 export class ConfirmMomentDto {
   @ApiPropertyOptional({ enum: MOMENT_KINDS, description: 'what it was (default: the detector’s suggestion)' })
   @IsOptional()
