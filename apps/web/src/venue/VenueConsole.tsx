@@ -8,6 +8,7 @@ import { MatchDay } from './MatchDay';
 import { People } from './People';
 import { PollsTab } from './PollsTab';
 import { SetupTab } from './SetupTab';
+import { SensorsTab } from './SensorsTab';
 import { SponsorsTab } from './SponsorsTab';
 import { Link, navigate, usePath } from './console-nav';
 import { rememberConsole } from './console-memory';
@@ -148,6 +149,7 @@ const TABS = [
   { tab: 'people', label: 'People', admin: false },
   { tab: 'sponsors', label: 'Sponsors', admin: true },
   { tab: 'polls', label: 'Polls', admin: false },
+  { tab: 'sensors', label: 'Sensors', admin: false },
 ];
 
 /** One venue: its tabs share the venue and its live events, so a status shown on one tab is the status on all. */
@@ -185,6 +187,7 @@ function VenueArea({ session, venueId, tab }: { session: Session; venueId: strin
       {current.tab === 'people' && <People venue={venue} session={session} />}
       {current.tab === 'sponsors' && <SponsorsTab venue={venue} />}
       {current.tab === 'polls' && <PollsTab venue={venue} events={events} />}
+      {current.tab === 'sensors' && <SensorsTab venue={venue} />}
       <p className="muted live-note">
         <span className={`live live-${events.live}`}>{events.live === 'open' ? 'Live' : events.live === 'connecting' ? 'Connecting…' : 'Reconnecting…'}</span> Match statuses update
         by themselves.

@@ -10,6 +10,7 @@ import type {
   OperatorInviteView,
   PollView,
   SeatMap,
+  SensorTrustView,
   SectionImportView,
   SectionView,
   SponsorView,
@@ -69,6 +70,9 @@ export const venueApi = {
   revokeRole: (venueId: string, address: string, role: string) => deleteJson<void>(`${v(venueId)}/roles/${address}/${role}`),
 
   sponsors: (venueId: string) => getJson<SponsorView[]>(`/api/v1/sponsors?venueId=${venueId}`),
+  sensorTrust: (venueId: string) => getJson<SensorTrustView[]>(`${v(venueId)}/sensor-trust`),
+  approveSensor: (venueId: string, device: string) => postJson<SensorTrustView>(`${v(venueId)}/sensors/${device}/approval`),
+  withdrawSensorApproval: (venueId: string, device: string) => deleteJson<SensorTrustView>(`${v(venueId)}/sensors/${device}/approval`),
   createSponsor: (venueId: string, name: string) => postJson<{ id: string }>('/api/v1/sponsors', { venueId, name }),
   createSponsorKey: (sponsorId: string) => postJson<{ id: string; key: string; prefix: string }>(`/api/v1/sponsors/${sponsorId}/keys`, {}),
   revokeSponsorKey: (sponsorId: string, keyId: string) => deleteJson<void>(`/api/v1/sponsors/${sponsorId}/keys/${keyId}`),
