@@ -182,6 +182,13 @@ describe('coverage witnesses: one explicit verdict each', () => {
     expect(judged(await from('203.0.113.7')).verdict).toBe('valid');
   });
 
+  it('refuses a phone valid at a hotspot two sections away moments ago (test/fraud/witness-mobility.e2e.spec.ts has the attack)', async () => {
+    const [west2, west4] = [await pairDevice(api, 'W102'), await pairDevice(api, 'W104')];
+    const [fan] = await admittedFans(api, admin, eventId, 1, ['W103']); // W103's neighbours are W102 and W104, which are not each other's
+    expect(judged(await witness(api, west2, fan, eventId)).verdict).toBe('valid');
+    expect(judged(await witness(api, west4, fan, eventId)).verdict).toBe('impossible_movement');
+  });
+
   it('limits a fan to K witnesses and a hotspot to N fans per interval', async () => {
     const spots = await Promise.all([pairDevice(api, 'E101'), pairDevice(api, 'E101'), pairDevice(api, 'E101')]);
     const [fan] = await admittedFans(api, admin, eventId, 1, ['E101']);

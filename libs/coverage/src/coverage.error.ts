@@ -50,6 +50,8 @@ export const VERDICT_MEANING: Record<WitnessVerdict, string> = {
   fan_not_admitted: 'The witnessing fan was not admitted to this event.',
   implausible_section: "The fan's seat is not in the hotspot's section or a neighbouring one.",
   not_on_hotspot_network: "The witness did not come through the hotspot's network: a phone on its WiFi reaches FanMesh through the same uplink the hotspot asked for the challenge from. Join the hotspot's WiFi and scan again.",
+  impossible_movement:
+    'The same phone gave a valid witness to a hotspot two or more sections away moments ago: nobody walks that far that fast, so one of the two was relayed.',
   fan_limit: 'The fan already witnessed the most hotspots allowed in this interval.',
   hotspot_limit: 'The hotspot was already witnessed by the most fans allowed in this interval.',
 };

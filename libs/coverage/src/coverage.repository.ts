@@ -178,10 +178,16 @@ export class CoverageRepository {
    * path is two statements: claim + locks, then an insert that only lands under both limits.
    * `onValid` runs in that transaction once the valid row is written (its domain event commits with it).
    */
+  /**
+   * `reach`: the sections a phone near this hotspot can have been in within `reach.seconds` (the
+   * hotspot's and its neighbours); a valid witness of the same fan elsewhere in that time refuses
+   * this one as impossible movement, under the fan's lock so concurrent submissions cannot both pass.
+   */
   async judge(
     draft: VerdictDraft,
     policy: CoveragePolicy,
-    limitDetail: { fan: string; hotspot: string; replayed: string },
+    limitDetail: { fan: string; hotspot: string; replayed: string; movement: (section: string, secondsAgo: number) => string },
+    reach: { sections: string[]; seconds: number },
     onValid: (tx: EntityManager, valid: RecordedVerdict) => Promise<void>,
   ): Promise<RecordedVerdict> {
     return this.ds.transaction(async (m) => {
@@ -199,6 +205,14 @@ export class CoverageRepository {
       );
       if (!locked?.claimed) return this.record({ ...draft, verdict: 'replayed', detail: limitDetail.replayed }, m);
       // A new statement, so its snapshot sees every witness committed before the locks were ours.
+      const elsewhere = await row<{ section: string; ago: number }>(
+        m,
+        `SELECT hotspot_section AS section, extract(epoch FROM clock_timestamp() - at)::float8 AS ago FROM witness_verdicts
+         WHERE event_id = $1 AND fan = $2 AND verdict = 'valid' AND at > clock_timestamp() - make_interval(secs => $3) AND hotspot_section <> ALL($4::text[])
+         ORDER BY at DESC LIMIT 1`,
+        [draft.eventId, draft.fan, reach.seconds, reach.sections],
+      );
+      if (elsewhere) return this.record({ ...draft, verdict: 'impossible_movement', detail: limitDetail.movement(elsewhere.section, Math.round(elsewhere.ago)) }, m);
       const window = `event_id = $2 AND verdict = 'valid' AND at > clock_timestamp() - make_interval(secs => $11)`;
       const [valid] = await exec<RecordedVerdict>(
         m,

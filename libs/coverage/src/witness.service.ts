@@ -25,6 +25,12 @@ export const SIGNED_AT_SKEW_MS = 5_000;
  */
 export const WITNESS_LIMIT: IdentityRateLimit = { name: 'coverage.witnesses', limit: 20, windowMs: 4000, per: 'fan' };
 const SECTIONS_CACHE_MS = 60_000;
+/**
+ * How long a phone needs to get from a hotspot's neighbourhood to a section beyond it: within this
+ * time one phone's valid witnesses stay in one section and its neighbours (walking two sections
+ * along a concourse, and joining another WiFi, takes longer).
+ */
+export const MOBILITY_S = 120;
 
 /**
  * Judging witnesses: a fan's phone connected through a hotspot co-signs the hotspot-signed
@@ -89,6 +95,7 @@ export class WitnessService {
     // Both signatures hold: from here the response is used up, whatever the verdict.
     const verdict = await this.precheck(draft, challenge, device, event, admitted, signedAt, networkOf(from));
     const judged = { ...draft, verdict, detail: VERDICT_MEANING[verdict] };
+    const reach = { sections: verdict === 'valid' ? await this.reachable(device.venueId, device.sectionCode) : [], seconds: MOBILITY_S };
     return this.finish(judged, () =>
       this.repo.judge(
         judged,
@@ -97,7 +104,10 @@ export class WitnessService {
           replayed: VERDICT_MEANING.replayed,
           fan: `The fan already gave ${policy.fanWitnessesPerInterval} valid witnesses in the last ${policy.intervalS} s.`,
           hotspot: `The hotspot already had ${policy.hotspotWitnessesPerInterval} valid witnesses in the last ${policy.intervalS} s.`,
+          movement: (section, ago) =>
+            `The same phone gave a valid witness to a hotspot in section ${section} ${ago} s ago, and section ${draft.hotspotSection} is not next to it: nobody gets there within ${MOBILITY_S} s, so one of the two was relayed.`,
         },
+        reach,
         (tx, valid) => this.validWitnessed(tx, judged, valid),
       ),
     );
@@ -149,14 +159,20 @@ export class WitnessService {
 
   /** The fan's seat is in the hotspot's section or one next to it (either side's neighbour list). */
   private async plausible(venueId: string, hotspotSection: string, fanSection: string): Promise<boolean> {
-    if (hotspotSection === fanSection) return true;
+    return (await this.reachable(venueId, hotspotSection)).includes(fanSection);
+  }
+
+  /** A section and its neighbours (either side's neighbour list names the other). */
+  private async reachable(venueId: string, section: string): Promise<string[]> {
     let cached = this.sections.get(venueId);
     if (!cached || Date.now() - cached.at > SECTIONS_CACHE_MS) {
       const venue = await this.venues.getVenue(venueId);
       cached = { map: new Map(venue.sections.map((s) => [s.code, s.neighbours ?? []])), at: Date.now() };
       this.sections.set(venueId, cached);
     }
-    return !!cached.map.get(hotspotSection)?.includes(fanSection) || !!cached.map.get(fanSection)?.includes(hotspotSection);
+    const out = new Set([section, ...(cached.map.get(section) ?? [])]);
+    for (const [code, neighbours] of cached.map) if (neighbours.includes(section)) out.add(code);
+    return [...out];
   }
 
   private async finish(draft: VerdictDraft, write: () => Promise<RecordedVerdict>): Promise<WitnessAnswer> {

@@ -53,6 +53,7 @@ export const WITNESS_VERDICTS = [
   'fan_not_admitted',
   'implausible_section',
   'not_on_hotspot_network',
+  'impossible_movement',
   'fan_limit',
   'hotspot_limit',
 ] as const;

@@ -9,6 +9,7 @@ const verdictText: Partial<Record<WitnessAnswer['verdict'], string>> = {
   fan_not_admitted: 'Check in at the gate first',
   implausible_section: 'This hotspot is too far from your seat',
   not_on_hotspot_network: "Join this hotspot's WiFi, then scan again",
+  impossible_movement: 'Not counted: your phone witnessed a hotspot far from here moments ago',
   fan_limit: 'You have witnessed enough hotspots for now',
   hotspot_limit: 'This hotspot has enough witnesses for now',
   expired_challenge: 'Too slow: the challenge expired',
