@@ -8,15 +8,18 @@ const ALL_CASES = [
   'screenshot_reuse',
   'two_gates_at_once',
   'merch_clones',
+  'overlapping_events',
   'sponsor_reads_addresses',
   'fake_witnesses',
   'relayed_witness',
   'purchase_ring',
   'reissued_seat',
+  'section_hopping',
   'over_reporting',
   'sensor_replay',
   'fake_goal',
   'copycat_sensor',
+  'late_upload',
 ];
 
 function expectVerdicts(report: FraudReport): void {
@@ -60,7 +63,10 @@ describe('venue-sim fraud', () => {
     expect(table.relayed_witness.honestPaid).toBe(1); // the phones on the honest hotspot's WiFi were paid their witnesses
     expect(table.reissued_seat.attempts).toBeGreaterThan(0);
     expect(table.reissued_seat.refusals).toMatchObject({ fan_not_admitted: table.reissued_seat.attempts });
+    expect(table.overlapping_events.refusals).toMatchObject({ admitted_elsewhere: 3 });
+    expect(table.section_hopping.refusals).toMatchObject({ impossible_movement: 3 });
     expect(table.fake_goal.refusals).toMatchObject({ 'no quorum: no owner with established trust': 1 });
+    expect(table.late_upload.refusals).toMatchObject({ held_for_review: 3 });
     expect(table.copycat_sensor.refusals).toMatchObject({ 'copied series counted once': 1 });
   }, 240_000);
 

@@ -1,6 +1,8 @@
 import { Fan } from '../actors/fan';
+import type { IssuedTicket } from '../actors/operator';
+import { Steward } from '../actors/steward';
 import { sleep } from '../clock';
-import { freshWallet, MERCH_DOMAIN, MERCH_TYPES } from '../protocol';
+import { freshWallet, MERCH_DOMAIN, MERCH_TYPES, ticketCode } from '../protocol';
 import { pool, Stadium } from '../stadium';
 import { CaseOutcome, FraudCase, HonestClaim, outcome, refusalCounter } from './case';
 
@@ -147,6 +149,135 @@ export const merchClones: FraudCase = {
       fraudAccounts: [...cloners.map((c) => () => c.fan.client()), () => forger.client()],
       alertFilter: (a) => a.type === 'merch.clone_suspected',
       notes: ['merch earns no rewards: the reward columns show what the clone holders earned at this event (must be nothing)'],
+    });
+  },
+};
+
+/**
+ * Fans admitted here hold tickets for a match at another venue the same evening, and try its gate
+ * too (one place at a time: issue 23, property 5): refused as admitted_elsewhere. The honest baseline:
+ * a fan holding only the away ticket is admitted there.
+ */
+export const overlappingEvents: FraudCase = {
+  id: 'overlapping_events',
+  title: 'Admitted at two overlapping matches',
+  needs: { method: 'POST', path: '/api/v1/events', api: 'events with windows (POST /events, endsAt)' },
+  async run(st, honest) {
+    const h = await honestArrivals(st, honest);
+    const op = st.op.client;
+    const away = await op.post<{ id: string; gates: { id: string; code: string; sectionCodes: string[] }[] }>('/api/v1/venues', {
+      name: `Harbour Park ${new Date().toISOString().slice(0, 19)}`,
+      city: 'Porto',
+      timezone: 'Europe/Lisbon',
+      sections: [{ code: 'H1', name: 'Block H1', stand: 'north', tier: 1, capacity: 500 }],
+      gates: [{ code: 'H-A', name: 'Harbour gate A', sectionCodes: ['H1'] }],
+    });
+    const awayEvent = await op.post<{ id: string }>('/api/v1/events', { venueId: away.id, name: 'Away match, same evening', startsAt: new Date().toISOString() });
+    const attackers = [0, 1, 2].map(() => new Fan(st.url, st.venue.sections[0].code, st.meter.observer));
+    const homeTickets = await st.op.issueTickets(
+      st.eventId,
+      attackers.map((a) => ({ address: a.wallet.address, section: a.section })),
+    );
+    homeTickets.forEach((t, i) => (attackers[i].ticket = t));
+    for (const a of attackers) await st.arrive(a);
+    // the same holders' away tickets, and one honest away fan
+    const awayFan = new Fan(st.url, 'H1', st.meter.observer);
+    const sold = await op.post<{ tickets: IssuedTicket[] }>(`/api/v1/events/${awayEvent.id}/tickets`, {
+      tickets: [...attackers, awayFan].map((f, i) => ({ holder: f.wallet.address, section: 'H1', seat: String(i + 1), tier: 'standard' })),
+    });
+    await op.post(`/api/v1/events/${awayEvent.id}/transitions`, { to: 'gates_open' });
+    const steward = await Steward.hire(st.op, st.url, away.id, away.gates[0], st.meter.observer);
+    const r = refusalCounter();
+    let accepted = 0;
+    for (const [i, a] of attackers.entries()) {
+      const answer = await steward.scan(ticketCode(a.wallet, sold.tickets[i]));
+      answer.decision === 'admit' ? accepted++ : r.add(answer.reason);
+    }
+    awayFan.ticket = sold.tickets[attackers.length];
+    const honestAway = await steward.scan(awayFan.code());
+    for (const to of ['live', 'ended']) await op.post(`/api/v1/events/${awayEvent.id}/transitions`, { to });
+    return outcome({
+      attempts: attackers.length,
+      accepted,
+      refusals: r.refusals,
+      honestTried: h.tried + attackers.length + 1,
+      honestAccepted: h.admitted + attackers.filter((a) => a.admitted).length + (honestAway.decision === 'admit' ? 1 : 0),
+      honestClaims: [...h.claims, ...attackers.filter((a) => a.admitted).map((a) => ({ account: () => a.client(), kind: 'admission' }))],
+      oncePerAccount: attackers.map((a) => ({ account: () => a.client(), kind: 'admission' })),
+      notes: [
+        `${attackers.length} fans admitted here tried the gate of an overlapping match at ${away.id.slice(0, 8)}; a fan holding only that ticket was ${honestAway.decision === 'admit' ? 'admitted' : 'refused'}`,
+      ],
+    });
+  },
+};
+
+/**
+ * Late is not lost, and not unreviewed (issue 23, property 7): after a match ends, a steward's phone
+ * "uploads" offline decisions for fans who never came. Each is held for staff, who reject them: no
+ * admission, nothing paid. The honest baseline: a fan scanned online is admitted, and a fan who really
+ * came while the phone was offline is approved by staff and admitted at the time of the scan.
+ */
+export const lateUpload: FraudCase = {
+  id: 'late_upload',
+  title: 'Offline decisions uploaded after the match ended',
+  needs: { method: 'POST', path: '/api/v1/events/:event/offline-reviews/00000000-0000-4000-8000-000000000000/decision', api: 'offline reviews (held late uploads)' },
+  async run(st, honest) {
+    const h = await honestArrivals(st, honest);
+    const op = st.op.client;
+    // its own little ground and match: the drill's match is still on
+    const venue = await op.post<{ id: string; gates: { id: string; code: string; sectionCodes: string[] }[] }>('/api/v1/venues', {
+      name: `Late Lane ${new Date().toISOString().slice(0, 19)}`,
+      city: 'Leeds',
+      timezone: 'Europe/London',
+      sections: [{ code: 'L1', name: 'Block L1', stand: 'south', tier: 1, capacity: 200 }],
+      gates: [{ code: 'L-A', name: 'Lane gate A', sectionCodes: ['L1'] }],
+    });
+    const event = await op.post<{ id: string }>('/api/v1/events', { venueId: venue.id, name: 'Late kick-off', startsAt: new Date().toISOString() });
+    const ghosts = [0, 1, 2].map(() => new Fan(st.url, 'L1', st.meter.observer));
+    const online = new Fan(st.url, 'L1', st.meter.observer);
+    const offlineFan = new Fan(st.url, 'L1', st.meter.observer);
+    const people = [...ghosts, online, offlineFan];
+    const sold = await op.post<{ tickets: IssuedTicket[] }>(`/api/v1/events/${event.id}/tickets`, {
+      tickets: people.map((f, i) => ({ holder: f.wallet.address, section: 'L1', seat: String(i + 1), tier: 'standard' })),
+    });
+    people.forEach((f, i) => (f.ticket = sold.tickets[i]));
+    await op.post(`/api/v1/events/${event.id}/transitions`, { to: 'gates_open' });
+    const steward = await Steward.hire(st.op, st.url, venue.id, venue.gates[0], st.meter.observer);
+    const during = Date.now();
+    const onlineAnswer = await steward.scan(online.code());
+    await sleep(100);
+    for (const to of ['live', 'ended']) await op.post(`/api/v1/events/${event.id}/transitions`, { to });
+
+    // after the final whistle: "decisions made during the match", for the ghosts and the fan who really came
+    const upload = await steward.client.post<{ results: { result: string; reason?: string; ticketId?: string }[] }>(`/api/v1/gates/${venue.gates[0].id}/offline-scans`, {
+      scans: [...ghosts, offlineFan].map((f, i) => ({ code: ticketCode(f.wallet, f.ticket!, during + 10 * (i + 1)), scannedAt: new Date(during + 10 * (i + 1)).toISOString() })),
+    });
+    const r = refusalCounter();
+    let accepted = 0;
+    for (const x of upload.results.slice(0, ghosts.length)) x.result === 'accepted' ? accepted++ : r.add(x.reason);
+    // staff review what was held: the ghosts are rejected, the fan the steward really let in is approved
+    const held = (await op.get<{ heldForReview: { id: string; ticketId: string }[] }>(`/api/v1/events/${event.id}/admissions`)).heldForReview;
+    const decide = (f: Fan, decision: 'approve' | 'reject') => {
+      const review = held.find((x) => x.ticketId === f.ticket!.id);
+      return review
+        ? op.attempt<{ decision: string; admissionId: string | null }>('POST', `/api/v1/events/${event.id}/offline-reviews/${review.id}/decision`, { decision })
+        : undefined;
+    };
+    for (const g of ghosts) await decide(g, 'reject');
+    const approved = await decide(offlineFan, 'approve');
+    const admitted = (await op.get<{ admitted: number }>(`/api/v1/events/${event.id}/admissions`)).admitted;
+    // what the ghosts hold now: any admission of theirs would be fraud that got through
+    accepted += Math.max(0, admitted - (onlineAnswer.decision === 'admit' ? 1 : 0) - (approved?.body.admissionId ? 1 : 0));
+    return outcome({
+      attempts: ghosts.length,
+      accepted,
+      refusals: r.refusals,
+      honestTried: h.tried + 2,
+      honestAccepted: h.admitted + (onlineAnswer.decision === 'admit' ? 1 : 0) + (approved?.body.admissionId ? 1 : 0),
+      honestClaims: h.claims,
+      notes: [
+        `after the end, ${ghosts.length + 1} offline decisions uploaded: ${held.length} held for staff; the ghosts rejected, the real late fan ${approved?.body.decision ?? 'not found'}; ${admitted} admitted at that match`,
+      ],
     });
   },
 };

@@ -155,3 +155,72 @@ export const reissuedSeat: FraudCase = {
     });
   },
 };
+
+/** A section with two neighbours that are not each other's (a phone cannot be at both within seconds). */
+function hopFrom(st: { venue: { sections: { code: string; neighbours: string[] }[] } }): { seat: string; from: string; to: string } | undefined {
+  const next = (a: string, b: string) => {
+    const sa = st.venue.sections.find((s) => s.code === a);
+    const sb = st.venue.sections.find((s) => s.code === b);
+    return a === b || !!sa?.neighbours.includes(b) || !!sb?.neighbours.includes(a);
+  };
+  for (const s of st.venue.sections) for (const a of s.neighbours) for (const b of s.neighbours) if (a < b && !next(a, b)) return { seat: s.code, from: a, to: b };
+  return undefined;
+}
+
+/**
+ * Admitted accomplices seated between two of an owner's hotspots witness one, then the other two
+ * sections away seconds later (a relay through the owner's uplinks makes the network right): a phone
+ * cannot move that fast, so the second witness is impossible_movement. The honest baseline: fans in
+ * that seat section witness a hotspot of their own section.
+ */
+export const sectionHopping: FraudCase = {
+  id: 'section_hopping',
+  title: 'One phone witnessing hotspots two sections apart within seconds',
+  needs: { method: 'POST', path: '/api/v1/coverage/witnesses', api: 'coverage (POST /coverage/witnesses)' },
+  async run(st, honest) {
+    const h = await honestArrivals(st, honest);
+    const hop = hopFrom(st);
+    if (!hop) throw new Error('the venue has no section with two neighbours that are not each other’s');
+    const owner = await new Owner(st.url, st.meter.observer).signIn();
+    const [near, far] = [await st.newDevice((o) => new Hotspot(hop.from, o, st.devices), owner), await st.newDevice((o) => new Hotspot(hop.to, o, st.devices), owner)];
+    const accomplices = [0, 1, 2].map(() => new Fan(st.url, hop.seat, st.meter.observer));
+    const tickets = await st.op.issueTickets(
+      st.eventId,
+      accomplices.map((a) => ({ address: a.wallet.address, section: hop.seat })),
+    );
+    tickets.forEach((t, i) => (accomplices[i].ticket = t));
+    for (const a of accomplices) await st.arrive(a);
+    const r = refusalCounter();
+    let accepted = 0;
+    let firsts = 0;
+    for (const a of accomplices) {
+      if ((await near.witnessedBy(a, st.eventId)).body.verdict === 'valid') firsts++;
+      const hopped = await far.witnessedBy(a, st.eventId);
+      hopped.body.verdict === 'valid' ? accepted++ : r.add(hopped.body.verdict ?? hopped.body.code);
+    }
+    // the honest baseline: phones in the seat section on a hotspot of that section
+    const home = await st.newDevice((o) => new Hotspot(hop.seat, o, st.devices));
+    const seated = [];
+    for (const _ of [0, 1]) {
+      const f = new Fan(st.url, hop.seat, st.meter.observer);
+      f.ticket = (await st.op.issueTickets(st.eventId, [{ address: f.wallet.address, section: hop.seat }]))[0];
+      await st.arrive(f);
+      seated.push(f);
+    }
+    const valid = [];
+    for (const f of seated) if ((await home.witnessedBy(f, st.eventId)).body.verdict === 'valid') valid.push(f);
+    return outcome({
+      attempts: accomplices.length,
+      accepted,
+      refusals: r.refusals,
+      honestTried: h.tried + seated.length * 2,
+      honestAccepted: h.admitted + seated.filter((f) => f.admitted).length + valid.length,
+      honestClaims: [...h.claims, ...valid.map((f) => ({ account: () => f.client(), kind: 'witness' }))],
+      // each accomplice's first witness is one a phone could give; a second one paid would be the hop
+      oncePerAccount: accomplices.map((a) => ({ account: () => a.client(), kind: 'witness' })),
+      notes: [
+        `${accomplices.length} accomplices seated in ${hop.seat} witnessed the owner's hotspot in ${hop.from} (${firsts} valid), then its hotspot in ${hop.to} seconds later`,
+      ],
+    });
+  },
+};

@@ -3,9 +3,9 @@ import { sleep } from '../clock';
 import { loadScenario, withOverrides } from '../model';
 import { Stadium } from '../stadium';
 import type { FraudCase } from '../fraud/case';
-import { merchClones, screenshotReuse, twoGatesAtOnce } from '../fraud/access-cases';
+import { lateUpload, merchClones, overlappingEvents, screenshotReuse, twoGatesAtOnce } from '../fraud/access-cases';
 import { copycatSensor, fakeGoal, fakeWitnesses, overReporting, sensorReplay } from '../fraud/device-cases';
-import { purchaseRing, reissuedSeat, relayedWitness } from '../fraud/coverage-cases';
+import { purchaseRing, reissuedSeat, relayedWitness, sectionHopping } from '../fraud/coverage-cases';
 import { sponsorReadsAddresses } from '../fraud/sponsor-case';
 import { ledgerFor, notRun, verdict, VerdictRow } from '../fraud/verdict';
 import type { Progress } from './progress';
@@ -15,15 +15,18 @@ export const FRAUD_CASES: FraudCase[] = [
   screenshotReuse,
   twoGatesAtOnce,
   merchClones,
+  overlappingEvents,
   sponsorReadsAddresses,
   fakeWitnesses,
   relayedWitness,
   purchaseRing,
   reissuedSeat,
+  sectionHopping,
   overReporting,
   sensorReplay,
   fakeGoal,
   copycatSensor,
+  lateUpload,
 ];
 
 export interface FraudOptions {
