@@ -141,6 +141,27 @@ export interface AdmissionStats {
   byGate: Record<string, number>;
 }
 
+/** GET /events/:eventId/admissions as staff read it: also the offline decisions uploaded after the event ended. */
+export interface AdmissionsReviewView extends AdmissionStats {
+  heldForReview: HeldScanView[];
+}
+
+/** An offline decision uploaded after its event ended: held until staff decide (POST /events/:eventId/offline-reviews/:reviewId/decision). */
+export interface HeldScanView {
+  id: string;
+  ticketId: string;
+  eventId: string;
+  gateId: string;
+  /** the steward (or scanner) account that uploaded it */
+  scanner: string;
+  scannedAt: string;
+  receivedAt: string;
+  reason: string;
+  decision: 'approved' | 'rejected' | null;
+  decidedBy: string | null;
+  admissionId: string | null;
+}
+
 /** GET /events/:eventId/admissions/throughput: admissions per gate in each second (or minute) of a recent window. */
 export interface ThroughputHistory {
   eventId: string;

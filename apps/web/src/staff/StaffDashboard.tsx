@@ -7,6 +7,7 @@ import { AttendanceChart } from './AttendanceChart';
 import { HotspotsPanel } from './HotspotsPanel';
 import { MomentsPanel } from './MomentsPanel';
 import { SensorsPanel } from './SensorsPanel';
+import { LateUploadsPanel } from './LateUploadsPanel';
 import { AppealsPanel, DropsReviewPanel, EpochPanel } from './ReviewPanels';
 import { StaffFeed } from './staff-feed';
 import { ThroughputChart } from './ThroughputChart';
@@ -158,6 +159,7 @@ export function StaffDashboard({ session }: { session: Session }) {
           <MomentsPanel eventId={eventId} listen={feed.listen} />
           <HotspotsPanel eventId={eventId} listen={feed.listen} />
           <SensorsPanel eventId={eventId} listen={feed.listen} />
+          <LateUploadsPanel eventId={eventId} gateName={(id) => venue?.gates.find((g) => g.id === id)?.name ?? 'a gate'} listen={feed.listen} />
           <EpochPanel eventId={eventId} eventStatus={events.find((e) => e.id === eventId)?.status ?? ''} listen={feed.listen} />
           <AppealsPanel venueId={venueId} listen={feed.listen} />
           <DropsReviewPanel venueId={venueId} listen={feed.listen} />

@@ -35,6 +35,7 @@ const reasonText: Record<string, string> = {
   wrong_gate: 'Wrong gate for this section',
   unknown_ticket: 'Unknown ticket',
   malformed_code: 'Not a FanMesh ticket',
+  admitted_elsewhere: 'Already in at another match happening now',
 };
 
 /** The steward's phone: pick the gate, scan (camera, or paste), see a big answer; without a network it checks codes itself and syncs later. */
@@ -96,7 +97,12 @@ export function GateScanner({ session }: { session: Session }) {
       setSync((s) => ({ ...s, state: 'syncing', waiting }));
       try {
         const r = await syncQueue();
-        if (r && !stop) setSync({ state: 'online', waiting: (await queued()).length, last: `Synced: ${r.accepted} accepted, ${r.conflicts} conflicts, ${r.rejected} refused` });
+        if (r && !stop)
+          setSync({
+            state: 'online',
+            waiting: (await queued()).length,
+            last: `Synced: ${r.accepted} accepted, ${r.conflicts} conflicts, ${r.rejected} refused${r.held ? `, ${r.held} after full time waiting for staff to review` : ''}`,
+          });
       } catch (e) {
         if (!stop) setSync((s) => ({ ...s, state: (e as ApiProblem).code === 'offline' ? 'offline' : 'online', waiting }));
       }

@@ -18,6 +18,8 @@ export interface SyncReport {
   accepted: number;
   conflicts: number;
   rejected: number;
+  /** uploaded after full time: waiting for staff to approve or reject each */
+  held: number;
 }
 
 const SNAPSHOT = (eventId: string) => `fanmesh.snapshot.${eventId}`;
@@ -72,13 +74,14 @@ export function syncQueue(): Promise<SyncReport | undefined> {
 async function upload(): Promise<SyncReport | undefined> {
   const queue = await queued();
   if (!queue.length) return undefined;
-  const report: SyncReport = { accepted: 0, conflicts: 0, rejected: 0 };
+  const report: SyncReport = { accepted: 0, conflicts: 0, rejected: 0, held: 0 };
   for (const gateId of new Set(queue.map((q) => q.gateId))) {
     const batch = queue.filter((q) => q.gateId === gateId).slice(0, 1000);
     const { results } = await postJson<{ results: OfflineScanOutcome[] }>(`/api/v1/gates/${gateId}/offline-scans`, {
       scans: batch.map(({ code, scannedAt }) => ({ code, scannedAt })),
     });
-    for (const r of results) report[r.result === 'accepted' ? 'accepted' : r.result === 'conflict' ? 'conflicts' : 'rejected']++;
+    for (const r of results)
+      report[r.result === 'accepted' ? 'accepted' : r.result === 'conflict' ? 'conflicts' : r.result === 'rejected' && r.reason === 'held_for_review' ? 'held' : 'rejected']++;
     const sent = new Set(batch);
     await set(
       QUEUE,

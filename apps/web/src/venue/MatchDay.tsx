@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { EventStatus, EventView, VenueView } from '@fanmesh/protocol';
 import { ApiProblem } from '../api/client';
 import { EpochPanel } from '../staff/ReviewPanels';
-import { ACTION_CONFIRM, ACTION_LABEL, refusalInWords, STATUS_LABEL } from './match-words';
+import { ACTION_CONFIRM, ACTION_LABEL, overlapInWords, refusalInWords, STATUS_LABEL } from './match-words';
 import { Confirm, Problem, venueTime } from './ui';
 import { venueApi } from './venue-api';
 import type { VenueEvents } from './venue-live';
@@ -172,7 +172,7 @@ function NewEvent({ venue, onCreated }: { venue: VenueView; onCreated: (e: Event
                 form.reset();
                 onCreated(created);
               },
-              (err: unknown) => setProblem(err instanceof ApiProblem ? err.detail : (err as Error).message),
+              (err: unknown) => setProblem(err instanceof ApiProblem ? (err.code === 'event_overlaps' ? overlapInWords(err) : err.detail) : (err as Error).message),
             )
             .finally(() => setBusy(false));
         }}

@@ -59,8 +59,25 @@ export function refusalInWords(e: unknown, tried: EventStatus): string {
     }
     return `Someone else moved the match first: it is ${STATUS_PHRASE[from]} now. Check it and try again.`;
   }
+  if (e.code === 'event_overlaps') return overlapInWords(e);
   if (e.code === 'event_not_ended' && typeof x.status === 'string') {
     return `Rewards are settled once the match has ended; the match is ${STATUS_PHRASE[x.status as EventStatus]}.`;
+  }
+  return e.detail;
+}
+
+/**
+ * A venue holds one match at a time (issue 23, property 5): the 409 names the other match, with its
+ * window when two would overlap, or its status when its gates are already open or it is live.
+ */
+export function overlapInWords(e: ApiProblem): string {
+  const x = e.extra;
+  const name = typeof x.name === 'string' ? `“${x.name}”` : 'another match';
+  if (typeof x.status === 'string' && (x.status === 'gates_open' || x.status === 'live'))
+    return `${name} is ${STATUS_PHRASE[x.status as EventStatus]} at this venue: a venue runs one match at a time. End it (or cancel it) first.`;
+  if (typeof x.startsAt === 'string' && typeof x.endsAt === 'string') {
+    const at = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+    return `${name} already runs from ${at(x.startsAt)} to ${at(x.endsAt)} at this venue: pick a time after it ends or before it starts.`;
   }
   return e.detail;
 }
