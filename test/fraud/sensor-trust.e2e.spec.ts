@@ -1,11 +1,12 @@
-import { Wallet } from 'ethers';
+import { BaseWallet, Wallet } from 'ethers';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedSignature } from '@fanmesh/moments';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
-import { createEvent, IssuedTicket, issueTickets, openGates, qrFor } from '../support/tickets';
+import { createEvent, openGates } from '../support/tickets';
+import { admittedFans } from '../coverage/support';
 import { eventually, Reading, Sensor } from '../sensing/sensors';
 import { soundTrack } from '../moments/scene';
 
@@ -34,7 +35,7 @@ describe('fraud: sensors earn trust, they do not start with it', () => {
   let admin: string;
   let staff: string;
   let eventId: string;
-  let fans: IssuedTicket[];
+  let fans: BaseWallet[];
   /** the venue's own sensors, approved by its staff: four owners in four sections */
   let venueSensors: Sensor[];
 
@@ -67,20 +68,8 @@ describe('fraud: sensors earn trust, they do not start with it', () => {
     admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;
     staff = `Bearer ${await api.tokenFor(staffPrincipal(DEMO_VENUE_ID))}`;
     eventId = await createEvent(api.url, admin, DEMO_VENUE_ID, 'Trust derby');
-    fans = await issueTickets(api.url, admin, eventId, 3, ['N101']);
     await openGates(api.url, admin, eventId);
-    const steward = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000057e6', kind: 'account', roles: [`steward@${DEMO_VENUE_ID}`] })}`;
-    const gate = (await request(api.url).get(`/api/v1/venues/${DEMO_VENUE_ID}`)).body.gates.find((g: { code: string }) => g.code === 'N-A');
-    for (const t of fans)
-      expect(
-        (
-          await request(api.url)
-            .post(`/api/v1/gates/${gate.id}/scans`)
-            .set('authorization', steward)
-            .send({ code: qrFor(t, t.wallet) })
-            .expect(200)
-        ).body.decision,
-      ).toBe('admit');
+    fans = await admittedFans(api, admin, eventId, 3, ['N101']);
     venueSensors = [];
     for (const section of ['N101', 'E101', 'S101', 'W101']) venueSensors.push(await Sensor.pair(api, DEMO_VENUE_ID, section, { approved: true }));
   });
@@ -96,7 +85,7 @@ describe('fraud: sensors earn trust, they do not start with it', () => {
     const otherStaff = `Bearer ${await api.tokenFor(staffPrincipal('00000000-0000-4000-8000-000000000009'))}`;
     const url = `/api/v1/venues/${DEMO_VENUE_ID}/sensors/${fresh.address}/approval`;
     expect((await request(api.url).post(url).set('authorization', otherStaff).expect(403)).body.code).toBe('forbidden');
-    const fan = `Bearer ${await api.tokenFor({ subject: fans[0].holder.toLowerCase(), kind: 'account', roles: ['fan'] })}`;
+    const fan = `Bearer ${await api.tokenFor({ subject: fans[0].address.toLowerCase(), kind: 'account', roles: ['fan'] })}`;
     await request(api.url).post(url).set('authorization', fan).expect(403);
     const bad = await request(api.url).post(`/api/v1/venues/${DEMO_VENUE_ID}/sensors/not-an-address/approval`).set('authorization', staff).expect(400);
     expect(bad.headers['content-type']).toContain('application/problem+json');
@@ -149,7 +138,7 @@ describe('fraud: sensors earn trust, they do not start with it', () => {
         .sort(),
     );
     await request(api.url).post(`/api/v1/moments/${goal.id}/confirm`).set('authorization', staff).send({ kind: 'goal', team: 'home' }).expect(200);
-    for (const f of fans) await eventually(async () => (await earned(f.holder, 'moment')) === 2n * FAN, 15_000, `2 FAN for ${f.holder} at the goal`);
+    for (const f of fans) await eventually(async () => (await earned(f.address, 'moment')) === 2n * FAN, 15_000, `2 FAN for ${f.address} at the goal`);
     for (const w of [w1, w2]) expect(await earned(w.address)).toBe(0n);
   });
 

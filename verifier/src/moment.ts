@@ -35,33 +35,24 @@ export interface MomentOptions {
   print?: Printer;
 }
 
-/** The rule's versions as docs/sensing-moments.md documents them (2 adds established owners and counts a copied series once). */
+/** Version 1 of `sound-quorum` as docs/sensing-moments.md documents it: every sensor counted at its weight. */
+const SOUND_QUORUM_V1: MomentRuleParams = {
+  name: 'sound-quorum',
+  version: 1,
+  windowMs: 5_000,
+  spikeDb: 12,
+  floorDb: 85,
+  ambientPercentile: 0.2,
+  minDevices: 3,
+  minOwners: 2,
+  minSections: 2,
+  minWeight: 2.5,
+};
+
+/** The rule's versions this verifier knows (2 adds established owners and counts a copied series once). */
 const DOCUMENTED_RULES: Record<string, MomentRuleParams> = {
-  'sound-quorum@1': {
-    name: 'sound-quorum',
-    version: 1,
-    windowMs: 5_000,
-    spikeDb: 12,
-    floorDb: 85,
-    ambientPercentile: 0.2,
-    minDevices: 3,
-    minOwners: 2,
-    minSections: 2,
-    minWeight: 2.5,
-  },
-  'sound-quorum@2': {
-    name: 'sound-quorum',
-    version: 2,
-    windowMs: 5_000,
-    spikeDb: 12,
-    floorDb: 85,
-    ambientPercentile: 0.2,
-    minDevices: 3,
-    minOwners: 2,
-    minSections: 2,
-    minWeight: 2.5,
-    minEstablishedOwners: 2,
-  },
+  'sound-quorum@1': SOUND_QUORUM_V1,
+  'sound-quorum@2': { ...SOUND_QUORUM_V1, version: 2, minEstablishedOwners: 2 },
 };
 
 const MOMENT_TUPLE = 'tuple(bytes32 momentId, bytes32 eventId, uint8 kind, uint64 timestamp, uint32 attendance, bytes32 evidenceRoot)';
