@@ -45,7 +45,12 @@ export function MomentsPanel({ eventId, listen }: { eventId: string; listen: Sta
           {problem}
         </p>
       )}
-      {open.length === 0 && <p className="muted">No candidates waiting. The sensors raise one when the crowd roars in several sections at once.</p>}
+      {open.length === 0 && (
+        <p className="muted">
+          No candidates waiting. The sensors raise one when the crowd roars in several sections at once, heard by sensors of two owners with established trust (the venue
+          console&rsquo;s Sensors tab shows which).
+        </p>
+      )}
       <ul className="cards">
         {open.map((m) => (
           <li key={m.id} className="candidate" data-moment={m.id}>
