@@ -5,6 +5,7 @@ export const REWARDS_ROUTES: Record<string, Audience[]> = {
   'GET /rewards/me': ['fan'],
   'GET /rewards/:address/claim': ['fan', 'admin'],
   'POST /rewards/claims/relay': ['fan'],
+  'GET /rewards/rates': ['public'],
   'GET /events/:eventId/reward-pools': ['public'],
   'PUT /events/:eventId/reward-pools': ['admin'],
   'GET /events/:eventId/reward-totals': ['staff', 'admin'],

@@ -549,3 +549,13 @@ export interface SessionView {
   refreshToken: string;
   principal: PrincipalView;
 }
+
+/** GET /rewards/rates (public): what a unit of each kind of work pays at events whose pools are made now, and how the controller moved it. */
+export interface RewardRatesView {
+  /** the most one epoch step moves a rate, and the lowest it goes, in basis points of the default */
+  stepBps: number;
+  floorBps: number;
+  rates: { kind: string; factorBps: number; perUnit: string; defaultPerUnit: string }[];
+  /** the latest steps, newest first: what each epoch emitted of a kind against its budget (null: no schedule to read) */
+  steps: { epochId: string; kind: string; factorBefore: number; factorAfter: number; emitted: string; budget: string | null; at: string }[];
+}

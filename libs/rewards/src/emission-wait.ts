@@ -39,3 +39,20 @@ export async function emissionWait(distributor: Contract, epochId: string, total
     'To release more sooner, the admin sets a new schedule (setEmissionSchedule; docs/economics.md).'
   );
 }
+
+/**
+ * What the distributor's schedule releases in the week now in progress (the rate controller's
+ * budget for an epoch), or undefined without a schedule to read (no chain, or a distributor before 1.2.0).
+ */
+export async function weeklyRelease(distributor: Contract): Promise<bigint | undefined> {
+  try {
+    const s: [bigint, bigint, bigint, bigint, bigint] = await distributor.emissionSchedule({ blockTag: 'latest' });
+    const schedule: EmissionSchedule = { start: s[0], weekly: s[1], decayBps: Number(s[2]), seasonWeeks: Number(s[3]) };
+    const block = await distributor.runner?.provider?.getBlock('latest');
+    const now = BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
+    if (now < schedule.start) return undefined; // not begun: epochs wait for it anyway (emissionWait)
+    return emissionAllowanceAt(schedule, now, s[4]) - emissionAllowanceAt(schedule, now - EMISSION_WEEK_SECONDS, s[4]);
+  } catch {
+    return undefined;
+  }
+}

@@ -4,10 +4,14 @@ import { Principal, requireVenueRole } from '@fanmesh/common';
 import { CoverageDirectory, PurchaseRing } from '@fanmesh/directory';
 import { DomainEvents } from '@fanmesh/events';
 import type { EpochView } from '@fanmesh/protocol';
+import { ChainService } from '@fanmesh/chain';
 import { RealtimeService } from '@fanmesh/realtime';
 import { EpochRepository, EpochRow, EpochStatus } from './epoch.repository';
 import type { CoverageFact } from './reward-rules';
+import { weeklyRelease } from './emission-wait';
 import { buildManifest } from './manifest';
+import { epochBudgets, nextFactor, RATE_KINDS } from './reward-rates';
+import { RewardRatesRepository } from './reward-rates.repository';
 import { PoolsService } from './pools.service';
 import { RewardsError } from './rewards.error';
 import { toEpochView } from './rewards.mapper';
@@ -40,7 +44,15 @@ export class EpochsService {
     private readonly settlement: SettlementService,
     private readonly realtime: RealtimeService,
     private readonly events: DomainEvents,
+    private readonly rates: RewardRatesRepository,
+    private readonly chain: ChainService,
   ) {}
+
+  /** The controller's budget source: what the emission schedule releases this week (undefined without a chain). Read before a closing transaction. */
+  async weeklyBudget(): Promise<bigint | undefined> {
+    if (!this.chain.enabled || !this.chain.deployment) return undefined;
+    return weeklyRelease(this.chain.contract('RewardDistributor'));
+  }
 
   /** Staff close an ended event's epoch by hand (answers the same epoch when it is already closed and pending). */
   async close(eventId: string, by: Principal): Promise<EpochView> {
@@ -48,7 +60,10 @@ export class EpochsService {
     requireVenueRole(by, ['staff'], event.venueId);
     if (event.status !== 'ended') throw new RewardsError('event_not_ended', `The event is ${event.status}; an epoch closes when it has ended.`, { status: event.status });
     const scores = await this.coverageScores(eventId);
-    const epoch = await this.repo.transaction((tx) => this.closeWithin({ tx, afterCommit: (fn) => this.events.afterCommit(tx, fn) }, eventId, event.venueId, by.subject, scores));
+    const weekly = await this.weeklyBudget();
+    const epoch = await this.repo.transaction((tx) =>
+      this.closeWithin({ tx, afterCommit: (fn) => this.events.afterCommit(tx, fn) }, eventId, event.venueId, by.subject, scores, weekly),
+    );
     return toEpochView(epoch);
   }
 
@@ -63,7 +78,7 @@ export class EpochsService {
    * Throws `epoch_in_progress` while another epoch is in flight, `nothing_to_settle` when every
    * entry of the event is already in one.
    */
-  async closeWithin(into: LedgerWrite, eventId: string, venueId: string, by: string, scores: CoverageScores): Promise<EpochRow> {
+  async closeWithin(into: LedgerWrite, eventId: string, venueId: string, by: string, scores: CoverageScores, weekly?: bigint): Promise<EpochRow> {
     await this.ledger.record([{ type: 'coverage', eventId, scores }], into);
     const rings = scores.flatMap((s) => s.purchaseRings ?? []);
     const result = await this.repo.closeEpoch(into.tx, eventId, venueId, by, (m, id) => this.manifest(m, id, eventId, rings));
@@ -79,11 +94,26 @@ export class EpochsService {
     }
     if (result.empty) throw new RewardsError('nothing_to_settle', 'Every entry of this event is already in an epoch.');
     const epoch = result.epoch!;
+    await this.stepRates(into.tx, epoch.id, weekly);
     into.afterCommit(() => {
       this.logger.log({ epochId: epoch.id, eventId, by }, 'epoch closed; manifest awaits approval');
       void this.realtime.publish(`staff:${venueId}`, { type: 'rewards.manifest_ready', epochId: epoch.id, eventId }).catch(() => undefined);
     });
     return epoch;
+  }
+
+  /** The rate controller's step for a closed epoch: each kind's factor moves toward its budget by at most the step. */
+  private async stepRates(tx: EntityManager, epochId: string, weekly: bigint | undefined): Promise<void> {
+    const [factors, emitted] = await Promise.all([this.rates.factors(tx), this.rates.emittedByKind(tx, epochId)]);
+    const budgets = epochBudgets(weekly);
+    const steps = RATE_KINDS.map((kind) => {
+      const before = factors.get(kind)!;
+      const e = emitted.get(kind) ?? 0n;
+      return { kind, before, after: nextFactor(before, e, budgets.get(kind)), emitted: e, budget: budgets.get(kind) };
+    });
+    await this.rates.step(tx, epochId, steps);
+    const moved = steps.filter((s) => s.after !== s.before);
+    if (moved.length) this.logger.log({ epochId, rates: Object.fromEntries(moved.map((s) => [s.kind, `${s.before} -> ${s.after} bps`])) }, 'reward rates stepped');
   }
 
   private async manifest(m: EntityManager, epochId: string, eventId: string, rings: PurchaseRing[]): Promise<Record<string, unknown>> {

@@ -2,15 +2,18 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Principal } from '@fanmesh/common';
 import { VenueDirectory } from '@fanmesh/directory';
-import type { EventView } from '@fanmesh/protocol';
+import type { EventView, RewardRatesView } from '@fanmesh/protocol';
+import { poolsAt, RATE_FLOOR_BPS, RATE_KINDS, RATE_STEP_BPS } from './reward-rates';
+import { RewardRatesRepository } from './reward-rates.repository';
 import { DEFAULT_POOLS, PoolConfig, REWARD_KINDS } from './reward-rules';
 import { RewardsError } from './rewards.error';
 import { PoolView, toPoolView } from './rewards.mapper';
 import { PoolRow, RewardsRepository } from './rewards.repository';
 
 /**
- * Each event's reward pools: created from the defaults the first time anyone asks or anything is
- * earned, changed by an admin only before the gates open (so rewards already promised never change).
+ * Each event's reward pools: created from the defaults, at the rate controller's current factors,
+ * the first time anyone asks or anything is earned; changed by an admin only before the gates open
+ * (so rewards already promised never change).
  */
 @Injectable()
 export class PoolsService {
@@ -21,17 +24,40 @@ export class PoolsService {
   constructor(
     private readonly repo: RewardsRepository,
     private readonly venues: VenueDirectory,
+    private readonly rateRepo: RewardRatesRepository,
   ) {}
+
+  /** A new event's pools: the defaults at the rate controller's current factors (reward-rates.ts). */
+  private async defaults(tx?: EntityManager): Promise<PoolConfig[]> {
+    return poolsAt(await this.rateRepo.factors(tx));
+  }
 
   /** The event's pools; created from the defaults the first time. */
   async pools(eventId: string): Promise<{ eventId: string; venueId: string; frozen: boolean; pools: PoolView[] }> {
     const event = await this.event(eventId);
     let found = await this.repo.pools(eventId);
     if (!found.length) {
-      await this.repo.ensurePools(eventId, event.venueId, DEFAULT_POOLS);
+      await this.repo.ensurePools(eventId, event.venueId, await this.defaults());
       found = await this.repo.pools(eventId);
     }
     return { eventId, venueId: event.venueId, frozen: event.status !== 'scheduled', pools: found.map(toPoolView) };
+  }
+
+  /** The rate controller's current factors and its latest steps (public: anyone can follow the season's rates). */
+  async rates(): Promise<RewardRatesView> {
+    const [factors, steps] = await Promise.all([this.rateRepo.factors(), this.rateRepo.steps(50)]);
+    const now = poolsAt(factors);
+    return {
+      stepBps: RATE_STEP_BPS,
+      floorBps: RATE_FLOOR_BPS,
+      rates: RATE_KINDS.map((kind) => ({
+        kind,
+        factorBps: factors.get(kind)!,
+        perUnit: now.find((p) => p.kind === kind)!.perUnit.toString(),
+        defaultPerUnit: DEFAULT_POOLS.find((p) => p.kind === kind)!.perUnit.toString(),
+      })),
+      steps: steps.map((x) => ({ ...x, at: new Date(x.at).toISOString() })),
+    };
   }
 
   /** Replaces an event's pools; only before its gates open. */
@@ -63,7 +89,7 @@ export class PoolsService {
     const event = await this.event(eventId, tx);
     let found = await this.repo.pools(eventId, tx);
     if (!found.length) {
-      await this.repo.ensurePools(eventId, event.venueId, DEFAULT_POOLS, tx);
+      await this.repo.ensurePools(eventId, event.venueId, await this.defaults(tx), tx);
       found = await this.repo.pools(eventId, tx);
     }
     // Pools are frozen once the gates open: caching them from then on is safe.

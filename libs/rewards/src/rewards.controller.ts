@@ -42,6 +42,16 @@ export class RewardsController {
     return this.claims.relay(dto, who);
   }
 
+  @Get('rewards/rates')
+  @Access('public')
+  @ApiOperation({
+    summary:
+      'What a unit of each kind of work pays at events whose pools are made now (the default rate times the controller’s factor), and the latest steps: each epoch’s emission against its share of the week’s scheduled release',
+  })
+  rates() {
+    return this.poolsService.rates();
+  }
+
   @Get('events/:eventId/reward-pools')
   @Access('public')
   @ApiOperation({ summary: 'The event’s reward pools: per-unit amount, per-account cap, pool and what is left, per kind' })

@@ -11,6 +11,8 @@ import { Rewards1764000000800 } from './migrations/1764000000800-rewards';
 import { EpochAccounts1764000000801 } from './migrations/1764000000801-epoch-accounts';
 import { RewardTasks1765000000800 } from './migrations/1765000000800-reward-tasks';
 import { EpochFiles1767100000800 } from './migrations/1767100000800-epoch-files';
+import { RewardRates1767500000800 } from './migrations/1767500000800-reward-rates';
+import { RewardRatesRepository } from './reward-rates.repository';
 import { PoolsService } from './pools.service';
 import { RewardEventsService } from './reward-events.service';
 import { RewardTaskRepository } from './reward-task.repository';
@@ -46,6 +48,7 @@ import { SettlementService } from './settlement.service';
     RewardTasksService,
     RewardEventsService,
     EarningsRepository,
+    RewardRatesRepository,
     RewardsDirectoryService,
     { provide: RewardsDirectory, useExisting: RewardsDirectoryService },
   ],
@@ -53,5 +56,5 @@ import { SettlementService } from './settlement.service';
 })
 export class RewardsModule {
   static readonly entities: Function[] = [];
-  static readonly migrations: Function[] = [Rewards1764000000800, EpochAccounts1764000000801, RewardTasks1765000000800, EpochFiles1767100000800];
+  static readonly migrations: Function[] = [Rewards1764000000800, EpochAccounts1764000000801, RewardTasks1765000000800, EpochFiles1767100000800, RewardRates1767500000800];
 }
