@@ -153,6 +153,22 @@ export const merchClones: FraudCase = {
   },
 };
 
+/** A ground of one section and one gate, with a match starting now: for cases that need a venue and a match of their own. */
+async function littleGround(
+  st: Stadium,
+  g: { name: string; city: string; timezone: string; section: string; match: string },
+): Promise<{ venue: { id: string; gates: { id: string; code: string; sectionCodes: string[] }[] }; event: { id: string } }> {
+  const venue = await st.op.client.post<{ id: string; gates: { id: string; code: string; sectionCodes: string[] }[] }>('/api/v1/venues', {
+    name: `${g.name} ${new Date().toISOString().slice(0, 19)}`,
+    city: g.city,
+    timezone: g.timezone,
+    sections: [{ code: g.section, name: `Block ${g.section}`, stand: 'north', tier: 1, capacity: 500 }],
+    gates: [{ code: `${g.section}-A`, name: `${g.name} gate A`, sectionCodes: [g.section] }],
+  });
+  const event = await st.op.client.post<{ id: string }>('/api/v1/events', { venueId: venue.id, name: g.match, startsAt: new Date().toISOString() });
+  return { venue, event };
+}
+
 /**
  * Fans admitted here hold tickets for a match at another venue the same evening, and try its gate
  * too (one place at a time: issue 23, property 5): refused as admitted_elsewhere. The honest baseline:
@@ -165,14 +181,13 @@ export const overlappingEvents: FraudCase = {
   async run(st, honest) {
     const h = await honestArrivals(st, honest);
     const op = st.op.client;
-    const away = await op.post<{ id: string; gates: { id: string; code: string; sectionCodes: string[] }[] }>('/api/v1/venues', {
-      name: `Harbour Park ${new Date().toISOString().slice(0, 19)}`,
+    const { venue: away, event: awayEvent } = await littleGround(st, {
+      name: 'Harbour Park',
       city: 'Porto',
       timezone: 'Europe/Lisbon',
-      sections: [{ code: 'H1', name: 'Block H1', stand: 'north', tier: 1, capacity: 500 }],
-      gates: [{ code: 'H-A', name: 'Harbour gate A', sectionCodes: ['H1'] }],
+      section: 'H1',
+      match: 'Away match, same evening',
     });
-    const awayEvent = await op.post<{ id: string }>('/api/v1/events', { venueId: away.id, name: 'Away match, same evening', startsAt: new Date().toISOString() });
     const attackers = [0, 1, 2].map(() => new Fan(st.url, st.venue.sections[0].code, st.meter.observer));
     const homeTickets = await st.op.issueTickets(
       st.eventId,
@@ -225,14 +240,7 @@ export const lateUpload: FraudCase = {
     const h = await honestArrivals(st, honest);
     const op = st.op.client;
     // its own little ground and match: the drill's match is still on
-    const venue = await op.post<{ id: string; gates: { id: string; code: string; sectionCodes: string[] }[] }>('/api/v1/venues', {
-      name: `Late Lane ${new Date().toISOString().slice(0, 19)}`,
-      city: 'Leeds',
-      timezone: 'Europe/London',
-      sections: [{ code: 'L1', name: 'Block L1', stand: 'south', tier: 1, capacity: 200 }],
-      gates: [{ code: 'L-A', name: 'Lane gate A', sectionCodes: ['L1'] }],
-    });
-    const event = await op.post<{ id: string }>('/api/v1/events', { venueId: venue.id, name: 'Late kick-off', startsAt: new Date().toISOString() });
+    const { venue, event } = await littleGround(st, { name: 'Late Lane', city: 'Leeds', timezone: 'Europe/London', section: 'L1', match: 'Late kick-off' });
     const ghosts = [0, 1, 2].map(() => new Fan(st.url, 'L1', st.meter.observer));
     const online = new Fan(st.url, 'L1', st.meter.observer);
     const offlineFan = new Fan(st.url, 'L1', st.meter.observer);
