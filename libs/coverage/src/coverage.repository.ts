@@ -177,8 +177,6 @@ export class CoverageRepository {
    * so K and N hold across every API instance; the verdict row commits with the claim. The common
    * path is two statements: claim + locks, then an insert that only lands under both limits.
    * `onValid` runs in that transaction once the valid row is written (its domain event commits with it).
-   */
-  /**
    * `reach`: the sections a phone near this hotspot can have been in within `reach.seconds` (the
    * hotspot's and its neighbours); a valid witness of the same fan elsewhere in that time refuses
    * this one as impossible movement, under the fan's lock so concurrent submissions cannot both pass.

@@ -123,10 +123,11 @@ export class MomentDetectionService implements OnModuleDestroy {
     const samples = await this.readings.window(eventId, 'sound', span.fromMs, span.toMs);
     if (!samples.length) return [];
     const sensors = await this.sensorInfo([...new Set(samples.map((s) => s.device))]);
-    const bursts = detectBursts(samples, sensors);
+    const copies = copiedSeries(samples, sensors);
+    const bursts = detectBursts(samples, sensors, DETECTOR, copies);
     const latest = samples[samples.length - 1].at;
     // a copied series is counted once by the rule, and the copy loses trust (once per event and original)
-    const votes: TrustVote[] = [...copiedSeries(samples, sensors)].map(([copy, original]) => ({ device: copy, cause: `copy:${eventId}:${original}`, agree: false }));
+    const votes: TrustVote[] = [...copies].map(([copy, original]) => ({ device: copy, cause: `copy:${eventId}:${original}`, agree: false }));
     for (const b of bursts) {
       if (b.to < from - DETECTOR.windowMs) continue; // context only
       const feed = (await this.repo.near(undefined, eventId, new Date(b.at), FEED_FIRST_MS)).find((m) => m.source === 'feed' && m.status === 'confirmed');

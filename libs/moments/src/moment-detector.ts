@@ -112,11 +112,16 @@ export function copiedSeries(samples: SoundSample[], sensors: Map<string, Sensor
 /**
  * Finds bursts of sound spikes and says which meet the quorum: enough distinct sensors, of distinct
  * owners (enough of them established), in distinct sections, trusted enough, within the window.
- * A copied series counts once (copiedSeries): the copies are left out as if unpaired.
+ * A copied series counts once (copiedSeries, or `copies` when the caller has them): the copies are
+ * left out as if unpaired.
  * Deterministic for given samples.
  */
-export function detectBursts(samples: SoundSample[], all: Map<string, SensorInfo>, p: DetectorParams = DETECTOR): Burst[] {
-  const copies = copiedSeries(samples, all);
+export function detectBursts(
+  samples: SoundSample[],
+  all: Map<string, SensorInfo>,
+  p: DetectorParams = DETECTOR,
+  copies: ReadonlyMap<string, string> = copiedSeries(samples, all),
+): Burst[] {
   const sensors = copies.size ? new Map([...all].filter(([d]) => !copies.has(d))) : all;
   const byDevice = new Map<string, number[]>();
   for (const s of samples) {

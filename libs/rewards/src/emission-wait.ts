@@ -12,23 +12,21 @@ const LOOK_AHEAD_WEEKS = 520n;
  */
 export async function emissionWait(distributor: Contract, epochId: string, total: bigint): Promise<string | undefined> {
   let allowed: bigint;
-  let s: [bigint, bigint, bigint, bigint, bigint];
   try {
     allowed = await distributor.allowance({ blockTag: 'latest' });
-    if (allowed >= total) return undefined;
-    s = await distributor.emissionSchedule({ blockTag: 'latest' });
   } catch {
     return undefined; // no schedule to wait for: the contract itself is the judge
   }
-  const schedule: EmissionSchedule = { start: s[0], weekly: s[1], decayBps: Number(s[2]), seasonWeeks: Number(s[3]) };
-  const block = await distributor.runner?.provider?.getBlock('latest');
-  const now = BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000)); // the chain's clock is the one the contract reads
+  if (allowed >= total) return undefined;
+  const read = await readSchedule(distributor);
+  if (!read) return undefined;
+  const { schedule, releasedBefore, now } = read;
   const from = now > schedule.start ? now : schedule.start;
   let when: bigint | undefined;
   for (let week = 0n; week <= LOOK_AHEAD_WEEKS && when === undefined; week++) {
     // the first week start (from the current week on) by which the cumulative release covers the total
     const t = schedule.start + ((from - schedule.start) / EMISSION_WEEK_SECONDS + week) * EMISSION_WEEK_SECONDS;
-    if (emissionAllowanceAt(schedule, t, s[4]) >= total) when = t;
+    if (emissionAllowanceAt(schedule, t, releasedBefore) >= total) when = t;
   }
   const fan = (v: bigint) => formatUnits(v, 18);
   return (
@@ -40,19 +38,29 @@ export async function emissionWait(distributor: Contract, epochId: string, total
   );
 }
 
+/** The distributor's schedule, what earlier schedules released, and the chain's clock (the one the contract reads); undefined without a schedule. */
+async function readSchedule(distributor: Contract): Promise<{ schedule: EmissionSchedule; releasedBefore: bigint; now: bigint } | undefined> {
+  let s: [bigint, bigint, bigint, bigint, bigint];
+  try {
+    s = await distributor.emissionSchedule({ blockTag: 'latest' });
+  } catch {
+    return undefined; // a distributor before 1.2.0 has no schedule
+  }
+  const block = await distributor.runner?.provider?.getBlock('latest');
+  return {
+    schedule: { start: s[0], weekly: s[1], decayBps: Number(s[2]), seasonWeeks: Number(s[3]) },
+    releasedBefore: s[4],
+    now: BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000)),
+  };
+}
+
 /**
  * What the distributor's schedule releases in the week now in progress (the rate controller's
  * budget for an epoch), or undefined without a schedule to read (no chain, or a distributor before 1.2.0).
  */
 export async function weeklyRelease(distributor: Contract): Promise<bigint | undefined> {
-  try {
-    const s: [bigint, bigint, bigint, bigint, bigint] = await distributor.emissionSchedule({ blockTag: 'latest' });
-    const schedule: EmissionSchedule = { start: s[0], weekly: s[1], decayBps: Number(s[2]), seasonWeeks: Number(s[3]) };
-    const block = await distributor.runner?.provider?.getBlock('latest');
-    const now = BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
-    if (now < schedule.start) return undefined; // not begun: epochs wait for it anyway (emissionWait)
-    return emissionAllowanceAt(schedule, now, s[4]) - emissionAllowanceAt(schedule, now - EMISSION_WEEK_SECONDS, s[4]);
-  } catch {
-    return undefined;
-  }
+  const read = await readSchedule(distributor).catch(() => undefined); // no budget is better than no close
+  if (!read || read.now < read.schedule.start) return undefined; // not begun: epochs wait for it anyway (emissionWait)
+  const { schedule, releasedBefore, now } = read;
+  return emissionAllowanceAt(schedule, now, releasedBefore) - emissionAllowanceAt(schedule, now - EMISSION_WEEK_SECONDS, releasedBefore);
 }
