@@ -105,7 +105,10 @@ describe('sensor agent: MQTT → API, through an outage and a kill -9', () => {
 
     // Steady state: readings arrive and are counted.
     await until('the first 40 readings stored', async () => (await stored()).length >= 40, 20_000);
-    const status = (await (await fetch(`${statusUrl}/status.json`)).json()) as { registration: string; event: { id: string }; sent: { readings: number } };
+    // the agent counts a reading as sent once the API's answer is back, a moment after its row commits
+    const readStatus = async () => (await (await fetch(`${statusUrl}/status.json`)).json()) as { registration: string; event: { id: string }; sent: { readings: number } };
+    await until('the agent to count the first 40 readings as sent', async () => (await readStatus()).sent.readings >= 40, 10_000);
+    const status = await readStatus();
     expect(status).toMatchObject({ registration: 'paired', event: { id: eventId } });
     expect(status.sent.readings).toBeGreaterThanOrEqual(40);
 
