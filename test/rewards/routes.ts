@@ -6,6 +6,8 @@ export const REWARDS_ROUTES: Record<string, Audience[]> = {
   'GET /rewards/:address/claim': ['fan', 'admin'],
   'POST /rewards/claims/relay': ['fan'],
   'GET /rewards/rates': ['public'],
+  // the season's fairness report (issue 22): aggregates only, for any token holder
+  'GET /rewards/economics': ['public'],
   'GET /events/:eventId/reward-pools': ['public'],
   'PUT /events/:eventId/reward-pools': ['admin'],
   'GET /events/:eventId/reward-totals': ['staff', 'admin'],

@@ -111,6 +111,10 @@ const schema = z.object({
   EMISSION_DECAY_BPS: z.coerce.number().int().min(0).max(10_000).optional(),
   EMISSION_SEASON_WEEKS: z.coerce.number().int().min(1).max(65_535).optional(),
   EMISSION_START: z.iso.datetime({ offset: true }).optional(),
+  SEASON_CAPS: z
+    .string()
+    .regex(/^[a-z]+=\d{1,12}(\.\d{1,18})?(,[a-z]+=\d{1,12}(\.\d{1,18})?)*$/, 'comma-separated kind=<FAN>, such as admission=400,coverage=50000')
+    .optional(),
   RATE_LIMITS: z.string().regex(RATE_LIMITS, 'comma-separated name=<count>/<window> or name=off, such as auth.nonce=60/10s,ws.connect=off').optional(),
 });
 
@@ -172,6 +176,8 @@ export interface AppConfig {
    * RewardDistributor's first emission schedule, used when the contracts are deployed (later changes
    * are the admin's `setEmissionSchedule`). Unset fields take the chain's defaults (docs/economics.md).
    */
+  /** SEASON_CAPS: per-kind overrides of the most one account earns in a season, in FAN (decimal strings; docs/economics.md). */
+  seasonCaps: Record<string, string>;
   emission: {
     /** EMISSION_WEEKLY_FAN: FAN released each week of the first season, as a decimal string. */
     weeklyFan?: string;
@@ -246,6 +252,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       rpcUrl: e.CHAIN_PUBLIC_RPC_URL ?? (e.CHAIN_RPC_URL ? preset?.publicRpcUrl : undefined),
       explorerUrl: e.CHAIN_EXPLORER_URL ?? (e.CHAIN_RPC_URL ? preset?.explorerUrl : undefined),
     },
+    seasonCaps: Object.fromEntries(
+      (e.SEASON_CAPS ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => kv.split('=', 2) as [string, string]),
+    ),
     emission: {
       weeklyFan: e.EMISSION_WEEKLY_FAN,
       decayBps: e.EMISSION_DECAY_BPS,

@@ -12,7 +12,7 @@ export interface AccountEarning {
   amount: string;
   /** What the rule asked for, before caps. */
   requested: string;
-  clipped: 'account_cap' | 'pool_exhausted' | null;
+  clipped: 'account_cap' | 'season_cap' | 'pool_exhausted' | null;
   epochId: string | null;
   epochStatus: RewardEpochStatus | null;
   publishedAt: Date | null;

@@ -559,3 +559,33 @@ export interface RewardRatesView {
   /** the latest steps, newest first: what each epoch emitted of a kind against its budget (null: no schedule to read) */
   steps: { epochId: string; kind: string; factorBefore: number; factorAfter: number; emitted: string; budget: string | null; at: string }[];
 }
+
+/**
+ * The season's fairness report (`GET /rewards/economics`): is emission on schedule, does the same
+ * work pay the same across events, and are rewards no more unequal than the work behind them.
+ * Amounts are decimal strings in the token's smallest unit; shares and Gini are fractions 0..1.
+ */
+export interface EconomicsView {
+  /** the season reported: every event whose pools belong to it */
+  season: { id: string; label: string; from: string; to: string | null };
+  /** the most one account earns of each kind in a season (beside the per-event caps) */
+  seasonCaps: { kind: string; cap: string }[];
+  /** every epoch closed in the season, oldest first: what it emitted against the schedule (null: no schedule to read) */
+  epochs: { epochId: string; status: string; closedAt: string | null; emitted: string; cumulative: string; released: string | null }[];
+  /** the season's events, oldest first: per kind, units of verified work, what they were paid and the pay per unit */
+  events: { eventId: string; name: string; startsAt: string; accounts: number; byKind: { kind: string; units: string; paid: string; perUnit: string }[] }[];
+  /** per kind across the season's events: mean pay per unit and its coefficient of variation (stddev ÷ mean; null below 2 events) */
+  perUnit: { kind: string; events: number; mean: string; cov: number | null }[];
+  /**
+   * Gini of what accounts were paid, beside the Gini of their verified contribution (each unit of
+   * work valued at the kind's default rate): rewards should be no more unequal than the work.
+   */
+  gini: { accounts: number; rewards: number; contribution: number };
+  /** the share of the season's emission paid to the top 1% of accounts (at least one account) */
+  top1Share: number;
+  /** per kind: entries clipped by the per-event cap, the season cap, and an exhausted pool */
+  clipped: { kind: string; accountCap: number; seasonCap: number; poolExhausted: number }[];
+  /** total emitted in the season, and what the schedule released over it (null: no schedule) */
+  emitted: string;
+  released: string | null;
+}

@@ -39,7 +39,7 @@ export async function emissionWait(distributor: Contract, epochId: string, total
 }
 
 /** The distributor's schedule, what earlier schedules released, and the chain's clock (the one the contract reads); undefined without a schedule. */
-async function readSchedule(distributor: Contract): Promise<{ schedule: EmissionSchedule; releasedBefore: bigint; now: bigint } | undefined> {
+export async function readSchedule(distributor: Contract): Promise<{ schedule: EmissionSchedule; releasedBefore: bigint; now: bigint } | undefined> {
   let s: [bigint, bigint, bigint, bigint, bigint];
   try {
     s = await distributor.emissionSchedule({ blockTag: 'latest' });

@@ -5,6 +5,7 @@ import { VenueDirectory } from '@fanmesh/directory';
 import type { EventView, RewardRatesView } from '@fanmesh/protocol';
 import { poolsAt, RATE_FLOOR_BPS, RATE_KINDS, RATE_STEP_BPS } from './reward-rates';
 import { RewardRatesRepository } from './reward-rates.repository';
+import { seasonOf } from './season';
 import { DEFAULT_POOLS, PoolConfig, REWARD_KINDS } from './reward-rules';
 import { RewardsError } from './rewards.error';
 import { PoolView, toPoolView } from './rewards.mapper';
@@ -91,6 +92,11 @@ export class PoolsService {
     if (!found.length) {
       await this.repo.ensurePools(eventId, event.venueId, await this.defaults(tx), tx);
       found = await this.repo.pools(eventId, tx);
+    }
+    const season = seasonOf(new Date(event.startsAt)).id;
+    if (found.some((p) => p.season !== season)) {
+      await this.repo.placeInSeason(eventId, season, tx);
+      found = found.map((p) => ({ ...p, season }));
     }
     // Pools are frozen once the gates open: caching them from then on is safe.
     if (event.status !== 'scheduled') this.frozen.set(eventId, found);

@@ -179,3 +179,65 @@ describe('reward rules', () => {
     );
   });
 });
+
+describe('season caps across events', () => {
+  const EVENTS = ['e1', 'e2', 'e3', 'e4'];
+  const candidate = fc.record({
+    eventId: fc.constantFrom(...EVENTS),
+    account,
+    kind: fc.constantFrom<RewardKind>('admission', 'witness', 'coverage'),
+    amount: fc.bigInt({ min: 0n, max: 900n }),
+    n: fc.integer({ min: 0, max: 10_000 }),
+  });
+
+  // pools are large enough never to run out here (12 accounts × 1,000 per event): what differs is the season cap alone
+  it('no account is paid above its season cap of a kind, whatever the events and batches; below the cap the per-event rules pay alone', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(candidate, { maxLength: 30 }), { maxLength: 12 }), fc.bigInt({ min: 0n, max: 3000n }), (batches, seasonCap) => {
+        const state: CapState = {
+          remaining: new Map(EVENTS.flatMap((e) => ['admission', 'witness', 'coverage'].map((k) => [poolKey(e, k), 50_000n] as const))),
+          caps: new Map(EVENTS.flatMap((e) => ['admission', 'witness', 'coverage'].map((k) => [poolKey(e, k), 1_000n] as const))),
+          earned: new Map(),
+          seen: new Set(),
+          seasonOf: new Map(EVENTS.map((e) => [e, '2026-27'])),
+          seasonEarned: new Map(),
+          seasonCaps: { admission: seasonCap, witness: seasonCap, coverage: seasonCap },
+        };
+        // the same stream without a season cap: what the per-event rules alone pay
+        const loose: CapState = { ...state, remaining: new Map(state.remaining), earned: new Map(), seen: new Set(), seasonOf: undefined, seasonEarned: undefined };
+        const paid = new Map<string, bigint>();
+        let k = 0;
+        for (const batch of batches) {
+          const cs: Candidate[] = batch.map((c) => ({ eventId: c.eventId, account: c.account, kind: c.kind, amount: c.amount, units: 1n, cause: `c${k}`, key: `k${k++}` }));
+          const capped = applyCaps(cs, state);
+          const free = applyCaps(cs, loose);
+          for (let i = 0; i < capped.length; i++) {
+            const key = `${capped[i].kind}|${capped[i].account}`;
+            const before = paid.get(key) ?? 0n;
+            paid.set(key, before + capped[i].amount);
+            // the season cap only ever takes away, and only what would pass it
+            expect(capped[i].amount).toBeLessThanOrEqual(free[i].amount);
+            if (capped[i].clipped === 'season_cap') expect(before + capped[i].amount).toBe(seasonCap);
+            else if (before + free[i].amount <= seasonCap && capped[i].clipped !== 'pool_exhausted') expect(capped[i].amount).toBe(free[i].amount);
+          }
+        }
+        for (const v of paid.values()) expect(v).toBeLessThanOrEqual(seasonCap);
+      }),
+    );
+  });
+
+  it('a fresh account is paid no more than an established one for the same work: the rules never look at an account’s age', () => {
+    const config = new Map(DEFAULT_POOLS.map((p) => [p.kind, p] as const));
+    fc.assert(
+      fc.property(fact, account, account, (f, a, b) => {
+        const swap = (x: RewardFact, to: string): RewardFact =>
+          x.type === 'admission' ? { ...x, holder: to } : x.type === 'witness' ? { ...x, fan: to } : x.type === 'moment' ? { ...x, fans: [to] } : x;
+        const pay = (x: RewardFact) =>
+          rule(x, config)
+            .filter((c) => c.kind !== 'verification')
+            .map((c) => c.amount);
+        expect(pay(swap(f, a))).toEqual(pay(swap(f, b)));
+      }),
+    );
+  });
+});

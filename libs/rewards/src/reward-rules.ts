@@ -50,6 +50,22 @@ export const DEFAULT_POOLS: readonly PoolConfig[] = [
   { kind: 'drop', perUnit: 0n, accountCap: 100n * FAN, pool: 50_000n * FAN },
 ];
 
+/**
+ * The most one account earns of a kind across a season's events (season.ts), beside the per-event
+ * caps: about 40 matches' worth for a fan's own kinds, and ten full events for a hotspot owner, so
+ * nobody (a whale owner with hotspots at every ground, a steward at every gate) takes a season's
+ * emission. Every account's unit of work weighs the same from its first event: a fresh key earns
+ * no more than an established one for the same work, so new keys farm nothing.
+ */
+export const SEASON_CAPS: Readonly<Record<RewardKind, bigint>> = {
+  admission: 400n * FAN,
+  verification: 5_000n * FAN,
+  moment: 800n * FAN,
+  witness: 100n * FAN,
+  coverage: 50_000n * FAN,
+  drop: 2_000n * FAN,
+};
+
 // ------------------------------------------------------------------ facts
 
 export interface AdmissionFact {
@@ -97,6 +113,8 @@ export interface Candidate {
   account: string;
   kind: RewardKind;
   amount: bigint;
+  /** units of verified work it pays for: 1 (an admission, a witness, …), or coverage score points */
+  units: bigint;
   /** what caused it, e.g. `admission:<id>` */
   cause: string;
   /** unique per cause and account: replaying the fact finds it and adds nothing */
@@ -111,10 +129,10 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
   switch (fact.type) {
     case 'admission': {
       const cause = `admission:${fact.admissionId}`;
-      const out: Candidate[] = [{ eventId: fact.eventId, account: lower(fact.holder), kind: 'admission', amount: per('admission'), cause, key: `${cause}:admission` }];
+      const out: Candidate[] = [{ eventId: fact.eventId, account: lower(fact.holder), kind: 'admission', amount: per('admission'), units: 1n, cause, key: `${cause}:admission` }];
       // A steward scanning their own ticket verified nobody: the fan is in (and earns the admission), the steward earns nothing for it.
       if (fact.steward && lower(fact.steward) !== lower(fact.holder))
-        out.push({ eventId: fact.eventId, account: lower(fact.steward), kind: 'verification', amount: per('verification'), cause, key: `${cause}:verification` });
+        out.push({ eventId: fact.eventId, account: lower(fact.steward), kind: 'verification', amount: per('verification'), units: 1n, cause, key: `${cause}:verification` });
       return out;
     }
     case 'moment': {
@@ -124,16 +142,17 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
         account,
         kind: 'moment' as const,
         amount: per('moment'),
+        units: 1n,
         cause,
         key: `${cause}:${account}`,
       }));
     }
     case 'witness': {
       const cause = `witness:${fact.witnessId}`;
-      return [{ eventId: fact.eventId, account: lower(fact.fan), kind: 'witness', amount: per('witness'), cause, key: `${cause}:witness` }];
+      return [{ eventId: fact.eventId, account: lower(fact.fan), kind: 'witness', amount: per('witness'), units: 1n, cause, key: `${cause}:witness` }];
     }
     case 'drop':
-      return fact.grants.map((g) => ({ eventId: fact.eventId, account: lower(g.fan), kind: 'drop' as const, amount: g.amount, cause: `drop:${g.dropId}`, key: g.key }));
+      return fact.grants.map((g) => ({ eventId: fact.eventId, account: lower(g.fan), kind: 'drop' as const, amount: g.amount, units: 1n, cause: `drop:${g.dropId}`, key: g.key }));
     case 'coverage': {
       // The coverage pool split by share of score (integer units), per owner, and never above the rate
       // per point: pay follows witnessed presence, not the size of the pool. Floor division never overpays.
@@ -149,6 +168,7 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
         account,
         kind: 'coverage' as const,
         amount: rate > 0n && score * rate < (pool * score) / total ? score * rate : (pool * score) / total,
+        units: score,
         cause,
         key: `${cause}:${account}`,
       }));
@@ -156,7 +176,7 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
   }
 }
 
-/** What the database holds when a batch is applied: pool remaining per kind and earned per (kind, account), for one event. */
+/** What the database holds when a batch is applied: pool remaining per kind and earned per (kind, account), per event and per season. */
 export interface CapState {
   /** `${eventId}|${kind}` → remaining */
   remaining: Map<string, bigint>;
@@ -165,20 +185,27 @@ export interface CapState {
   /** idempotency keys already in the ledger */
   seen: Set<string>;
   caps: Map<string, bigint>;
+  /** eventId → its season's id (absent: no season cap applies) */
+  seasonOf?: Map<string, string>;
+  /** `${season}|${kind}|${account}` → earned so far in the season */
+  seasonEarned?: Map<string, bigint>;
+  /** the season caps by kind (SEASON_CAPS unless a test says otherwise) */
+  seasonCaps?: Readonly<Record<string, bigint>>;
 }
 
 export interface AppliedEntry extends Candidate {
   /** what the rule asked for, before caps */
   requested: bigint;
-  /** `capped` when the per-account cap cut it, `pool_exhausted` when the pool did */
-  clipped: null | 'account_cap' | 'pool_exhausted';
+  /** what cut it: the per-event account cap, the account's season cap, or the pool running out */
+  clipped: null | 'account_cap' | 'season_cap' | 'pool_exhausted';
 }
 
 export const poolKey = (eventId: string, kind: string) => `${eventId}|${kind}`;
 export const earnedKey = (eventId: string, kind: string, account: string) => `${eventId}|${kind}|${account}`;
+export const seasonKey = (season: string, kind: string, account: string) => `${season}|${kind}|${account}`;
 
 /**
- * Clips candidates in order against the per-account cap and the pool, skipping keys already seen
+ * Clips candidates in order against the per-account cap, the account's season cap and the pool, skipping keys already seen
  * (in the ledger or earlier in the batch). Mutates `state` to what it becomes after the batch.
  * Entries clipped to 0 are still returned (and recorded): the cause is processed, it just paid nothing.
  */
@@ -199,12 +226,22 @@ export function applyCaps(candidates: readonly Candidate[], state: CapState): Ap
       amount = room;
       clipped = 'account_cap';
     }
+    const season = state.seasonOf?.get(c.eventId);
+    const sk = season === undefined ? undefined : seasonKey(season, c.kind, c.account);
+    const seasonEarned = sk === undefined ? 0n : (state.seasonEarned?.get(sk) ?? 0n);
+    const seasonCap = state.seasonCaps?.[c.kind] ?? SEASON_CAPS[c.kind];
+    const seasonRoom = seasonCap > seasonEarned ? seasonCap - seasonEarned : 0n;
+    if (sk !== undefined && amount > seasonRoom) {
+      amount = seasonRoom;
+      clipped = 'season_cap';
+    }
     if (amount > remaining) {
       amount = remaining;
       clipped = 'pool_exhausted';
     }
     state.remaining.set(pk, remaining - amount);
     state.earned.set(ek, earned + amount);
+    if (sk !== undefined) (state.seasonEarned ??= new Map()).set(sk, seasonEarned + amount);
     out.push({ ...c, requested: c.amount, amount, clipped });
   }
   return out;

@@ -23,7 +23,7 @@ export class RewardsDirectoryService implements RewardsDirectory {
       kind,
       eventIds.map((e) => e.toLowerCase()),
     );
-    return found.map((r) => ({ ...r, clipped: r.clipped === 'account_cap' || r.clipped === 'pool_exhausted' ? r.clipped : null }));
+    return found.map((r) => ({ ...r, clipped: r.clipped === 'account_cap' || r.clipped === 'season_cap' || r.clipped === 'pool_exhausted' ? r.clipped : null }));
   }
 
   eventEpochs(eventIds: string[]): Promise<EventEpoch[]> {

@@ -1,11 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, Principal } from '@fanmesh/common';
 import { ClaimsService } from './claims.service';
-import { DecisionDto, EpochIdParam, RelayClaimDto, RewardsAddressParam, RewardsEventIdParam, SetPoolsDto } from './dto/rewards.dto';
+import { DecisionDto, EpochIdParam, RelayClaimDto, RewardsAddressParam, RewardsEventIdParam, SeasonQuery, SetPoolsDto } from './dto/rewards.dto';
 import { EpochsService } from './epochs.service';
 import { PoolsService } from './pools.service';
 import { RewardsService } from './rewards.service';
+import { SeasonReportService } from './season-report.service';
 
 @ApiTags('rewards')
 @Controller()
@@ -15,6 +16,7 @@ export class RewardsController {
     private readonly poolsService: PoolsService,
     private readonly epochs: EpochsService,
     private readonly claims: ClaimsService,
+    private readonly seasonReport: SeasonReportService,
   ) {}
 
   @Get('rewards/me')
@@ -50,6 +52,16 @@ export class RewardsController {
   })
   rates() {
     return this.poolsService.rates();
+  }
+
+  @Get('rewards/economics')
+  @Access('public')
+  @ApiOperation({
+    summary:
+      'The season’s fairness report: emission per epoch against the schedule, pay per unit of each kind per event and its spread across events, the Gini of rewards beside the Gini of verified work, the top 1%’s share, and what caps and pools cut. Aggregates only: no account is named',
+  })
+  economics(@Query() q: SeasonQuery) {
+    return this.seasonReport.report(q.season);
   }
 
   @Get('events/:eventId/reward-pools')

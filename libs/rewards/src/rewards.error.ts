@@ -19,7 +19,8 @@ export type RewardsErrorCode =
   | 'stale_claim'
   | 'bad_claim_signature'
   | 'deadline_passed'
-  | 'not_your_address';
+  | 'not_your_address'
+  | 'bad_season';
 
 const status: Record<RewardsErrorCode, number> = {
   event_not_found: 404,
@@ -41,6 +42,7 @@ const status: Record<RewardsErrorCode, number> = {
   bad_claim_signature: 422,
   deadline_passed: 422,
   not_your_address: 403,
+  bad_season: 400,
 };
 
 export class RewardsError extends DomainError<RewardsErrorCode> {

@@ -11,6 +11,7 @@ import { Rewards1764000000800 } from './migrations/1764000000800-rewards';
 import { EpochAccounts1764000000801 } from './migrations/1764000000801-epoch-accounts';
 import { RewardTasks1765000000800 } from './migrations/1765000000800-reward-tasks';
 import { EpochFiles1767100000800 } from './migrations/1767100000800-epoch-files';
+import { SeasonCaps1767600000800 } from './migrations/1767600000800-season-caps';
 import { RewardRates1767500000800 } from './migrations/1767500000800-reward-rates';
 import { RewardRatesRepository } from './reward-rates.repository';
 import { PoolsService } from './pools.service';
@@ -22,6 +23,8 @@ import { RewardsDirectoryService } from './rewards-directory.service';
 import { RewardsRepository } from './rewards.repository';
 import { RewardsPersonalDataRepository } from './personal-data.repository';
 import { RewardsService } from './rewards.service';
+import { SeasonReportRepository } from './season-report.repository';
+import { SeasonReportService } from './season-report.service';
 import { SettlementService } from './settlement.service';
 
 /**
@@ -49,6 +52,8 @@ import { SettlementService } from './settlement.service';
     RewardEventsService,
     EarningsRepository,
     RewardRatesRepository,
+    SeasonReportRepository,
+    SeasonReportService,
     RewardsDirectoryService,
     { provide: RewardsDirectory, useExisting: RewardsDirectoryService },
   ],
@@ -56,5 +61,12 @@ import { SettlementService } from './settlement.service';
 })
 export class RewardsModule {
   static readonly entities: Function[] = [];
-  static readonly migrations: Function[] = [Rewards1764000000800, EpochAccounts1764000000801, RewardTasks1765000000800, EpochFiles1767100000800, RewardRates1767500000800];
+  static readonly migrations: Function[] = [
+    Rewards1764000000800,
+    EpochAccounts1764000000801,
+    RewardTasks1765000000800,
+    EpochFiles1767100000800,
+    RewardRates1767500000800,
+    SeasonCaps1767600000800,
+  ];
 }

@@ -43,6 +43,11 @@ export class RewardsEventIdParam {
   @IsUUID('4') eventId: string;
 }
 
+export class SeasonQuery {
+  /** the season by its two years, e.g. 2026-27 (default: the one in progress) */
+  @IsOptional() @Matches(/^\d{4}-\d{2}$/, { message: 'season is named by its two years, such as 2026-27' }) season?: string;
+}
+
 export class EpochIdParam {
   @Matches(/^[1-9][0-9]{0,17}$/, { message: 'epochId must be a positive integer' }) epochId: string;
 }
