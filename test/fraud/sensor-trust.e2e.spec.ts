@@ -27,7 +27,8 @@ interface TrustRow {
  * that was a quorum); and keys that re-sign another sensor's exact readings add up to a quorum of
  * one source. The honest baseline: the venue's approved sensors hear a real goal, staff confirm it,
  * and the admitted fans are paid for being there. A new sensor earns its trust by hearing what the
- * official feed confirms.
+ * official feed confirms. The sensors whose spikes raised a confirmed moment earn their owners
+ * 1 FAN each at full trust (a quarter of it for a new sensor's weight).
  */
 describe('fraud: sensors earn trust, they do not start with it', () => {
   let api: RunningApp;
@@ -140,6 +141,9 @@ describe('fraud: sensors earn trust, they do not start with it', () => {
     await request(api.url).post(`/api/v1/moments/${goal.id}/confirm`).set('authorization', staff).send({ kind: 'goal', team: 'home' }).expect(200);
     for (const f of fans) await eventually(async () => (await earned(f.address, 'moment')) === 2n * FAN, 15_000, `2 FAN for ${f.address} at the goal`);
     for (const w of [w1, w2]) expect(await earned(w.address)).toBe(0n);
+    // the owners of the sensors that heard it are paid for the readings, at their full trust; the quiet fourth earns nothing
+    for (const s of venueSensors.slice(0, 3)) await eventually(async () => (await earned(s.owner.address, 'sensing')) === FAN, 15_000, `1 FAN for ${s.address}'s owner`);
+    expect(await earned(venueSensors[3].owner.address, 'sensing')).toBe(0n);
   });
 
   it('counts a copied series once: two established keys re-signing one sensor’s lone spike make no quorum, and lose trust for it', async () => {

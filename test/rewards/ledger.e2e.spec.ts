@@ -20,6 +20,7 @@ const POOLS = [
   { kind: 'moment', perUnit: '2', accountCap: '4', pool: '1000' },
   { kind: 'witness', perUnit: '1', accountCap: '5', pool: '100' },
   { kind: 'coverage', perUnit: '0', accountCap: '100', pool: '100' },
+  { kind: 'sensing', perUnit: '1', accountCap: '5', pool: '100' },
   { kind: 'drop', perUnit: '0', accountCap: '100', pool: '100' },
 ];
 
@@ -77,7 +78,7 @@ describe('the rewards ledger', () => {
   it('shows the default pools of an event, and lets an admin change them before the gates open', async () => {
     const defaults = (await request(a.url).get(`/api/v1/events/${eventId}/reward-pools`).expect(200)).body;
     expect(defaults.frozen).toBe(false);
-    expect(defaults.pools.map((p: { kind: string }) => p.kind).sort()).toEqual(['admission', 'coverage', 'drop', 'moment', 'verification', 'witness']);
+    expect(defaults.pools.map((p: { kind: string }) => p.kind).sort()).toEqual(['admission', 'coverage', 'drop', 'moment', 'sensing', 'verification', 'witness']);
     const set = await request(a.url).put(`/api/v1/events/${eventId}/reward-pools`).set('authorization', admin).send({ pools: POOLS }).expect(200);
     expect(set.body.pools.find((p: { kind: string }) => p.kind === 'admission')).toMatchObject({ perUnit: '10', accountCap: '10', pool: '50', remaining: '50', paid: '0' });
   });

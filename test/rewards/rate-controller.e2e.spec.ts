@@ -50,13 +50,14 @@ describe('the reward rate controller on the embedded chain', () => {
       ['moment', 10_000],
       ['witness', 10_000],
       ['coverage', 10_000],
+      ['sensing', 10_000],
     ]);
     expect(before.rates.find((r) => r.kind === 'admission')!.perUnit).toBe((10n * FAN).toString());
 
     const surge = wallets(10);
     const surgeEvent = await playMatch(api, admin, surge, 'Surge derby');
     for (const w of surge) expect(await earned(surgeEvent, w.address)).toBe(10n * FAN); // what was promised is paid
-    const after = await until(rates, (r) => r.steps.length >= 5, 30_000);
+    const after = await until(rates, (r) => r.steps.length >= 6, 30_000);
     const factor = (kind: string) => after.rates.find((r) => r.kind === kind)!.factorBps;
     // admissions emitted 100 FAN against 100 × 600,000 / 1,450,000 = 41.38 FAN: one step down, not to 41%
     expect(factor('admission')).toBe(8_750);

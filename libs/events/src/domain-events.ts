@@ -1,4 +1,4 @@
-import type { ConfirmedMoment, ValidWitness } from '@fanmesh/directory';
+import type { MomentConfirmed, ValidWitness } from '@fanmesh/directory';
 import type { EventStatus, ReadingKind, RealtimeMessageMap } from '@fanmesh/protocol';
 
 /**
@@ -34,7 +34,7 @@ export interface DomainEventMap {
   /** A fan's witness of a hotspot's coverage was judged valid. */
   'coverage.witness_valid': ValidWitness;
   /** A moment was confirmed by staff or by the official feed. */
-  'moments.confirmed': ConfirmedMoment;
+  'moments.confirmed': MomentConfirmed;
   /** A fan redeemed a sponsor drop that carries a fan-token bonus; the ledger pays it. */
   'drops.token_granted': {
     idempotencyKey: string;

@@ -126,7 +126,7 @@ export class MomentDecisionsService {
   /** Inside the confirming transaction: the confirmed row, and its `moments.confirmed` event written with it. */
   async confirmedIn(tx: EntityManager, id: string): Promise<MomentRow> {
     const m = (await this.repo.get(id, tx))!;
-    await this.events.emit(tx, 'moments.confirmed', toConfirmed(m));
+    await this.events.emit(tx, 'moments.confirmed', { ...toConfirmed(m), sensors: sensorsOf(m) });
     return m;
   }
 
@@ -179,4 +179,11 @@ export class MomentDecisionsService {
       throw new MomentsError('moment_rejected', `Moment ${m.id} was rejected (${m.rejectReason}); it cannot be decided again.`, { momentStatus: m.status });
     if (m.status === 'confirmed') throw new MomentsError('moment_confirmed', `Moment ${m.id} is already confirmed (by ${m.confirmedBy}).`, { momentStatus: m.status });
   }
+}
+
+/** The sensors whose spikes raised a sensor candidate, with the trust weight the detector gave each (signal.weights). */
+function sensorsOf(m: MomentRow): { device: string; weight: number }[] {
+  if (m.source !== 'sensors') return [];
+  const signal = (m.signal ?? {}) as { devices?: string[]; weights?: Record<string, number> };
+  return (signal.devices ?? []).map((device) => ({ device, weight: signal.weights?.[device] ?? 0 }));
 }

@@ -60,7 +60,7 @@ export const WITNESS_VERDICTS = [
 export type WitnessVerdict = (typeof WITNESS_VERDICTS)[number];
 
 /** What the rewards ledger pays for. */
-export const REWARD_KINDS = ['admission', 'verification', 'moment', 'witness', 'coverage', 'drop'] as const;
+export const REWARD_KINDS = ['admission', 'verification', 'moment', 'witness', 'coverage', 'sensing', 'drop'] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
 
 export const POLL_STATUSES = ['scheduled', 'open', 'closed'] as const;

@@ -46,7 +46,12 @@ export class RewardEventsService {
         else facts.push({ type: 'drop', eventId: g.eventId, grants: [grant] });
       } else if (is(e, 'moments.confirmed')) {
         const m = e.payload;
-        queued.push({ kind: 'moment', key: `moment:${m.momentId}`, eventId: m.eventId, payload: { momentId: m.momentId, eventId: m.eventId, venueId: m.venueId, at: m.at } });
+        queued.push({
+          kind: 'moment',
+          key: `moment:${m.momentId}`,
+          eventId: m.eventId,
+          payload: { momentId: m.momentId, eventId: m.eventId, venueId: m.venueId, at: m.at, sensors: m.sensors ?? [] },
+        });
       } else if (is(e, 'venues.event_status_changed') && e.payload.to === 'ended') {
         const s = e.payload;
         queued.push({ kind: 'close', key: `close:${s.eventId}`, eventId: s.eventId, payload: { eventId: s.eventId, venueId: s.venueId } });

@@ -11,7 +11,7 @@
 import { DEFAULT_POOLS, PoolConfig, RewardKind } from './reward-rules';
 
 /** The kinds whose rate the controller sets (sponsor drops carry their own amount per unit). */
-export const RATE_KINDS = ['admission', 'verification', 'moment', 'witness', 'coverage'] as const satisfies readonly RewardKind[];
+export const RATE_KINDS = ['admission', 'verification', 'moment', 'witness', 'coverage', 'sensing'] as const satisfies readonly RewardKind[];
 export type RateKind = (typeof RATE_KINDS)[number];
 
 export const FULL_BPS = 10_000;

@@ -241,3 +241,30 @@ describe('season caps across events', () => {
     );
   });
 });
+
+describe('sensing: the sensors that heard a confirmed moment', () => {
+  const pools = new Map(DEFAULT_POOLS.map((p) => [p.kind, p] as const));
+  const owner = accounts[0];
+  it('pays each sensor once per moment, to its owner, at the default rate times its trust weight (floored to a thousandth)', () => {
+    const out = rule(
+      {
+        type: 'sensing',
+        eventId: EVENT,
+        momentId: 'm1',
+        sensors: [
+          { device: '0xAA', owner: owner.toUpperCase().replace('0X', '0x'), weight: 1 },
+          { device: '0xbb', owner, weight: 0.25 },
+          { device: '0xaa', owner, weight: 1 },
+          { device: '0xcc', owner: accounts[1], weight: 0.3337 },
+        ],
+      },
+      pools,
+    );
+    expect(out.map((c) => [c.account, c.amount, c.key])).toEqual([
+      [owner, 10n ** 18n, 'moment:m1:sensing:0xaa'],
+      [owner, 10n ** 18n / 4n, 'moment:m1:sensing:0xbb'],
+      [accounts[1], (10n ** 18n * 333n) / 1000n, 'moment:m1:sensing:0xcc'],
+    ]);
+    expect(out.every((c) => c.kind === 'sensing' && c.units === 1n)).toBe(true);
+  });
+});

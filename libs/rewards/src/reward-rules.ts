@@ -16,6 +16,7 @@ export const REASONS: Record<RewardKind, string> = {
   moment: 'was in the stadium for a match moment',
   witness: 'witnessed a hotspot',
   coverage: 'hotspot coverage that fans witnessed',
+  sensing: 'your sensor heard a confirmed match moment',
   drop: 'redeemed a sponsor drop',
 };
 
@@ -43,9 +44,11 @@ export const COVERAGE_RATE = (5n * FAN) / 1000n;
 export const DEFAULT_POOLS: readonly PoolConfig[] = [
   { kind: 'admission', perUnit: 10n * FAN, accountCap: 10n * FAN, pool: 600_000n * FAN },
   { kind: 'verification', perUnit: FAN / 2n, accountCap: 250n * FAN, pool: 50_000n * FAN },
-  { kind: 'moment', perUnit: 2n * FAN, accountCap: 20n * FAN, pool: 600_000n * FAN },
+  { kind: 'moment', perUnit: 2n * FAN, accountCap: 20n * FAN, pool: 590_000n * FAN },
   { kind: 'witness', perUnit: FAN / 10n, accountCap: 5n * FAN, pool: 100_000n * FAN },
   { kind: 'coverage', perUnit: COVERAGE_RATE, accountCap: 5_000n * FAN, pool: 100_000n * FAN },
+  // A sensor whose spike fed a confirmed moment, times its trust weight: a new sensor earns a quarter (moment-detector.ts trustWeight).
+  { kind: 'sensing', perUnit: FAN, accountCap: 50n * FAN, pool: 10_000n * FAN },
   // Sponsor bonuses: each drop sets its amount per unit; the pool and cap bound what sponsors can emit per event.
   { kind: 'drop', perUnit: 0n, accountCap: 100n * FAN, pool: 50_000n * FAN },
 ];
@@ -63,6 +66,7 @@ export const SEASON_CAPS: Readonly<Record<RewardKind, bigint>> = {
   moment: 800n * FAN,
   witness: 100n * FAN,
   coverage: 50_000n * FAN,
+  sensing: 1_000n * FAN,
   drop: 2_000n * FAN,
 };
 
@@ -105,7 +109,19 @@ export interface DropFact {
   grants: { key: string; dropId: string; fan: string; amount: bigint }[];
 }
 
-export type RewardFact = AdmissionFact | MomentFact | WitnessFact | CoverageFact | DropFact;
+/** The sensors whose spikes fed a confirmed moment (copies left out by the detector), each with its owner and trust weight then. */
+export interface SensingFact {
+  type: 'sensing';
+  eventId: string;
+  momentId: string;
+  sensors: { device: string; owner: string; weight: number }[];
+}
+
+export type RewardFact = AdmissionFact | MomentFact | WitnessFact | CoverageFact | SensingFact | DropFact;
+
+/** Trust weights are paid in thousandths: floor, so a weight never pays more than it is. */
+const WEIGHT_SCALE = 1000n;
+const weightOf = (w: number) => BigInt(Math.floor(Math.min(1, Math.max(0, w)) * Number(WEIGHT_SCALE)));
 
 /** A candidate entry before caps: `amount` is what the rule asks for. */
 export interface Candidate {
@@ -150,6 +166,21 @@ export function rule(fact: RewardFact, pools: ReadonlyMap<RewardKind, PoolConfig
     case 'witness': {
       const cause = `witness:${fact.witnessId}`;
       return [{ eventId: fact.eventId, account: lower(fact.fan), kind: 'witness', amount: per('witness'), units: 1n, cause, key: `${cause}:witness` }];
+    }
+    case 'sensing': {
+      const cause = `moment:${fact.momentId}`;
+      const seen = new Set<string>();
+      return fact.sensors
+        .filter((s) => !seen.has(lower(s.device)) && seen.add(lower(s.device)))
+        .map((s) => ({
+          eventId: fact.eventId,
+          account: lower(s.owner),
+          kind: 'sensing' as const,
+          amount: (per('sensing') * weightOf(s.weight)) / WEIGHT_SCALE,
+          units: 1n,
+          cause,
+          key: `${cause}:sensing:${lower(s.device)}`,
+        }));
     }
     case 'drop':
       return fact.grants.map((g) => ({ eventId: fact.eventId, account: lower(g.fan), kind: 'drop' as const, amount: g.amount, units: 1n, cause: `drop:${g.dropId}`, key: g.key }));

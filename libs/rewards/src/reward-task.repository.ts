@@ -5,7 +5,13 @@ import { CLOSE_LOCK } from './epoch.repository';
 
 /** A moment's presence to pay, or an ended event's epoch to close. */
 export type RewardTask =
-  | { id: string; kind: 'moment'; eventId: string; attempts: number; payload: { momentId: string; eventId: string; venueId: string; at: string } }
+  | {
+      id: string;
+      kind: 'moment';
+      eventId: string;
+      attempts: number;
+      payload: { momentId: string; eventId: string; venueId: string; at: string; sensors?: { device: string; weight: number }[] };
+    }
   | { id: string; kind: 'close'; eventId: string; attempts: number; payload: { eventId: string; venueId: string } };
 
 export type NewRewardTask = Omit<RewardTask, 'id' | 'attempts'> & { key: string };

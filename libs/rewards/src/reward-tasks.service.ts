@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DeviceDirectory } from '@fanmesh/directory';
 import { DomainEvents, Job } from '@fanmesh/events';
 import { EpochRepository } from './epoch.repository';
 import { EpochsService, SYSTEM } from './epochs.service';
+import type { RewardFact, SensingFact } from './reward-rules';
 import { RewardsError } from './rewards.error';
 import { RewardsService } from './rewards.service';
 import { RewardTask, RewardTaskRepository } from './reward-task.repository';
@@ -9,7 +11,8 @@ import { RewardTask, RewardTaskRepository } from './reward-task.repository';
 /**
  * Work the ledger's consumer queued in its delivery because it needs another context's directory,
  * which must not be read while the delivery's transaction holds a connection (the embedded database
- * has only one): a confirmed moment's presence (the fans in before it) and an ended event's epoch
+ * has only one): a confirmed moment's presence (the fans in before it, and the owners of the sensors
+ * that heard it) and an ended event's epoch
  * (the final coverage scores). Run right after the delivery commits, and every second by a job for
  * what is left (a crash, a failure, or an epoch still in flight). Each task is claimed under a row
  * lock and deleted in the transaction of its effect, so it happens once.
@@ -25,6 +28,7 @@ export class RewardTasksService {
     private readonly epochs: EpochsService,
     private readonly ledger: RewardsService,
     private readonly events: DomainEvents,
+    private readonly devices: DeviceDirectory,
   ) {}
 
   /** Runs due tasks now, on this instance (after a delivery queued some). */
@@ -61,12 +65,21 @@ export class RewardTasksService {
     }
   }
 
-  /** Fans admitted when the moment happened earn presence. */
+  /** Fans admitted when the moment happened earn presence; the owners of the sensors whose spikes raised it earn for the readings. */
   private async payMoment(t: Extract<RewardTask, { kind: 'moment' }>): Promise<void> {
-    const fans = await this.ledger.presentAt(t.payload.eventId, t.payload.at);
+    const { eventId, momentId } = t.payload;
+    const fans = await this.ledger.presentAt(eventId, t.payload.at);
+    const sensors: SensingFact['sensors'] = [];
+    for (const s of t.payload.sensors ?? []) {
+      // a sensor revoked since is not paid: what it heard may be why it was revoked
+      const d = await this.devices.device(s.device);
+      if (d && !d.revokedAt) sensors.push({ device: s.device, owner: d.owner, weight: s.weight });
+    }
+    const facts: RewardFact[] = [{ type: 'moment', eventId, momentId, fans }];
+    if (sensors.length) facts.push({ type: 'sensing', eventId, momentId, sensors });
     await this.tasks.transaction(async (tx) => {
       if (!(await this.tasks.claim(tx, t.id))) return;
-      await this.ledger.record([{ type: 'moment', eventId: t.payload.eventId, momentId: t.payload.momentId, fans }], { tx, afterCommit: (fn) => this.events.afterCommit(tx, fn) });
+      await this.ledger.record(facts, { tx, afterCommit: (fn) => this.events.afterCommit(tx, fn) });
       await this.tasks.done(tx, t.id);
     });
   }

@@ -7,7 +7,7 @@
 import { DEFAULT_POOLS, type RewardKind } from './reward-rules';
 
 /** Kinds paid for verified work (sponsor drops are gifts, left out of pay-per-unit and the Gini). */
-export const WORK_KINDS: readonly RewardKind[] = ['admission', 'verification', 'moment', 'witness', 'coverage'];
+export const WORK_KINDS: readonly RewardKind[] = ['admission', 'verification', 'moment', 'witness', 'coverage', 'sensing'];
 
 const DEFAULT_RATE = new Map(DEFAULT_POOLS.map((p) => [p.kind, p.perUnit] as const));
 

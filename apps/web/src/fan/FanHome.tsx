@@ -17,6 +17,7 @@ const EARNED_FOR: Record<RewardKind, string> = {
   moment: 'for being there for a match moment',
   witness: 'for witnessing a fan hotspot',
   coverage: 'for your hotspot’s coverage',
+  sensing: 'for your sensor hearing a match moment',
   drop: 'from a sponsor drop',
 };
 const MOMENT_TEXT: Record<MomentKind, string> = { kickoff: 'Kick-off!', goal: 'GOAL!', halftime: 'Half-time', fulltime: 'Full time', big_moment: 'What a moment!' };
