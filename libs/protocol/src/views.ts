@@ -570,8 +570,12 @@ export interface EconomicsView {
   season: { id: string; label: string; from: string; to: string | null };
   /** the most one account earns of each kind in a season (beside the per-event caps) */
   seasonCaps: { kind: string; cap: string }[];
-  /** every epoch closed in the season, oldest first: what it emitted against the schedule (null: no schedule to read) */
-  epochs: { epochId: string; status: string; closedAt: string | null; emitted: string; cumulative: string; released: string | null }[];
+  /**
+   * every epoch closed for the season's events, oldest first: what it emitted; the distributor's
+   * cumulative total it brings (null until its tree is built); and what the schedule had released by
+   * its publication or close, counted from the schedule's start (null: no schedule to read)
+   */
+  epochs: { epochId: string; status: string; closedAt: string | null; emitted: string; cumulative: string | null; released: string | null }[];
   /** the season's events, oldest first: per kind, units of verified work, what they were paid and the pay per unit */
   events: { eventId: string; name: string; startsAt: string; accounts: number; byKind: { kind: string; units: string; paid: string; perUnit: string }[] }[];
   /** per kind across the season's events: mean pay per unit and its coefficient of variation (stddev ÷ mean; null below 2 events) */
@@ -585,7 +589,10 @@ export interface EconomicsView {
   top1Share: number;
   /** per kind: entries clipped by the per-event cap, the season cap, and an exhausted pool */
   clipped: { kind: string; accountCap: number; seasonCap: number; poolExhausted: number }[];
-  /** total emitted in the season, and what the schedule released over it (null: no schedule) */
+  /**
+   * what the season's entries pay (settled or not yet; withheld epochs' too), and what the schedule
+   * released within the season so far (0 for a season not begun; null: no schedule)
+   */
   emitted: string;
   released: string | null;
 }

@@ -86,7 +86,7 @@ export class SeasonReportService {
         status: e.status,
         closedAt: e.closedAt.toISOString(),
         emitted: e.emitted ?? '0',
-        cumulative: e.cumulative ?? '0',
+        cumulative: e.cumulative,
         released: released?.(e.publishedAt ?? e.closedAt)?.toString() ?? null,
       })),
       events: perEvent,
@@ -108,9 +108,9 @@ export class SeasonReportService {
 
   /** What the schedule released over the season so far: its release at the season's end (or now) less its release before it began. */
   private seasonRelease(released: (at: Date) => bigint, season: Season): bigint {
+    if (season.from.getTime() > Date.now()) return 0n; // not begun: nothing released within it yet
     const end = season.to.getTime() < Date.now() ? season.to : new Date();
-    const before = new Date(season.from.getTime() - 1000);
-    return released(end) - (season.from.getTime() <= Date.now() ? released(before) : 0n);
+    return released(end) - released(new Date(season.from.getTime() - 1000));
   }
 
   /** The distributor's cumulative release as a function of time, or undefined without a schedule to read. */

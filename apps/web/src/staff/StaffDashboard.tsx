@@ -3,7 +3,9 @@ import { channels, type AdmissionStats, type EventView, type RealtimeMessage, ty
 import { ApiProblem, getAccessToken, getJson } from '../api/client';
 import { Live } from '../lib/live';
 import type { Session } from '../lib/session';
+import { Link, usePath } from '../venue/console-nav';
 import { AttendanceChart } from './AttendanceChart';
+import { EconomicsPanel } from './EconomicsPanel';
 import { HotspotsPanel } from './HotspotsPanel';
 import { MomentsPanel } from './MomentsPanel';
 import { SensorsPanel } from './SensorsPanel';
@@ -24,8 +26,16 @@ const THROUGHPUT_MINUTES = 15;
 /** Live frames ask for a fresh read at most this often. */
 const REFRESH_MS = 500;
 
-/** Staff's live view of one event: attendance by section against capacity, gate throughput, alerts. */
+/** The dashboard's tabs: the live match (/staff) and the season's economics (/staff/economics). */
+const TABS = [
+  { tab: '', label: 'Match day' },
+  { tab: 'economics', label: 'Economics' },
+];
+
+/** Staff's live view of one event (attendance by section against capacity, gate throughput, alerts), and the season's economics. */
 export function StaffDashboard({ session }: { session: Session }) {
+  const path = usePath();
+  const current = TABS.find((t) => t.tab === (path.split('/')[2] ?? '')) ?? TABS[0];
   const venueId = session.roles.find((r) => r.startsWith('staff@'))?.slice('staff@'.length);
   const [venue, setVenue] = useState<Venue>();
   const [events, setEvents] = useState<EventView[]>([]);
@@ -121,64 +131,79 @@ export function StaffDashboard({ session }: { session: Session }) {
     <section className="dashboard" data-address={session.address}>
       <div className="row">
         <h1>{venue?.name ?? 'Staff dashboard'}</h1>
-        <select aria-label="Event" value={eventId} onChange={(e) => setEventId(e.target.value)}>
-          {events.map((e) => (
-            <option key={e.id} value={e.id}>
-              {e.name} ({e.status})
-            </option>
-          ))}
-        </select>
+        {current.tab === '' && (
+          <select aria-label="Event" value={eventId} onChange={(e) => setEventId(e.target.value)}>
+            {events.map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.name} ({e.status})
+              </option>
+            ))}
+          </select>
+        )}
       </div>
+      <nav className="tabs" aria-label="Staff dashboard sections">
+        {TABS.map((t) => (
+          <Link key={t.tab} to={`/staff${t.tab ? `/${t.tab}` : ''}`} aria-current={t === current ? 'page' : undefined}>
+            {t.label}
+          </Link>
+        ))}
+      </nav>
       {problem && (
         <p role="alert" className="problem">
           {problem}
         </p>
       )}
-      <div className="kpis">
-        <div className="kpi">
-          <span className="kpi-label">Admitted</span>
-          <span className="kpi-value" data-testid="admitted">
-            {admitted === undefined ? '…' : admitted.toLocaleString()}
-          </span>
-        </div>
-        <div className="kpi">
-          <span className="kpi-label">Capacity</span>
-          <span className="kpi-value">{venue?.capacity.toLocaleString() ?? '—'}</span>
-        </div>
-        <div className="kpi">
-          <span className="kpi-label">Filled</span>
-          <span className="kpi-value">{venue && admitted !== undefined ? `${((admitted / venue.capacity) * 100).toFixed(1)}%` : '—'}</span>
-        </div>
-      </div>
-      <div className="charts">
-        <AttendanceChart sections={venue?.sections ?? []} bySection={bySection} />
-        <ThroughputChart history={history} gates={venue?.gates ?? []} />
-      </div>
-      {eventId && (
-        <div className="panels">
-          <MomentsPanel eventId={eventId} listen={feed.listen} />
-          <HotspotsPanel eventId={eventId} listen={feed.listen} />
-          <SensorsPanel eventId={eventId} listen={feed.listen} />
-          <LateUploadsPanel eventId={eventId} gateName={(id) => venue?.gates.find((g) => g.id === id)?.name ?? 'a gate'} listen={feed.listen} />
-          <EpochPanel eventId={eventId} eventStatus={events.find((e) => e.id === eventId)?.status ?? ''} listen={feed.listen} />
-          <AppealsPanel venueId={venueId} listen={feed.listen} />
-          <DropsReviewPanel venueId={venueId} listen={feed.listen} />
-        </div>
+      {current.tab === 'economics' ? (
+        <EconomicsPanel listen={feed.listen} />
+      ) : (
+        <>
+          <div className="kpis">
+            <div className="kpi">
+              <span className="kpi-label">Admitted</span>
+              <span className="kpi-value" data-testid="admitted">
+                {admitted === undefined ? '…' : admitted.toLocaleString()}
+              </span>
+            </div>
+            <div className="kpi">
+              <span className="kpi-label">Capacity</span>
+              <span className="kpi-value">{venue?.capacity.toLocaleString() ?? '—'}</span>
+            </div>
+            <div className="kpi">
+              <span className="kpi-label">Filled</span>
+              <span className="kpi-value">{venue && admitted !== undefined ? `${((admitted / venue.capacity) * 100).toFixed(1)}%` : '—'}</span>
+            </div>
+          </div>
+          <div className="charts">
+            <AttendanceChart sections={venue?.sections ?? []} bySection={bySection} />
+            <ThroughputChart history={history} gates={venue?.gates ?? []} />
+          </div>
+          {eventId && (
+            <div className="panels">
+              <MomentsPanel eventId={eventId} listen={feed.listen} />
+              <HotspotsPanel eventId={eventId} listen={feed.listen} />
+              <SensorsPanel eventId={eventId} listen={feed.listen} />
+              <LateUploadsPanel eventId={eventId} gateName={(id) => venue?.gates.find((g) => g.id === id)?.name ?? 'a gate'} listen={feed.listen} />
+              <EpochPanel eventId={eventId} eventStatus={events.find((e) => e.id === eventId)?.status ?? ''} listen={feed.listen} />
+              <AppealsPanel venueId={venueId} listen={feed.listen} />
+              <DropsReviewPanel venueId={venueId} listen={feed.listen} />
+            </div>
+          )}
+          <section aria-label="Alerts">
+            <h2>Alerts</h2>
+            {alerts.length === 0 ? (
+              <p className="muted">No fraud or conflict alerts.</p>
+            ) : (
+              <ul className="alerts">
+                {alerts.map((a, i) => (
+                  <li key={i}>
+                    <time>{new Date(a.at).toLocaleTimeString()}</time> {a.text}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </>
       )}
-      <section aria-label="Alerts">
-        <h2>Alerts</h2>
-        {alerts.length === 0 ? (
-          <p className="muted">No fraud or conflict alerts.</p>
-        ) : (
-          <ul className="alerts">
-            {alerts.map((a, i) => (
-              <li key={i}>
-                <time>{new Date(a.at).toLocaleTimeString()}</time> {a.text}
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
     </section>
   );
 }
