@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import type { EventView, MomentKind } from '@fanmesh/protocol';
 import { ApiProblem, getJson, postJson } from '../api/client';
 
+const EVENTS_PROBLEM = 'The matches did not load';
+
 /** The moments a drop can fire on, the likeliest first. */
 const MOMENTS: readonly MomentKind[] = ['goal', 'kickoff', 'halftime', 'fulltime', 'big_moment'];
 
@@ -24,15 +26,30 @@ export function DropForm({ venueId, onCreated }: { venueId: string; onCreated: (
   });
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // The matches to choose from; a failed load (a flaky stadium network) says so and tries again, rather than leaving an empty list.
   useEffect(() => {
-    getJson<EventView[]>(`/api/v1/events?venueId=${venueId}`).then(
-      (list) => {
-        const upcoming = list.filter((e) => !['ended', 'settled', 'cancelled'].includes(e.status));
-        setEvents(upcoming);
-        setF((x) => ({ ...x, eventId: x.eventId || upcoming[0]?.id || '' }));
-      },
-      () => undefined,
-    );
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let gone = false;
+    const loadEvents = () =>
+      getJson<EventView[]>(`/api/v1/events?venueId=${venueId}`).then(
+        (list) => {
+          if (gone) return;
+          const upcoming = list.filter((e) => !['ended', 'settled', 'cancelled'].includes(e.status));
+          setEvents(upcoming);
+          setF((x) => ({ ...x, eventId: x.eventId || upcoming[0]?.id || '' }));
+          setProblem((p) => (p?.startsWith(EVENTS_PROBLEM) ? undefined : p));
+        },
+        (e: ApiProblem) => {
+          if (gone) return;
+          setProblem(`${EVENTS_PROBLEM} (${e.detail ?? e.code}); trying again.`);
+          retry = setTimeout(() => void loadEvents(), 2000);
+        },
+      );
+    void loadEvents();
+    return () => {
+      gone = true;
+      clearTimeout(retry);
+    };
   }, [venueId]);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) =>
     setF((x) => ({ ...x, [k]: k === 'inventory' || k === 'hours' ? Number(e.target.value) : e.target.value }));
