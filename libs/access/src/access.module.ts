@@ -9,6 +9,7 @@ import { AdmissionDirectoryService } from './admission-directory';
 import { AdmissionRepository } from './admission.repository';
 import { AdmissionStatsService } from './admission-stats.service';
 import { GateScanService } from './gate-scan.service';
+import { GateLaneGateway } from './gate-lane.gateway';
 import { Access1764000000200 } from './migrations/1764000000200-access';
 import { AdmissionsHolder1764000000201 } from './migrations/1764000000201-admissions-holder';
 import { OfflineReviews1766400000000 } from './migrations/1766400000000-offline-reviews';
@@ -30,7 +31,7 @@ import { AccessPersonalDataRepository } from './personal-data.repository';
 import { OfflineReviewDecisions1767000000001 } from './migrations/1767000000001-offline-review-decisions';
 import { PurchaseGroups1767400000000 } from './migrations/1767400000000-purchase-groups';
 
-/** Tickets, gate scans and merch; other contexts ask who is in through `AdmissionDirectory` (provided globally). */
+/** Tickets, gate scans (HTTP, and pipelined over the gate lane websocket) and merch; other contexts ask who is in through `AdmissionDirectory` (provided globally). */
 @Global()
 @Module({
   controllers: [TicketsController, GatesController, MerchController, TicketImportController],
@@ -44,6 +45,7 @@ import { PurchaseGroups1767400000000 } from './migrations/1767400000000-purchase
     AccessCache,
     AdmissionRepository,
     GateScanService,
+    GateLaneGateway,
     OfflineScanService,
     ScannerBinding,
     TicketSigner,

@@ -27,4 +27,5 @@ export * from './venue-console';
 export * from './chain-info';
 export * from './moment-evidence';
 export * from './epoch-file';
+export * from './gate-lane';
 export { nobleRecoverAddress } from './noble';
