@@ -44,6 +44,8 @@ export class AccessCache implements OnModuleInit {
   private readonly overlapping = new Map<string, Timed<Promise<string[]>>>();
   private readonly tickets = new Map<string, TicketRow>();
   private readonly warmed = new Map<string, Promise<void>>();
+  private readonly gateLookups = new Map<string, Promise<GateInfo | null>>();
+  private readonly eventLookups = new Map<string, Promise<CachedEvent | null>>();
 
   constructor(
     private readonly venues: VenueDirectory,
@@ -76,24 +78,44 @@ export class AccessCache implements OnModuleInit {
   async gate(id: string): Promise<GateInfo | null> {
     const hit = this.gates.get(id);
     if (hit && Date.now() - hit.at < GATE_TTL_MS) return hit.value;
-    const found = await this.venues.gate(id);
-    const value = found ? { id: found.id, code: found.code, venueId: found.venueId, sections: new Set(found.sectionCodes) } : null;
-    this.gates.set(id, { value, at: Date.now() });
-    return value;
+    return this.lookup(this.gateLookups, this.gates, id, async () => {
+      const found = await this.venues.gate(id);
+      return found ? { id: found.id, code: found.code, venueId: found.venueId, sections: new Set(found.sectionCodes) } : null;
+    });
   }
 
   async event(id: string): Promise<CachedEvent | null> {
     const hit = this.events.get(id);
     if (hit && Date.now() - hit.at < EVENT_TTL_MS) return hit.value;
-    const found = await this.venues.getEvent(id).then(
-      (e) => ({ venueId: e.venueId, status: e.status }),
-      (err: unknown) => {
-        if (isEventNotFound(err)) return null;
-        throw err;
-      },
+    return this.lookup(this.eventLookups, this.events, id, () =>
+      this.venues.getEvent(id).then(
+        (e) => ({ venueId: e.venueId, status: e.status }),
+        (err: unknown) => {
+          if (isEventNotFound(err)) return null;
+          throw err;
+        },
+      ),
     );
-    this.events.set(id, { value: found, at: Date.now() });
-    return found;
+  }
+
+  /**
+   * One lookup in flight per key: when an entry expires under a gate rush, the scans waiting on it
+   * share one query instead of each sending its own. A newer entry (a status broadcast that came
+   * while the query ran) is not overwritten by the older answer.
+   */
+  private lookup<T>(inFlight: Map<string, Promise<T>>, cache: Map<string, Timed<T>>, id: string, read: () => Promise<T>): Promise<T> {
+    const pending = inFlight.get(id);
+    if (pending) return pending;
+    const started = Date.now();
+    const next = read()
+      .then((value) => {
+        const now = cache.get(id);
+        if (!now || now.at <= started) cache.set(id, { value, at: Date.now() });
+        return value;
+      })
+      .finally(() => inFlight.delete(id));
+    inFlight.set(id, next);
+    return next;
   }
 
   /**
