@@ -6,13 +6,14 @@ import { mb } from './api-probe';
 import { SimProblem } from './client';
 import { Operator } from './actors/operator';
 import { runDemo } from './demo';
-import { summaryTable, verdictTable } from './report';
+import { seasonText, summaryTable, verdictTable } from './report';
 import { FRAUD_CASES, runFraud } from './scenarios/fraud';
 import { runLoad } from './scenarios/load';
 import { runMatch } from './scenarios/match';
+import { runSeason, SEASON_FRAUD } from './scenarios/season';
 import type { Progress } from './scenarios/progress';
 
-const SCENARIOS = ['demo', 'match', 'fraud', 'load', 'token'] as const;
+const SCENARIOS = ['demo', 'match', 'fraud', 'season', 'load', 'token'] as const;
 
 const USAGE = `usage: npm run sim -- <scenario> [flags]
 
@@ -20,6 +21,8 @@ scenarios:
   demo    a small, fast match at the demo stadium (400 fans over 60 s) to watch on /staff
   match   a whole match day: 60,000 fans, 400 hotspots, 200 sensors, 90 minutes compressed into 10
   fraud   every adversary mixed into an honest crowd; prints the verdict table
+  season  12 matches of 5,000 to 60,000 fans at grounds with 20 to 400 hotspots, one crowd all season,
+          adversaries mixed in, each epoch settled; then the fairness report (GET /rewards/economics)
   load    ramps gate scans until an SLO breaks and says where
   token   signs in as this machine's admin and prints a bearer token for /api/docs ("Authorize")
 
@@ -27,10 +30,16 @@ flags:
   --url http://localhost:3000   the API (or FANMESH_URL)
   --data .data                  where \`npm start\` keeps its data (the local admin key), or DATA_DIR
   --fans N                      fans (demo 400, match 60000, fraud 240 honest)
-  --seconds S                   wall seconds the match is compressed into (demo 60, match 600)
+  --seconds S                   wall seconds the match is compressed into (demo 60, match 600, season 600 × scale, at least 30)
   --hotspots N --sensors N      match: devices to pair (400 / 200)
   --staff 0xAddr[,0xAddr]       make these addresses staff of the venue first (the /staff page shows yours)
   --only id[,id]                fraud: only these cases (${FRAUD_CASES.map((c) => c.id).join(', ')})
+  --matches N                   season: matches (12)
+  --scale F                     season: fans and hotspots as a share of full size (1; 0.1 plays 500 to 6,000 fans)
+  --fraud id[,id] | none        season: the adversaries mixed in (${SEASON_FRAUD.join(', ')})
+  --adversaries N               season: adversaries per match, taken in turn from --fraud (3)
+  --weekly                      season: move the embedded chain's clock a week after each match, so the emission schedule
+                                (EMISSION_WEEKLY_FAN on a fresh --data) releases a week's FAN per match
   --slo-p99 50 --slo-errors 0.01  load: the SLO (p99 admit ms, error share)
   --agents N                    demo: also run N real device agents (apps/agent) as child processes,
                                 half sensors, half hotspots, paired by an owner (N=1: a sensor)
@@ -65,7 +74,7 @@ function progressBar(json: boolean, total: number) {
     let last = '';
     const line = (p: Progress) =>
       `[venue-sim] ${new Date().toISOString()} ${p.phase} ${p.clock} admitted=${p.admitted} scans/s=${p.scansPerSecond} msg/s=${p.messagesPerSecond} errors=${p.errors}`;
-    return { update: (p: Progress) => p.phase !== last && ((last = p.phase), console.error(line(p))), stop: () => undefined };
+    return { update: (p: Progress) => p.phase !== last && ((last = p.phase), console.error(line(p))), setTotal: (_: number) => undefined, stop: () => undefined };
   }
   const bar = new SingleBar(
     { format: ' {phase} {clock} |{bar}| {value}/{total} admitted | {scans} scans/s | {msgs} msg/s | errors {errors}', hideCursor: true },
@@ -75,6 +84,8 @@ function progressBar(json: boolean, total: number) {
   return {
     update: (p: Progress) =>
       bar.update(p.admitted, { phase: p.phase.padEnd(12).slice(0, 24), clock: p.clock, scans: p.scansPerSecond, msgs: p.messagesPerSecond, errors: p.errors }),
+    /** A scenario whose crowd changes as it runs (a season's matches). */
+    setTotal: (n: number) => bar.getTotal() !== n && bar.setTotal(n),
     stop: () => bar.stop(),
   };
 }
@@ -152,6 +163,36 @@ async function main(): Promise<void> {
     );
     console.log(verdictTable(r.rows));
     if (r.rows.some((x) => x.result === 'FAIL' || x.result === 'error')) process.exitCode = 1;
+    return;
+  }
+
+  if (scenario === 'season') {
+    const scale = flags.scale === undefined ? 1 : Number(flags.scale);
+    if (!(scale > 0 && scale <= 1)) throw new SimProblem(0, 'bad_flag', '--scale takes a number above 0 and at most 1 (0.1: a tenth of full-size crowds and hotspots)');
+    const fraud = typeof flags.fraud === 'string' ? (flags.fraud === 'none' ? [] : flags.fraud.split(',')) : undefined;
+    const bar = progressBar(json, 0);
+    const r = await runSeason(
+      {
+        url,
+        dataDir,
+        matches: int(flags, 'matches', 1, 60),
+        scale,
+        seconds,
+        fraud,
+        adversaries: int(flags, 'adversaries', 0, FRAUD_CASES.length),
+        staff,
+        weekly: flags.weekly === true,
+      },
+      (p) => {
+        bar.setTotal(p.total);
+        bar.update(p);
+      },
+    );
+    bar.stop();
+    if (json) return void console.log(JSON.stringify({ scenario, ...r }));
+    console.log(`\n${seasonText(r)}`);
+    const s = r.season;
+    if (!s.fraud.met || s.perUnit.some((p) => p.met === false) || s.gini?.met === false) process.exitCode = 1;
     return;
   }
 

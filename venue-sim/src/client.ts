@@ -38,8 +38,14 @@ export class ApiClient {
 
   constructor(
     readonly baseUrl: string,
-    private readonly observe?: RequestObserver,
+    /** Sees every request; a season's actors are re-pointed at each match's meter. */
+    public observe?: RequestObserver,
   ) {}
+
+  /** The signed-in account (lower case), undefined before the first sign-in. */
+  get address(): string | undefined {
+    return this.wallet?.address.toLowerCase();
+  }
 
   /** The answer whatever its status; only an unreachable server throws. */
   async attempt<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<Answer<T>> {

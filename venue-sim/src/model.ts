@@ -18,8 +18,11 @@ export interface GateModel {
   sectionCodes: string[];
 }
 
-/** The stadium: the demo stadium every install has, or one the sim creates from its sections and gates. */
-export type VenueModel = { use: 'demo' } | { name: string; city: string; timezone: string; sections: SectionModel[]; gates: GateModel[] };
+/**
+ * The stadium: the demo stadium every install has, one the sim created before (by id: a season's
+ * ground at its next match), or one the sim creates from its sections and gates.
+ */
+export type VenueModel = { use: 'demo' } | { id: string } | { name: string; city: string; timezone: string; sections: SectionModel[]; gates: GateModel[] };
 
 /** Devices placed in the venue: hotspots spread over sections, sensors by kind. */
 export interface DevicesModel {

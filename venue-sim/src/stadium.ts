@@ -52,16 +52,24 @@ export class Stadium {
     this.feed = await StaffFeed.connect(this.url, this.op.client.token!, this.venue.id).catch(() => undefined);
   }
 
-  /** Fans with their own keys, spread over sections by capacity, each with a ticket bound to their address. */
-  async sellTickets(n: number): Promise<Fan[]> {
+  /**
+   * Fans spread over sections by capacity, each with a ticket bound to their address: `n` new fans
+   * with their own keys, or the fans given (a season crowd: the same keys at another match).
+   */
+  async sellTickets(crowd: number | Fan[]): Promise<Fan[]> {
     const sections = this.venue.sections;
     const capacity = sections.reduce((a, s) => a + s.capacity, 0);
+    const n = typeof crowd === 'number' ? crowd : crowd.length;
     const fans: Fan[] = [];
     let acc = 0;
     for (const s of sections) {
       const share = Math.round(((acc + s.capacity) / capacity) * n) - Math.round((acc / capacity) * n);
       acc += s.capacity;
       for (let i = 0; i < share; i++) {
+        if (typeof crowd !== 'number') {
+          fans.push(crowd[fans.length].attend(s.code, this.meter.observer));
+          continue;
+        }
         fans.push(new Fan(this.url, s.code, this.meter.observer));
         if (fans.length % 500 === 0) await new Promise((r) => setImmediate(r)); // keys take time: let sockets and the progress bar breathe
       }
@@ -73,6 +81,12 @@ export class Stadium {
     tickets.forEach((t, i) => (fans[i].ticket = t));
     this.fans.push(...fans);
     return fans;
+  }
+
+  /** The stewards a ground hired at an earlier match, back at their lanes (counted by this match's meter). */
+  useStewards(lanes: Steward[]): void {
+    for (const l of lanes) l.client.observe = this.meter.observer;
+    this.gates = new Gates(lanes);
   }
 
   async hireStewards(lanesPerGate: number): Promise<void> {
@@ -105,6 +119,13 @@ export class Stadium {
       this.venue.id,
       this.sensors.filter((s) => s.measures === 'sound'),
     );
+  }
+
+  /** Devices paired (and sound sensors approved) at an earlier match of this venue, reporting again. */
+  useDevices(hotspots: Hotspot[], sensors: Sensor[]): void {
+    for (const d of [...hotspots, ...sensors]) d.connect(this.devices);
+    this.hotspots.push(...hotspots);
+    this.sensors.push(...sensors);
   }
 
   async pairAll(devices: Device[], concurrency = 8): Promise<void> {

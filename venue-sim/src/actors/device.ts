@@ -34,8 +34,14 @@ export class Device {
     readonly kind: DeviceKind,
     readonly section: string,
     readonly owner: Owner,
-    protected readonly devices: ApiClient,
+    protected devices: ApiClient,
   ) {}
+
+  /** Posts its envelopes through `client` from now on (a ground's devices at the next match, counted by its meter). */
+  connect(client: ApiClient): this {
+    this.devices = client;
+    return this;
+  }
 
   get address(): string {
     return this.wallet.address.toLowerCase();

@@ -12,9 +12,20 @@ export class Fan {
 
   constructor(
     readonly url: string,
-    readonly section: string,
-    private readonly observe?: RequestObserver,
+    /** Where the fan sits at this match (a season crowd's fans change seats from ground to ground). */
+    public section: string,
+    private observe?: RequestObserver,
   ) {}
+
+  /** The same fan, key and session, at another match: a new seat, no ticket yet, counted by that match's meter. */
+  attend(section: string, observe?: RequestObserver): this {
+    this.section = section;
+    this.ticket = undefined;
+    this.admitted = false;
+    this.observe = observe;
+    if (this.session) this.session.observe = observe;
+    return this;
+  }
 
   get address(): string {
     return this.wallet.address.toLowerCase();

@@ -85,9 +85,10 @@ export class Operator {
     return op;
   }
 
-  /** The demo stadium, or a new venue built from the model's sections and gates. */
+  /** The demo stadium, a venue created before, or a new venue built from the model's sections and gates. */
   async venue(model: VenueModel): Promise<Venue> {
     if ('use' in model) return this.client.get<Venue>(`/api/v1/venues/${DEMO_VENUE_ID}`);
+    if ('id' in model) return this.client.get<Venue>(`/api/v1/venues/${model.id}`);
     const created = await this.client.post<{ id: string }>('/api/v1/venues', {
       name: `${model.name} ${new Date().toISOString().slice(0, 19)}`,
       city: model.city,

@@ -49,7 +49,7 @@ export interface FraudReport {
 }
 
 /** Is the route there? A 404 that is not a domain answer means the API does not have it yet. */
-async function hasRoute(st: Stadium, need: NonNullable<FraudCase['needs']>): Promise<boolean> {
+export async function hasRoute(st: Stadium, need: NonNullable<FraudCase['needs']>): Promise<boolean> {
   const a = await st.op.client.attempt(need.method, need.path.replace(':event', st.eventId), need.method === 'POST' ? {} : undefined);
   return !(
     a.status === 404 &&

@@ -1,9 +1,10 @@
 import type { Fan } from '../actors/fan';
 import type { Hotspot, Sensor } from '../actors/device';
+import type { Steward } from '../actors/steward';
 import { ApiProbe } from '../api-probe';
 import { arrivalBeforeKickoff, SimClock, sleep } from '../clock';
 import { Ledger } from '../ledger';
-import { loadScenario, ScriptStep, withOverrides } from '../model';
+import { loadScenario, Scenario, ScriptStep, withOverrides } from '../model';
 import { pool, Stadium } from '../stadium';
 import type { Progress } from './progress';
 
@@ -17,6 +18,29 @@ export interface MatchOptions {
   hotspots?: number;
   sensors?: number;
   staff?: string[];
+  /** A scenario built in code instead of a file (a season's match at one of its grounds). */
+  model?: Scenario;
+  /** The event's name (`Match` and the time by default). */
+  name?: string;
+  /** The fans who hold this match's tickets: a season crowd, the same keys at every match. New fans otherwise. */
+  crowd?: Fan[];
+  /** What a season keeps of this ground between its matches; empty, the match fills it (venue, devices, stewards). */
+  ground?: Ground;
+  /** Fans of the crowd kept out of the arrival plan and handed to `alongside` (the honest slices of fraud cases). */
+  holdOut?: number;
+  /**
+   * Runs beside the match from kickoff, while the event is live (adversaries); `scriptDone` resolves
+   * once the script's last moment is confirmed. The match waits for it before the event ends.
+   */
+  alongside?: (st: Stadium, heldOut: Fan[], scriptDone: Promise<void>) => Promise<void>;
+}
+
+/** What a season keeps of a ground from one match to the next: its venue, paired devices and stewards. */
+export interface Ground {
+  venueId?: string;
+  hotspots: Hotspot[];
+  sensors: Sensor[];
+  stewards: Steward[];
 }
 
 export interface MatchSummary {
@@ -58,7 +82,8 @@ const AMBIENT: Record<string, number> = { 'gates open': 66, 'first half': 76, ha
  */
 export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => void = () => undefined): Promise<MatchSummary> {
   const started = Date.now();
-  const scenario = withOverrides(loadScenario(opts.scenario ?? 'match'), opts);
+  const scenario = withOverrides(opts.model ?? loadScenario(opts.scenario ?? 'match'), opts);
+  if (opts.ground?.venueId) scenario.venue = { id: opts.ground.venueId };
   const { crowd, devices } = scenario;
   const st = new Stadium({ url: opts.url, dataDir: opts.dataDir, staff: opts.staff }, scenario);
   const probe = new ApiProbe(st.devices);
@@ -86,13 +111,24 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
   try {
     // ------------------------------------------------------------ setup (not on the match clock)
     const kickoffInMs = ((0 - openAt) / ((endAt - openAt) / scenario.wallSeconds)) * 1000;
-    await st.open(kickoffInMs, 'Match');
+    await st.open(kickoffInMs, opts.name ?? 'Match');
+    const ground = opts.ground;
+    if (ground) ground.venueId = st.venue.id;
     phase = 'tickets';
-    const fans = await st.sellTickets(crowd.fans);
+    const fans = await st.sellTickets(opts.crowd ?? crowd.fans);
     phase = 'stewards';
-    await st.hireStewards(crowd.lanesPerGate);
+    if (ground?.stewards.length) st.useStewards(ground.stewards);
+    else {
+      await st.hireStewards(crowd.lanesPerGate);
+      ground?.stewards.push(...st.gates.lanes);
+    }
     phase = 'pairing';
-    await st.installDevices(devices.hotspots, devices.sensors, devices.devicesPerOwner);
+    if (ground && (ground.hotspots.length || ground.sensors.length)) st.useDevices(ground.hotspots, ground.sensors);
+    else {
+      await st.installDevices(devices.hotspots, devices.sensors, devices.devicesPerOwner);
+      ground?.hotspots.push(...st.hotspots);
+      ground?.sensors.push(...st.sensors);
+    }
     const setupSeconds = (Date.now() - started) / 1000;
 
     // ------------------------------------------------------------ the match clock
@@ -104,8 +140,21 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
     const admittedBySection = new Map<string, number>();
     const hotspotsIn = groupBy(st.hotspots, (h) => h.section);
 
+    // a few fans, spread over the crowd, kept for the adversaries' honest slices
+    const every = opts.holdOut ? Math.max(1, Math.floor(fans.length / opts.holdOut)) : 0;
+    const heldOut = every ? fans.filter((_, i) => i % every === 0).slice(0, opts.holdOut) : [];
+    const held = new Set(heldOut);
+    let scriptDone: () => void = () => undefined;
+    const done = new Promise<void>((r) => (scriptDone = r));
+    let alongside: Promise<void> | undefined;
+    const startAlongside = () =>
+      (alongside ??= opts.alongside ? opts.alongside(st, heldOut, done).catch((err: Error) => st.meter.error(`alongside: ${err.message}`)) : Promise.resolve());
+
     // arrivals: most fans in the last 45 minutes, a few late after kickoff
-    const plan = fans.map((f) => ({ f, at: Math.random() < 0.03 ? Math.random() * 15 : -arrivalBeforeKickoff(Math.random(), openMin) })).sort((a, b) => a.at - b.at);
+    const plan = fans
+      .filter((f) => !held.has(f))
+      .map((f) => ({ f, at: Math.random() < 0.03 ? Math.random() * 15 : -arrivalBeforeKickoff(Math.random(), openMin) }))
+      .sort((a, b) => a.at - b.at);
     const witnessQueue: Fan[] = [];
     const arrivals = runQueue(plan, 128, async ({ f, at }) => {
       await c.until(at);
@@ -179,7 +228,8 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
           body = [];
           for (let t = Math.max(since, now - 60_000) + 1500; t < now - 500; t += 3000) body.push(['sound', t, level + Math.random() * 4]);
           if (roar) body.push(['sound', now - 300, roar + Math.random() * 6]);
-          if (!body.length) body.push(['sound', now - 300, level]);
+          // never the same value at every sensor: identical series are one source to the detector (a copy), and copies lose trust
+          if (!body.length) body.push(['sound', now - 300, level + Math.random() * 4]);
         } else body = [['occupancy', now - 200, counts.get(s.section) ?? 0]];
         const a = await s.readings(st.eventId, body);
         a.status === 200 ? readings.accepted++ : tally(readings.refused, a.body.code ?? String(a.status));
@@ -199,14 +249,16 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
       lastTurnstile = counts;
     };
     const everyMs = (devices.reportEverySimMin / c.minPerSecond) * 1000;
+    // a round of reports the API did not answer (overloaded: a 30 s timeout) is an error of the run, not its end
+    const safely = (work: () => Promise<void>) => work().catch((err: Error) => st.meter.error(`devices: ${err.message}`));
     const loop = (ms: number, work: () => Promise<void>) =>
       (async () => {
         while (!stopDevices) {
           const next = Date.now() + ms;
-          await work();
+          await safely(work);
           while (!stopDevices && Date.now() < next) await sleep(Math.min(250, next - Date.now()));
         }
-        await work(); // the last counts before the whistle
+        await safely(work); // the last counts before the whistle
       })();
     const deviceLoop = Promise.all([loop(everyMs, () => reportDevices()), loop(Math.min(everyMs, 3000), reportTurnstiles)]);
 
@@ -232,6 +284,7 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
       if (step.do === 'kickoff') {
         await st.op.transition(st.eventId, 'live');
         phase = 'first half';
+        void startAlongside();
       } else if (step.do === 'halftime') phase = 'halftime';
       else if (step.do === 'second_half') phase = 'second half';
       else if (step.do === 'full_time') {
@@ -245,13 +298,16 @@ export async function runMatch(opts: MatchOptions, onProgress: (p: Progress) => 
         break;
       }
       if ((step.do === 'kickoff' || step.do === 'goal') && hasSound) {
-        await reportDevices(104);
-        await confirmNext(step.do, step.do === 'goal' ? step.team : undefined);
+        await safely(() => reportDevices(104));
+        await safely(() => confirmNext(step.do, step.do === 'goal' ? step.team : undefined));
       }
     }
     arrivalsDone = true;
     await arrivals;
     await witnessing;
+    scriptDone();
+    if (opts.alongside) phase = 'adversaries';
+    await startAlongside();
     stopDevices = true;
     await deviceLoop;
     await st.op.transition(st.eventId, 'ended');
