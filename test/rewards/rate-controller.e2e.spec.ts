@@ -62,9 +62,13 @@ describe('the reward rate controller on the embedded chain', () => {
     // admissions emitted 100 FAN against 100 × 600,000 / 1,450,000 = 41.38 FAN: one step down, not to 41%
     expect(factor('admission')).toBe(8_750);
     expect(factor('verification')).toBe(8_750); // the steward's 5 FAN against its 3.45 FAN share
-    expect(factor('moment')).toBe(10_000); // nothing emitted: stays at the default, its ceiling
+    expect(factor('moment')).toBe(10_000); // nothing emitted to learn the demand from: stays at the default
     const step = after.steps.find((s) => s.kind === 'admission')!;
-    expect(step).toMatchObject({ factorBefore: 10_000, factorAfter: 8_750, emitted: (100n * FAN).toString(), budget: ((100n * FAN * 600_000n) / 1_450_000n).toString() });
+    // the budget is the week's release plus a quarter of the carry: released 100 FAN less the epoch's total
+    const total = BigInt((await ds.query(`SELECT sum(epoch_total)::text AS t FROM reward_epochs`))[0].t);
+    expect(total).toBeGreaterThanOrEqual(105n * FAN);
+    const budget = ((100n * FAN + (100n * FAN - total) / 4n) * 600_000n) / 1_450_000n;
+    expect(step).toMatchObject({ factorBefore: 10_000, factorAfter: 8_750, emitted: (100n * FAN).toString(), budget: budget.toString() });
     expect(after.rates.find((r) => r.kind === 'admission')!.perUnit).toBe(((10n * FAN * 8_750n) / 10_000n).toString());
 
     // the next match's pools are made at the new rate, and its fans are paid it
@@ -76,5 +80,49 @@ describe('the reward rate controller on the embedded chain', () => {
     const quiet = wallets(2);
     const quietEvent = await playMatch(api, admin, quiet, 'Quiet match');
     for (const w of quiet) expect(await earned(quietEvent, w.address)).toBe((10n * FAN * 8_750n) / 10_000n);
+  }, 120_000);
+});
+
+/**
+ * The other way (issue 22: emission follows the schedule): on a schedule that releases 10,000 FAN a
+ * week, a two-fan match leaves almost all of it unspent, so the rates step up past the default, by
+ * one step, and the next match's pools pay it with the account cap raised alike (one admission still
+ * pays one admission's worth, not a cap sized for the default).
+ */
+describe('the reward rate controller under a schedule the work leaves unspent', () => {
+  let api: RunningApp;
+  let admin: string;
+  afterAll(() => api?.close());
+
+  it('raises a kind’s rate above the default by one step, and the next match pays it in full', async () => {
+    api = await startApp('rate-ceiling', {
+      databaseUrl: await createTestDatabase('rate-ceiling'),
+      env: { CHAIN_EMBEDDED: 'on', EMISSION_WEEKLY_FAN: '10000', EMISSION_DECAY_BPS: '0', EMISSION_SEASON_WEEKS: '52' },
+    });
+    admin = `Bearer ${await api.tokenFor(adminPrincipal)}`;
+    const ds = api.app.get(DataSource);
+    const rates = async () => (await request(api.url).get('/api/v1/rewards/rates').expect(200)).body as RewardRatesView;
+
+    await playMatch(api, admin, wallets(2), 'Quiet opener');
+    const after = await until(rates, (r) => r.steps.length >= 6, 30_000);
+    expect(after).toMatchObject({ floorBps: 2_500, ceilingBps: 20_000 });
+    const factor = (kind: string) => after.rates.find((r) => r.kind === kind)!.factorBps;
+    expect(factor('admission')).toBe(11_250); // 20 FAN against a budget of thousands: one step up, not to the ceiling
+    expect(factor('moment')).toBe(10_000); // nothing emitted to learn the demand from: stays
+
+    const fans = wallets(2);
+    const next = await playMatch(api, admin, fans, 'Second match');
+    const pools = (await request(api.url).get(`/api/v1/events/${next}/reward-pools`).expect(200)).body.pools as { kind: string; perUnit: string; accountCap: string }[];
+    expect(pools.find((p) => p.kind === 'admission')).toMatchObject({
+      perUnit: ((10n * FAN * 11_250n) / 10_000n).toString(),
+      accountCap: ((10n * FAN * 11_250n) / 10_000n).toString(),
+    });
+    for (const w of fans) {
+      const [{ t }] = await ds.query(`SELECT coalesce(sum(amount), 0)::text AS t FROM reward_entries WHERE event_id = $1 AND account = $2 AND kind = 'admission'`, [
+        next,
+        w.address.toLowerCase(),
+      ]);
+      expect(BigInt(t)).toBe((10n * FAN * 11_250n) / 10_000n);
+    }
   }, 120_000);
 });

@@ -552,9 +552,10 @@ export interface SessionView {
 
 /** GET /rewards/rates (public): what a unit of each kind of work pays at events whose pools are made now, and how the controller moved it. */
 export interface RewardRatesView {
-  /** the most one epoch step moves a rate, and the lowest it goes, in basis points of the default */
+  /** the most one epoch step moves a rate, and the lowest and highest it goes, in basis points of the default */
   stepBps: number;
   floorBps: number;
+  ceilingBps: number;
   rates: { kind: string; factorBps: number; perUnit: string; defaultPerUnit: string }[];
   /** the latest steps, newest first: what each epoch emitted of a kind against its budget (null: no schedule to read) */
   steps: { epochId: string; kind: string; factorBefore: number; factorAfter: number; emitted: string; budget: string | null; at: string }[];
@@ -573,7 +574,8 @@ export interface EconomicsView {
   /**
    * every epoch closed for the season's events, oldest first: what it emitted; the distributor's
    * cumulative total it brings (null until its tree is built); and what the schedule had released by
-   * its publication or close, counted from the schedule's start (null: no schedule to read)
+   * its publishRoot's block time, or by the chain's latest block for one not yet published, counted
+   * from the schedule's start (null: no schedule to read)
    */
   epochs: { epochId: string; status: string; closedAt: string | null; emitted: string; cumulative: string | null; released: string | null }[];
   /** the season's events, oldest first: per kind, units of verified work, what they were paid and the pay per unit */

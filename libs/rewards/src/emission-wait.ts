@@ -54,13 +54,24 @@ export async function readSchedule(distributor: Contract): Promise<{ schedule: E
   };
 }
 
+/** What the schedule releases at the rate controller's budget: the week now in progress, and all it has released by now. */
+export interface ScheduleRelease {
+  weekly: bigint;
+  released: bigint;
+}
+
 /**
- * What the distributor's schedule releases in the week now in progress (the rate controller's
- * budget for an epoch), or undefined without a schedule to read (no chain, or a distributor before 1.2.0).
+ * What the distributor's schedule releases in the week now in progress and in all by the chain's
+ * clock (the rate controller's budget for an epoch and its carry), or undefined without a schedule
+ * that bounds anything: no chain, a distributor before 1.2.0, a schedule not begun (epochs wait for
+ * it anyway: emissionWait), or one that releases `unbounded` (the token's cap) or more a week, as the
+ * embedded chain's default does, where the rates stay at the default.
  */
-export async function weeklyRelease(distributor: Contract): Promise<bigint | undefined> {
+export async function scheduleRelease(distributor: Contract, unbounded: bigint): Promise<ScheduleRelease | undefined> {
   const read = await readSchedule(distributor).catch(() => undefined); // no budget is better than no close
-  if (!read || read.now < read.schedule.start) return undefined; // not begun: epochs wait for it anyway (emissionWait)
+  if (!read || read.now < read.schedule.start) return undefined;
   const { schedule, releasedBefore, now } = read;
-  return emissionAllowanceAt(schedule, now, releasedBefore) - emissionAllowanceAt(schedule, now - EMISSION_WEEK_SECONDS, releasedBefore);
+  const released = emissionAllowanceAt(schedule, now, releasedBefore);
+  const weekly = released - emissionAllowanceAt(schedule, now - EMISSION_WEEK_SECONDS, releasedBefore);
+  return weekly >= unbounded ? undefined : { weekly, released };
 }

@@ -4,11 +4,11 @@ import { Principal, requireVenueRole } from '@fanmesh/common';
 import { CoverageDirectory, PurchaseRing } from '@fanmesh/directory';
 import { DomainEvents } from '@fanmesh/events';
 import type { EpochView } from '@fanmesh/protocol';
-import { ChainService } from '@fanmesh/chain';
+import { ChainService, DEFAULT_CAP } from '@fanmesh/chain';
 import { RealtimeService } from '@fanmesh/realtime';
 import { EpochRepository, EpochRow, EpochStatus } from './epoch.repository';
 import type { CoverageFact } from './reward-rules';
-import { weeklyRelease } from './emission-wait';
+import { scheduleRelease, ScheduleRelease } from './emission-wait';
 import { buildManifest } from './manifest';
 import { epochBudgets, nextFactor, RATE_KINDS } from './reward-rates';
 import { RewardRatesRepository } from './reward-rates.repository';
@@ -48,10 +48,10 @@ export class EpochsService {
     private readonly chain: ChainService,
   ) {}
 
-  /** The controller's budget source: what the emission schedule releases this week (undefined without a chain). Read before a closing transaction. */
-  async weeklyBudget(): Promise<bigint | undefined> {
+  /** The controller's budget source: what the emission schedule releases this week and has released in all (undefined without a chain). Read before a closing transaction. */
+  async weeklyBudget(): Promise<ScheduleRelease | undefined> {
     if (!this.chain.enabled || !this.chain.deployment) return undefined;
-    return weeklyRelease(this.chain.contract('RewardDistributor'));
+    return scheduleRelease(this.chain.contract('RewardDistributor'), DEFAULT_CAP);
   }
 
   /** Staff close an ended event's epoch by hand (answers the same epoch when it is already closed and pending). */
@@ -78,7 +78,7 @@ export class EpochsService {
    * Throws `epoch_in_progress` while another epoch is in flight, `nothing_to_settle` when every
    * entry of the event is already in one.
    */
-  async closeWithin(into: LedgerWrite, eventId: string, venueId: string, by: string, scores: CoverageScores, weekly?: bigint): Promise<EpochRow> {
+  async closeWithin(into: LedgerWrite, eventId: string, venueId: string, by: string, scores: CoverageScores, weekly?: ScheduleRelease): Promise<EpochRow> {
     await this.ledger.record([{ type: 'coverage', eventId, scores }], into);
     const rings = scores.flatMap((s) => s.purchaseRings ?? []);
     const result = await this.repo.closeEpoch(into.tx, eventId, venueId, by, (m, id) => this.manifest(m, id, eventId, rings));
@@ -102,10 +102,13 @@ export class EpochsService {
     return epoch;
   }
 
-  /** The rate controller's step for a closed epoch: each kind's factor moves toward its budget by at most the step. */
-  private async stepRates(tx: EntityManager, epochId: string, weekly: bigint | undefined): Promise<void> {
-    const [factors, emitted] = await Promise.all([this.rates.factors(tx), this.rates.emittedByKind(tx, epochId)]);
-    const budgets = epochBudgets(weekly);
+  /**
+   * The rate controller's step for a closed epoch: each kind's factor moves toward its budget by at
+   * most the step. The carry is what the schedule has released less the cumulative total with this epoch.
+   */
+  private async stepRates(tx: EntityManager, epochId: string, release: ScheduleRelease | undefined): Promise<void> {
+    const [factors, emitted, cumulative] = await Promise.all([this.rates.factors(tx), this.rates.emittedByKind(tx, epochId), this.rates.cumulativeEmitted(tx)]);
+    const budgets = epochBudgets(release && { weekly: release.weekly, carry: release.released - cumulative });
     const steps = RATE_KINDS.map((kind) => {
       const before = factors.get(kind)!;
       const e = emitted.get(kind) ?? 0n;

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Principal } from '@fanmesh/common';
 import { VenueDirectory } from '@fanmesh/directory';
 import type { EventView, RewardRatesView } from '@fanmesh/protocol';
-import { poolsAt, RATE_FLOOR_BPS, RATE_KINDS, RATE_STEP_BPS } from './reward-rates';
+import { poolsAt, RATE_CEILING_BPS, RATE_FLOOR_BPS, RATE_KINDS, RATE_STEP_BPS } from './reward-rates';
 import { RewardRatesRepository } from './reward-rates.repository';
 import { seasonOf } from './season';
 import { DEFAULT_POOLS, PoolConfig, REWARD_KINDS } from './reward-rules';
@@ -51,6 +51,7 @@ export class PoolsService {
     return {
       stepBps: RATE_STEP_BPS,
       floorBps: RATE_FLOOR_BPS,
+      ceilingBps: RATE_CEILING_BPS,
       rates: RATE_KINDS.map((kind) => ({
         kind,
         factorBps: factors.get(kind)!,

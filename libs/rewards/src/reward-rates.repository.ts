@@ -33,6 +33,12 @@ export class RewardRatesRepository {
     return new Map(found.map((r) => [r.kind, BigInt(r.total)]));
   }
 
+  /** The cumulative total of every epoch closed so far and not rejected (what the chain's bound will count), this one's included. */
+  async cumulativeEmitted(tx: EntityManager): Promise<bigint> {
+    const found = await rows<{ total: string }>(tx, `SELECT coalesce(sum(epoch_total), 0)::text AS total FROM reward_epochs WHERE status <> 'rejected'`);
+    return BigInt(found[0].total);
+  }
+
   /**
    * Records an epoch's steps and moves the factors, in the closing transaction. A step already kept
    * for (epoch, kind) is not taken again; the factors' rows are locked so two closes cannot interleave.

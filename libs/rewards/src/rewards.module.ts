@@ -12,6 +12,7 @@ import { EpochAccounts1764000000801 } from './migrations/1764000000801-epoch-acc
 import { RewardTasks1765000000800 } from './migrations/1765000000800-reward-tasks';
 import { EpochFiles1767100000800 } from './migrations/1767100000800-epoch-files';
 import { SeasonCaps1767600000800 } from './migrations/1767600000800-season-caps';
+import { RateCeiling1767700000800 } from './migrations/1767700000800-rate-ceiling';
 import { RewardRates1767500000800 } from './migrations/1767500000800-reward-rates';
 import { RewardRatesRepository } from './reward-rates.repository';
 import { PoolsService } from './pools.service';
@@ -68,5 +69,6 @@ export class RewardsModule {
     EpochFiles1767100000800,
     RewardRates1767500000800,
     SeasonCaps1767600000800,
+    RateCeiling1767700000800,
   ];
 }
