@@ -133,6 +133,8 @@ export function seasonText(r: SeasonReport): string {
         s.seasonEmitted === null
           ? `n/a${endpoint}`
           : `${units(s.seasonEmitted)} FAN emitted in season ${s.id} (${s.seasonEvents} events), released ${s.released === null ? 'n/a (no schedule to read)' : `${units(s.released)} FAN: ${s.withinSchedule ? 'within the schedule' : 'ABOVE the schedule'}`}`,
+      'emission vs schedule at the last epoch':
+        s.scheduleShare === null ? 'n/a (no published epoch with a schedule to read)' : `${share(s.scheduleShare)} of the release (target within 1%): ${met(s.scheduleMet!)}`,
       ...Object.fromEntries(s.perUnit.map((p) => [`${p.kind} per unit`, perUnitLine(p)])),
       'coverage per point, before (counterfactual)': `${before.meanPerPoint === null ? '-' : fan(before.meanPerPoint * 1000)} FAN per 1,000 points mean, CoV ${share(before.cov)} (now ${share(before.nowCov)}); would have paid ${units(before.paid)} FAN for coverage (now ${units(before.nowPaid)})`,
       'Gini rewards / contribution': s.gini

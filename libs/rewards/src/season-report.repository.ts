@@ -28,6 +28,8 @@ export interface SeasonEpochRow {
   status: string;
   closedAt: Date;
   publishedAt: Date | null;
+  /** the publishRoot transaction, once published: its block's time is when the chain counted the epoch */
+  txHash: string | null;
   emitted: string | null;
   cumulative: string | null;
 }
@@ -85,7 +87,7 @@ export class SeasonReportRepository {
     return rows(
       this.ds,
       `SELECT r.id::text AS "epochId", r.event_id AS "eventId", r.status, r.closed_at AS "closedAt", r.published_at AS "publishedAt",
-              r.epoch_total::text AS emitted, r.total::text AS cumulative
+              r.tx_hash AS "txHash", r.epoch_total::text AS emitted, r.total::text AS cumulative
        FROM reward_epochs r WHERE r.event_id IN (SELECT event_id FROM reward_pools WHERE season = $1) ORDER BY r.id`,
       [season],
     );

@@ -36,8 +36,10 @@ export class SeasonReportService {
       this.repo.byAccountKind(season.id),
       this.repo.clipped(season.id),
       this.repo.epochs(season.id),
-      this.releasedAt(),
+      this.schedule(),
     ]);
+    // when the chain counted each epoch: its publishRoot's block time; an epoch not yet published, the chain's now
+    const countedAt = await Promise.all(epochs.map((e) => (released && e.txHash ? this.blockTime(e.txHash) : undefined)));
 
     const named = await Promise.all(
       events.map(async (e) => {
@@ -81,13 +83,13 @@ export class SeasonReportService {
     return {
       season: { id: season.id, label: season.label, from: season.from.toISOString(), to: season.to.toISOString() },
       seasonCaps: REWARD_KINDS.map((kind) => ({ kind, cap: this.caps[kind].toString() })),
-      epochs: epochs.map((e) => ({
+      epochs: epochs.map((e, i) => ({
         epochId: e.epochId,
         status: e.status,
         closedAt: e.closedAt.toISOString(),
         emitted: e.emitted ?? '0',
         cumulative: e.cumulative,
-        released: released?.(e.publishedAt ?? e.closedAt)?.toString() ?? null,
+        released: released?.at(countedAt[i] ?? released.now).toString() ?? null,
       })),
       events: perEvent,
       perUnit: perUnitByKind,
@@ -106,25 +108,55 @@ export class SeasonReportService {
     };
   }
 
-  /** What the schedule released over the season so far: its release at the season's end (or now) less its release before it began. */
-  private seasonRelease(released: (at: Date) => bigint, season: Season): bigint {
-    if (season.from.getTime() > Date.now()) return 0n; // not begun: nothing released within it yet
-    const end = season.to.getTime() < Date.now() ? season.to : new Date();
-    return released(end) - released(new Date(season.from.getTime() - 1000));
+  /**
+   * What the schedule released over the season so far, by the chain's clock (the one the contract's
+   * bound reads, which a test chain may run ahead of the wall's): its release at the season's end, or
+   * now, less its release before the season began.
+   */
+  private seasonRelease(released: Released, season: Season): bigint {
+    const now = released.now;
+    if (season.from.getTime() > now.getTime()) return 0n; // not begun: nothing released within it yet
+    const end = season.to.getTime() < now.getTime() ? season.to : now;
+    return released.at(end) - released.at(new Date(season.from.getTime() - 1000));
   }
 
-  /** The distributor's cumulative release as a function of time, or undefined without a schedule to read. */
-  private async releasedAt(): Promise<((at: Date) => bigint) | undefined> {
+  /** The distributor's cumulative release as a function of time and the chain's clock, or undefined without a schedule to read. */
+  private async schedule(): Promise<Released | undefined> {
     if (!this.chain.enabled || !this.chain.deployment) return undefined;
     const read = await readSchedule(this.chain.contract('RewardDistributor')).catch((err: Error) => {
       this.logger.warn({ err: err.message }, 'emission schedule not read for the season report');
       return undefined;
     });
     if (!read) return undefined;
-    // before the schedule starts it has released nothing of its own (what earlier schedules released is kept apart)
-    return (at: Date) => {
-      const t = BigInt(Math.floor(at.getTime() / 1000));
-      return t < read.schedule.start ? read.releasedBefore : emissionAllowanceAt(read.schedule, t, read.releasedBefore);
+    return {
+      now: new Date(Number(read.now) * 1000),
+      // before the schedule starts it has released nothing of its own (what earlier schedules released is kept apart)
+      at: (at: Date) => {
+        const t = BigInt(Math.floor(at.getTime() / 1000));
+        return t < read.schedule.start ? read.releasedBefore : emissionAllowanceAt(read.schedule, t, read.releasedBefore);
+      },
     };
   }
+
+  /** A publishRoot's block time (kept: a mined block's time never changes), or undefined when the chain does not have it. */
+  private async blockTime(txHash: string): Promise<Date | undefined> {
+    const known = this.blockTimes.get(txHash);
+    if (known) return known;
+    const provider = this.chain.contract('RewardDistributor').runner?.provider;
+    const receipt = await provider?.getTransactionReceipt(txHash).catch(() => null);
+    const block = receipt ? await provider!.getBlock(receipt.blockNumber).catch(() => null) : null;
+    if (!block) return undefined;
+    const at = new Date(block.timestamp * 1000);
+    if (this.blockTimes.size > 10_000) this.blockTimes.clear();
+    this.blockTimes.set(txHash, at);
+    return at;
+  }
+
+  private readonly blockTimes = new Map<string, Date>();
+}
+
+/** The schedule's cumulative release at a time, and the chain's clock. */
+interface Released {
+  now: Date;
+  at: (at: Date) => bigint;
 }

@@ -331,6 +331,12 @@ export interface SeasonReport {
     seasonEmitted: string | null;
     released: string | null;
     withinSchedule: boolean | null;
+    /**
+     * the cumulative total at the last published epoch as a share of what the schedule had released
+     * by its publishRoot (not counting a week begun after it that holds no match); target within 1% of 1
+     */
+    scheduleShare: number | null;
+    scheduleMet: boolean | null;
     perUnit: PerUnitFigure[];
     gini: { accounts: number; rewards: number; contribution: number; met: boolean } | null;
     top1Share: number | null;
@@ -540,6 +546,15 @@ async function fraudVerdicts(st: Stadium, ran: Ran[]): Promise<SeasonMatch['frau
  * itself; staff approve the manifest and the root is published. Epochs settle one at a time, so a
  * season that did not wait would pile up unclosed events.
  */
+/** The cumulative total at the last published epoch against what the schedule had released by then (target: within 1%). */
+export const SCHEDULE_MARGIN = 0.01;
+function scheduleShare(e: EconomicsView | null | undefined): { scheduleShare: number | null; scheduleMet: boolean | null } {
+  const last = e?.epochs.filter((x) => x.status === 'published' && x.released !== null && x.cumulative !== null).at(-1);
+  if (!last || BigInt(last.released!) === 0n) return { scheduleShare: null, scheduleMet: null };
+  const share = asFan(BigInt(last.cumulative!)) / asFan(BigInt(last.released!));
+  return { scheduleShare: share, scheduleMet: Math.abs(share - 1) <= SCHEDULE_MARGIN };
+}
+
 /** Moves this machine's dev chain a week on (evm_increaseTime, then a block at the new time); refused for any other chain. */
 export async function nextChainWeek(op: Operator): Promise<void> {
   const chain = await op.client.attempt<{ rpcUrl: string | null; rpcScope: string | null }>('GET', '/api/v1/chain');
@@ -666,6 +681,7 @@ function seasonFigures(matches: SeasonMatch[], e: EconomicsView | null, factors:
     seasonEmitted: e?.emitted ?? null,
     released: e?.released ?? null,
     withinSchedule: e?.released == null ? null : BigInt(e.emitted) <= BigInt(e.released),
+    ...scheduleShare(e),
     perUnit,
     gini: e ? { ...e.gini, met: e.gini.rewards <= e.gini.contribution + GINI_MARGIN } : null,
     top1Share: e?.top1Share ?? null,
