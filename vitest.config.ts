@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/sequencer';
 
 /** The `@fanmesh/*` aliases, read from tsconfig.json's `paths` (the only place they are written). */
 function tsconfigAliases(): Record<string, string> {
@@ -36,5 +37,6 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

@@ -12,13 +12,13 @@ describe('venue-sim season on embedded defaults with the embedded chain', () => 
     const dataDir = createTempDataDir('simseason');
     api = await startApp('simseason', { services: 'embedded', dataDir, env: { CHAIN_EMBEDDED: 'on' } });
     const phases = new Set<string>();
-    const r = await runSeason({ url: api.url, dataDir, matches: 2, scale: 0.01, seconds: 20 }, (p) => phases.add(p.phase));
+    const r = await runSeason({ url: api.url, dataDir, matches: 2, scale: 0.005, seconds: 14 }, (p) => phases.add(p.phase));
     const text = seasonText(r);
 
-    expect([...phases]).toEqual(expect.arrayContaining(['match 1/2 (60 fans)', 'match 2/2 (600 fans)', 'fairness report']));
+    expect([...phases]).toEqual(expect.arrayContaining(['match 1/2 (60 fans)', 'match 2/2 (300 fans)', 'fairness report']));
     expect(r.matches.map((m) => [m.fullSizeFans, m.fans])).toEqual([
       [5_000, 60],
-      [60_000, 600],
+      [60_000, 300],
     ]);
     for (const m of r.matches) {
       expect(m.epoch.status, text).toBe('published');
@@ -43,7 +43,7 @@ describe('venue-sim season on embedded defaults with the embedded chain', () => 
     expect(s.gini).not.toBeNull();
     // the counterfactual: the old fixed pool pays a small ground's points far more than a big one's
     expect(s.before.coverage.cov!).toBeGreaterThan(s.perUnit.find((p) => p.kind === 'coverage')!.cov!);
-    expect(text).toContain('scale 0.01');
+    expect(text).toContain('scale 0.005');
     expect(text).toContain('before (counterfactual)');
   }, 300_000);
 });
