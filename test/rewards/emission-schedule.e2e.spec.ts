@@ -3,6 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, ChainService, EMISSION_WEEK_SECONDS, emissionAllowanceAt } from '@fanmesh/chain';
+import type { EconomicsView } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
 import { createTestDatabase } from '../support/databases';
@@ -71,5 +72,18 @@ describe('an epoch above the emission schedule waits for it', () => {
     const done = await until(manifest, (e) => e.status === 'published', 30_000);
     expect(done).toMatchObject({ status: 'published', lastError: null });
     expect([...(await distributor.currentEpoch())]).toEqual([BigInt(epochId!), total]);
+
+    // the season report counts the release by the chain's clock, which has run weeks ahead of the
+    // wall's: the epoch at its publishRoot's block time (by the wall's it would be the first week's 5 FAN)
+    const [{ tx }] = await ds.query(`SELECT tx_hash AS tx FROM reward_epochs WHERE id = $1`, [epochId]);
+    const receipt = await provider.getTransactionReceipt(tx);
+    const publishedAt = BigInt((await provider.getBlock(receipt!.blockNumber))!.timestamp);
+    const [{ season }] = await ds.query(`SELECT season FROM reward_pools WHERE event_id = $1 LIMIT 1`, [eventId]);
+    const report = (await request(api.url).get('/api/v1/rewards/economics').query({ season }).expect(200)).body as EconomicsView;
+    const line = report.epochs.find((e) => e.epochId === epochId)!;
+    expect(BigInt(line.released!)).toBe(emissionAllowanceAt(schedule, publishedAt, before));
+    expect(BigInt(line.released!)).toBeGreaterThanOrEqual(total);
+    // the event's season is its start's (the test's events start years ahead), not begun by the chain's clock either
+    expect(report.released).toBe('0');
   }, 120_000);
 });
