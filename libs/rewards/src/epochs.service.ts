@@ -10,7 +10,7 @@ import { EpochRepository, EpochRow, EpochStatus } from './epoch.repository';
 import type { CoverageFact } from './reward-rules';
 import { scheduleRelease, ScheduleRelease } from './emission-wait';
 import { buildManifest } from './manifest';
-import { epochBudgets, nextFactor, RATE_KINDS } from './reward-rates';
+import { demandAtDefault, epochBudget, kindBudgets, nextFactor, RATE_KINDS, targetFactor } from './reward-rates';
 import { RewardRatesRepository } from './reward-rates.repository';
 import { PoolsService } from './pools.service';
 import { RewardsError } from './rewards.error';
@@ -103,16 +103,19 @@ export class EpochsService {
   }
 
   /**
-   * The rate controller's step for a closed epoch: each kind's factor moves toward its budget by at
-   * most the step. The carry is what the schedule has released less the cumulative total with this epoch.
+   * The rate controller's step for a closed epoch: every kind's factor moves toward the one target the
+   * budget asks for, by at most the step. The carry is what the schedule has released less the
+   * cumulative total with this epoch.
    */
   private async stepRates(tx: EntityManager, epochId: string, release: ScheduleRelease | undefined): Promise<void> {
     const [factors, emitted, cumulative] = await Promise.all([this.rates.factors(tx), this.rates.emittedByKind(tx, epochId), this.rates.cumulativeEmitted(tx)]);
-    const budgets = epochBudgets(release && { weekly: release.weekly, carry: release.released - cumulative });
+    const budget = epochBudget(release && { weekly: release.weekly, carry: release.released - cumulative });
+    const demand = demandAtDefault(emitted, factors);
+    const target = targetFactor(demand, budget);
+    const budgets = kindBudgets(demand, budget);
     const steps = RATE_KINDS.map((kind) => {
       const before = factors.get(kind)!;
-      const e = emitted.get(kind) ?? 0n;
-      return { kind, before, after: nextFactor(before, e, budgets.get(kind)), emitted: e, budget: budgets.get(kind) };
+      return { kind, before, after: nextFactor(before, target), emitted: emitted.get(kind) ?? 0n, budget: budgets.get(kind) };
     });
     await this.rates.step(tx, epochId, steps);
     const moved = steps.filter((s) => s.after !== s.before);

@@ -1,9 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { budgetShares, CARRY_EPOCHS, epochBudgets, FULL_BPS, nextFactor, poolsAt, RATE_CEILING_BPS, RATE_FLOOR_BPS, RATE_KINDS, RATE_STEP_BPS } from './reward-rates';
+import {
+  CARRY_EPOCHS,
+  demandAtDefault,
+  epochBudget,
+  FULL_BPS,
+  kindBudgets,
+  nextFactor as stepToward,
+  poolsAt,
+  RATE_CEILING_BPS,
+  RATE_FLOOR_BPS,
+  RATE_STEP_BPS,
+  targetFactor,
+} from './reward-rates';
 import { DEFAULT_POOLS } from './reward-rules';
 
 const FAN = 10n ** 18n;
+
+/** One kind's step, as the ledger takes it: an epoch at factor `f` emitted `emitted` against `budget`. */
+const nextFactor = (f: number, emitted: bigint, budget: bigint | undefined, ceiling = RATE_CEILING_BPS) =>
+  stepToward(f, targetFactor(demandAtDefault(new Map([['admission', emitted]]), new Map([['admission', f]])), budget), RATE_STEP_BPS, RATE_FLOOR_BPS, ceiling);
 
 describe('the reward rate controller', () => {
   it('keeps every step within 12.5% of the factor before it, and every factor within [floor, ceiling], whatever the demand (property)', () => {
@@ -68,7 +84,6 @@ describe('the reward rate controller', () => {
   /** A season of weekly epochs whose work, at the default rate, would emit `demand(week)`% of the week's release. */
   function season(weeks: number, demand: (week: number) => number, controller: 'carry' | 'no carry, capped at the default' = 'carry'): number {
     const weekly = 1_000_000n * FAN;
-    const one = [{ kind: 'admission' as const, perUnit: FAN, accountCap: FAN, pool: FAN }];
     let f = FULL_BPS;
     let released = 0n;
     let emitted = 0n;
@@ -77,7 +92,7 @@ describe('the reward rate controller', () => {
       const e = (weekly * BigInt(demand(w)) * BigInt(f)) / 100n / BigInt(FULL_BPS);
       emitted += e;
       const carry = controller === 'carry' ? released - emitted : 0n;
-      f = nextFactor(f, e, epochBudgets({ weekly, carry }, one).get('admission')!, RATE_STEP_BPS, RATE_FLOOR_BPS, controller === 'carry' ? RATE_CEILING_BPS : FULL_BPS);
+      f = nextFactor(f, e, epochBudget({ weekly, carry }), controller === 'carry' ? RATE_CEILING_BPS : FULL_BPS);
     }
     return Number(((emitted - released) * 10_000n) / released) / 100; // % off the schedule
   }
@@ -109,16 +124,38 @@ describe('the reward rate controller', () => {
     );
   });
 
-  it('splits a week’s release by the default pools and scales only the rated kinds’ amounts per unit', () => {
-    const shares = budgetShares();
-    expect([...shares.keys()].sort()).toEqual([...RATE_KINDS].sort());
-    const budgets = epochBudgets({ weekly: 1_450_000n * FAN, carry: 0n });
-    expect(budgets.get('admission')).toBe(600_000n * FAN);
-    expect(budgets.get('coverage')).toBe(100_000n * FAN);
-    // a carry is caught up over CARRY_EPOCHS: a week's release left unspent adds a quarter of it
-    expect(epochBudgets({ weekly: 1_450_000n * FAN, carry: 1_450_000n * FAN }).get('admission')).toBe(600_000n * FAN + (600_000n * FAN) / CARRY_EPOCHS);
-    expect(epochBudgets({ weekly: 1_450_000n * FAN, carry: -100_000_000n * FAN }).get('admission')).toBe(0n); // overspent far ahead: nothing, not less
-    expect(epochBudgets(undefined).get('admission')).toBeUndefined();
+  it('moves every kind toward one target, so a surge of admissions lowers every rate a little and the kinds keep the defaults’ proportions', () => {
+    const factors = new Map([
+      ['admission', 10_000],
+      ['witness', 10_000],
+      ['moment', 8_000],
+    ]);
+    // 300 FAN of admissions and 100 of witnesses at the default; 80 FAN of moments at 80% (100 at the default)
+    const emitted = new Map([
+      ['admission', 300n * FAN],
+      ['witness', 100n * FAN],
+      ['moment', 80n * FAN],
+    ]);
+    const demand = demandAtDefault(emitted, factors);
+    expect(demand.get('moment')).toBe(100n * FAN);
+    expect(demand.get('coverage')).toBe(0n);
+    const target = targetFactor(demand, 450n * FAN)!; // 500 FAN of work at the default against 450
+    expect(target).toBe(9_000n);
+    expect(stepToward(10_000, target)).toBe(9_000); // admission and witness alike
+    expect(stepToward(8_000, target)).toBe(9_000); // moment, below the target, rises to it
+    expect(stepToward(10_000, targetFactor(demand, 100n * FAN))).toBe(8_750); // a surge: one step down at most
+    expect(targetFactor(demand, undefined)).toBeUndefined();
+    expect(targetFactor(demandAtDefault(new Map(), factors), 100n * FAN)).toBeUndefined(); // no work: back toward the default
+    // each kind's share of the budget, as the rates page shows it, is its share of the work
+    expect(kindBudgets(demand, 500n * FAN).get('admission')).toBe(300n * FAN);
+    expect(kindBudgets(demand, 500n * FAN).get('coverage')).toBe(0n);
+  });
+
+  it('adds a quarter of the carry to a week’s release, and scales only the rated kinds’ amounts per unit', () => {
+    expect(epochBudget({ weekly: 1_450_000n * FAN, carry: 0n })).toBe(1_450_000n * FAN);
+    expect(epochBudget({ weekly: 1_450_000n * FAN, carry: 1_450_000n * FAN })).toBe(1_450_000n * FAN + (1_450_000n * FAN) / CARRY_EPOCHS);
+    expect(epochBudget({ weekly: 1_450_000n * FAN, carry: -100_000_000n * FAN })).toBe(0n); // overspent far ahead: nothing, not less
+    expect(epochBudget(undefined)).toBeUndefined();
     const pools = poolsAt(new Map([['admission', 8_750]]));
     expect(pools.find((p) => p.kind === 'admission')).toMatchObject({ perUnit: (10n * FAN * 8_750n) / 10_000n, accountCap: 10n * FAN, pool: 600_000n * FAN });
     // above the default the caps rise with the rate, so one admission still pays one admission's worth

@@ -1,13 +1,13 @@
 /**
  * Steady per-unit rewards (issue 22): what a unit of verified work pays is the default rate
  * (DEFAULT_POOLS' perUnit) times a factor per kind, and the factor moves with the season's demand
- * by at most RATE_STEP_BPS per epoch, in the spirit of EIP-1559's base fee. After each epoch, a kind
- * that emitted more than its share of the next epoch's budget pays less per unit at the next events,
- * one that emitted less pays more, never by more than the step at once and always within
- * [RATE_FLOOR_BPS, RATE_CEILING_BPS] of the default. The budget is the week's scheduled release plus
- * a share of what earlier epochs left unspent (or less what they overspent), so emission follows the
- * schedule over a season instead of undershooting it; a surge neither drains the schedule in one
- * match nor collapses the rate, and the same work at a small and a big venue pays about the same.
+ * by at most RATE_STEP_BPS per epoch, in the spirit of EIP-1559's base fee. After each epoch, when
+ * the epoch's work emitted more than the next epoch's budget the rates fall at the next events, when
+ * less they rise, never by more than the step at once and always within [RATE_FLOOR_BPS,
+ * RATE_CEILING_BPS] of the default. The budget is the week's scheduled release plus a share of what
+ * earlier epochs left unspent (or less what they overspent), so emission follows the schedule over a
+ * season instead of undershooting it; a surge neither drains the schedule in one match nor collapses
+ * the rate, and the same work at a small and a big venue pays about the same.
  * Pure: the ledger runs these, the property test runs them directly.
  */
 import { DEFAULT_POOLS, PoolConfig, RewardKind } from './reward-rules';
@@ -30,13 +30,6 @@ export const EPOCHS_PER_WEEK = 1n;
 
 const isRateKind = (k: RewardKind): k is RateKind => (RATE_KINDS as readonly string[]).includes(k);
 
-/** Each kind's share of an epoch's budget: its default pool's share of all the rate kinds' pools. */
-export function budgetShares(pools: readonly PoolConfig[] = DEFAULT_POOLS): Map<RateKind, { num: bigint; den: bigint }> {
-  const rated = pools.filter((p) => isRateKind(p.kind));
-  const den = rated.reduce((s, p) => s + p.pool, 0n);
-  return new Map(rated.map((p) => [p.kind as RateKind, { num: p.pool, den }]));
-}
-
 /**
  * What the schedule gives the controller to aim at after an epoch closes: the week's release, and the
  * carry, what the schedule has released so far (the distributor's allowance) less the cumulative total
@@ -47,31 +40,48 @@ export interface EmissionBudget {
   carry: bigint;
 }
 
-/**
- * Each kind's budget for the next epoch: its share of a week's release plus its share of the carry
- * spread over CARRY_EPOCHS (never below zero), one epoch a week. Undefined: no schedule known.
- */
-export function epochBudgets(budget: EmissionBudget | undefined, pools: readonly PoolConfig[] = DEFAULT_POOLS): Map<RateKind, bigint | undefined> {
-  const total = budget === undefined ? undefined : budget.weekly / EPOCHS_PER_WEEK + budget.carry / CARRY_EPOCHS;
-  return new Map([...budgetShares(pools)].map(([k, s]) => [k, total === undefined || s.den === 0n ? undefined : total > 0n ? (total * s.num) / s.den : 0n]));
+/** The next epoch's budget: a week's release plus the carry spread over CARRY_EPOCHS, never below zero; undefined: no schedule known. */
+export function epochBudget(budget: EmissionBudget | undefined): bigint | undefined {
+  if (budget === undefined) return undefined;
+  const total = budget.weekly / EPOCHS_PER_WEEK + budget.carry / CARRY_EPOCHS;
+  return total > 0n ? total : 0n;
+}
+
+/** What an epoch's work would have paid at the default rates, per kind: what it paid ÷ the factor it was paid at. */
+export function demandAtDefault(emitted: ReadonlyMap<string, bigint>, factors: ReadonlyMap<string, number>): Map<RateKind, bigint> {
+  // rounded up, so that any work at all counts as work
+  const f = (k: string) => BigInt(factors.get(k) ?? FULL_BPS);
+  return new Map(RATE_KINDS.map((k) => [k, ((emitted.get(k) ?? 0n) * BigInt(FULL_BPS) + f(k) - 1n) / f(k)]));
 }
 
 /**
- * One step of the controller for one kind. The factor the budget asks for is factor × budget /
- * emitted (the rate at which the last epoch's units would have met the budget); the step toward it is
- * at most RATE_STEP_BPS of the current factor, and the result stays in [RATE_FLOOR_BPS, RATE_CEILING_BPS].
- * With no budget known (no emission schedule on chain), or nothing emitted to learn the demand from,
- * the factor drifts back toward the default.
+ * The factor the budget asks for, one for every kind: the rate, against the default, at which the
+ * epoch's work would have met the budget (budget ÷ what the work would have paid at the default
+ * rates). One target keeps the kinds' rates in the proportions of the defaults, so what an admission
+ * is worth beside a witness never drifts with how many of each a season happens to have; a surge of
+ * one kind lowers every rate a little instead of one a lot. Undefined: no schedule, or no work to
+ * learn the demand from.
  */
-export function nextFactor(factorBps: number, emitted: bigint, budget: bigint | undefined, step = RATE_STEP_BPS, floor = RATE_FLOOR_BPS, ceiling = RATE_CEILING_BPS): number {
+export function targetFactor(demand: ReadonlyMap<string, bigint>, budget: bigint | undefined): bigint | undefined {
+  const work = [...demand.values()].reduce((a, b) => a + b, 0n);
+  if (budget === undefined || work === 0n) return undefined;
+  return (budget * BigInt(FULL_BPS)) / work;
+}
+
+/** A kind's share of the budget by its share of the epoch's work (what the rates page shows beside what it emitted). */
+export function kindBudgets(demand: ReadonlyMap<string, bigint>, budget: bigint | undefined): Map<RateKind, bigint | undefined> {
+  const work = [...demand.values()].reduce((a, b) => a + b, 0n);
+  return new Map(RATE_KINDS.map((k) => [k, budget === undefined ? undefined : work === 0n ? 0n : (budget * (demand.get(k) ?? 0n)) / work]));
+}
+
+/**
+ * One step of the controller for one kind: toward the target by at most RATE_STEP_BPS of the current
+ * factor, and within [RATE_FLOOR_BPS, RATE_CEILING_BPS]. With no target (no emission schedule on
+ * chain, or no work in the epoch) the factor drifts back toward the default the same way.
+ */
+export function nextFactor(factorBps: number, target: bigint | undefined, step = RATE_STEP_BPS, floor = RATE_FLOOR_BPS, ceiling = RATE_CEILING_BPS): number {
   const f = BigInt(factorBps);
-  if (budget === undefined || emitted === 0n) {
-    // drift toward the default, by at most a step, from either side
-    if (factorBps === FULL_BPS) return FULL_BPS;
-    const towards = factorBps < FULL_BPS ? (f * BigInt(FULL_BPS + step) + BigInt(FULL_BPS - 1)) / BigInt(FULL_BPS) : (f * BigInt(FULL_BPS - step)) / BigInt(FULL_BPS);
-    return Number(factorBps < FULL_BPS ? min(towards, BigInt(FULL_BPS)) : max(towards, BigInt(FULL_BPS)));
-  }
-  const wanted = (f * budget) / emitted;
+  const wanted = target ?? BigInt(FULL_BPS);
   const lo = (f * BigInt(FULL_BPS - step)) / BigInt(FULL_BPS);
   const hi = (f * BigInt(FULL_BPS + step) + BigInt(FULL_BPS - 1)) / BigInt(FULL_BPS);
   const stepped = wanted < lo ? lo : wanted > hi ? hi : wanted;
