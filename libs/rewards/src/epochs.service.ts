@@ -49,7 +49,7 @@ export class EpochsService {
   ) {}
 
   /** The controller's budget source: what the emission schedule releases this week and has released in all (undefined without a chain). Read before a closing transaction. */
-  async weeklyBudget(): Promise<ScheduleRelease | undefined> {
+  async scheduleRelease(): Promise<ScheduleRelease | undefined> {
     if (!this.chain.enabled || !this.chain.deployment) return undefined;
     return scheduleRelease(this.chain.contract('RewardDistributor'), DEFAULT_CAP);
   }
@@ -60,9 +60,9 @@ export class EpochsService {
     requireVenueRole(by, ['staff'], event.venueId);
     if (event.status !== 'ended') throw new RewardsError('event_not_ended', `The event is ${event.status}; an epoch closes when it has ended.`, { status: event.status });
     const scores = await this.coverageScores(eventId);
-    const weekly = await this.weeklyBudget();
+    const release = await this.scheduleRelease();
     const epoch = await this.repo.transaction((tx) =>
-      this.closeWithin({ tx, afterCommit: (fn) => this.events.afterCommit(tx, fn) }, eventId, event.venueId, by.subject, scores, weekly),
+      this.closeWithin({ tx, afterCommit: (fn) => this.events.afterCommit(tx, fn) }, eventId, event.venueId, by.subject, scores, release),
     );
     return toEpochView(epoch);
   }
@@ -78,7 +78,7 @@ export class EpochsService {
    * Throws `epoch_in_progress` while another epoch is in flight, `nothing_to_settle` when every
    * entry of the event is already in one.
    */
-  async closeWithin(into: LedgerWrite, eventId: string, venueId: string, by: string, scores: CoverageScores, weekly?: ScheduleRelease): Promise<EpochRow> {
+  async closeWithin(into: LedgerWrite, eventId: string, venueId: string, by: string, scores: CoverageScores, release?: ScheduleRelease): Promise<EpochRow> {
     await this.ledger.record([{ type: 'coverage', eventId, scores }], into);
     const rings = scores.flatMap((s) => s.purchaseRings ?? []);
     const result = await this.repo.closeEpoch(into.tx, eventId, venueId, by, (m, id) => this.manifest(m, id, eventId, rings));
@@ -94,7 +94,7 @@ export class EpochsService {
     }
     if (result.empty) throw new RewardsError('nothing_to_settle', 'Every entry of this event is already in an epoch.');
     const epoch = result.epoch!;
-    await this.stepRates(into.tx, epoch.id, weekly);
+    await this.stepRates(into.tx, epoch.id, release);
     into.afterCommit(() => {
       this.logger.log({ epochId: epoch.id, eventId, by }, 'epoch closed; manifest awaits approval');
       void this.realtime.publish(`staff:${venueId}`, { type: 'rewards.manifest_ready', epochId: epoch.id, eventId }).catch(() => undefined);

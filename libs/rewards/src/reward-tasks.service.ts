@@ -91,11 +91,11 @@ export class RewardTasksService {
   private async closeEpoch(t: Extract<RewardTask, { kind: 'close' }>): Promise<void> {
     if (await this.epochRepo.openEpoch()) return; // epochs settle one at a time: waits (not a failure)
     const scores = await this.epochs.coverageScores(t.eventId);
-    const weekly = await this.epochs.weeklyBudget();
+    const release = await this.epochs.scheduleRelease();
     await this.tasks.transaction(async (tx) => {
       if (!(await this.tasks.claim(tx, t.id))) return;
       try {
-        await this.epochs.closeWithin({ tx, afterCommit: (fn) => this.events.afterCommit(tx, fn) }, t.eventId, t.payload.venueId, SYSTEM.subject, scores, weekly);
+        await this.epochs.closeWithin({ tx, afterCommit: (fn) => this.events.afterCommit(tx, fn) }, t.eventId, t.payload.venueId, SYSTEM.subject, scores, release);
       } catch (err) {
         if (err instanceof RewardsError && err.code === 'nothing_to_settle') await this.tasks.done(tx, t.id);
         else if (!(err instanceof RewardsError && err.code === 'epoch_in_progress')) throw err;
