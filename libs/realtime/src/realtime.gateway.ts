@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { Audience, DomainError, Principal } from '@fanmesh/common';
 import { clientIp, RateLimiter, RateLimitPolicy, Revocation, Revocations, TokenService, VerifiedToken } from '@fanmesh/identity';
 import { Bus } from './bus';
@@ -94,6 +94,9 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   /** Authenticated sockets by subject, for revocations. */
   private readonly bySubject = new Map<string, Set<WebSocket>>();
   private readonly offRevoked: () => void;
+  /** One listener for every socket (`this` is the socket), not a closure per connection: they cost more than the socket's own state. */
+  private readonly onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  private readonly onError: (this: WebSocket, err: Error) => void;
 
   constructor(
     private readonly tokens: TokenService,
@@ -103,6 +106,15 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     @Inject(CHANNEL_LOG) private readonly log: ChannelLog,
   ) {
     this.offRevoked = revocations.onRevoked((r) => this.revoked(r));
+    const received = (socket: WebSocket, data: RawData, isBinary: boolean) => {
+      const client = this.clients.get(socket);
+      if (client) this.enqueue(socket, client, () => this.onFrame(socket, client, data as Buffer, isBinary));
+    };
+    const logger = this.logger;
+    this.onMessage = function (data, isBinary) {
+      received(this, data, isBinary);
+    };
+    this.onError = (err) => logger.debug({ err: err.message }, 'socket error');
   }
 
   get connections(): number {
@@ -112,10 +124,13 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   handleConnection(socket: WebSocket, req?: IncomingMessage): void {
     const client: Client = { subs: new Map(), work: Promise.resolve(), queued: 0, ip: req ? clientIp(req) : '127.0.0.1' };
     this.clients.set(socket, client);
+    // Only what the checks need, not `req`: a closure over it would keep the whole request alive with the socket.
+    const limited = !!req;
+    const token = req?.url ? new URL(req.url, 'http://x').searchParams.get('access_token') : null;
     // First the connection's own checks, then each frame in turn: nothing is read before the token is.
-    this.enqueue(socket, client, () => this.opened(socket, client, req));
-    socket.on('message', (data, isBinary) => this.enqueue(socket, client, () => this.onFrame(socket, client, data as Buffer, isBinary)));
-    socket.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'));
+    this.enqueue(socket, client, () => this.opened(socket, client, limited, token));
+    socket.on('message', this.onMessage);
+    socket.on('error', this.onError);
   }
 
   handleDisconnect(socket: WebSocket): void {
@@ -138,8 +153,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       .finally(() => client.queued--);
   }
 
-  private async opened(socket: WebSocket, client: Client, req?: IncomingMessage): Promise<void> {
-    if (req) {
+  private async opened(socket: WebSocket, client: Client, limited: boolean, token: string | null): Promise<void> {
+    if (limited) {
       const refused = await this.limiter.take(WS_CONNECT_LIMIT.name!, WS_CONNECT_LIMIT, { ip: client.ip });
       if (refused) {
         this.send(socket, {
@@ -151,7 +166,6 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
         return this.close(socket, CLOSE.rateLimited, `rate_limited: retry in ${refused.retryAfterSeconds} s`);
       }
     }
-    const token = req?.url ? new URL(req.url, 'http://x').searchParams.get('access_token') : null;
     if (!token) return;
     const verified = await this.inspect(token);
     if (typeof verified === 'string') {
