@@ -7,7 +7,7 @@ import { clientIp, RateLimiter, RateLimitPolicy, Revocation, Revocations, TokenS
 import { Bus } from './bus';
 import { BUS } from './bus.module';
 import { CHANNEL_LOG, ChannelLog } from './channel-log.provider';
-import { frameTopic, seqOf } from './channel-log';
+import { frameTopic, MULTICAST_TOPIC, readMulticast, seqOf } from './channel-log';
 import { parseChannel } from '@fanmesh/protocol';
 import { maySubscribe } from './channels';
 
@@ -91,6 +91,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   private readonly logger = new Logger(RealtimeGateway.name);
   private readonly clients = new Map<WebSocket, Client>();
   private readonly listeners = new Map<string, { sockets: Set<WebSocket>; ready: Promise<() => Promise<void>> }>();
+  /** The one subscription to multicasts, taken with the first channel. */
+  private multicast?: Promise<() => Promise<void>>;
   /** Authenticated sockets by subject, for revocations. */
   private readonly bySubject = new Map<string, Set<WebSocket>>();
   private readonly offRevoked: () => void;
@@ -251,6 +253,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   async onModuleDestroy(): Promise<void> {
     this.offRevoked();
     for (const client of this.clients.values()) clearTimeout(client.expiry);
+    if (this.multicast) await (await this.multicast)();
     for (const [channel, l] of this.listeners) {
       this.listeners.delete(channel);
       await (
@@ -360,7 +363,15 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       this.listeners.set(channel, l);
     }
     l.sockets.add(socket);
-    await l.ready;
+    // A channel's frames come on its own topic (publish) or in a multicast (publishToMany): listen to both.
+    this.multicast ??= this.bus.subscribeRaw(MULTICAST_TOPIC, (raw) =>
+      readMulticast(
+        raw,
+        (c) => this.listeners.has(c),
+        (c, frame, seq) => this.broadcast(c, this.listeners.get(c)!.sockets, frame, seq),
+      ),
+    );
+    await Promise.all([l.ready, this.multicast]);
   }
 
   private detach(channel: string, socket: WebSocket): void {
@@ -374,8 +385,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   }
 
   /** One frame, serialized once, to every local socket on the channel. */
-  private broadcast(channel: string, sockets: Set<WebSocket>, frame: string): void {
-    const seq = seqOf(frame);
+  private broadcast(channel: string, sockets: Set<WebSocket>, frame: string, seq = seqOf(frame)): void {
     const bytes = Buffer.from(frame);
     for (const socket of sockets) {
       const sub = this.clients.get(socket)?.subs.get(channel);
