@@ -14,7 +14,10 @@ build('build:api');
 const all = readdirSync('dist/bench')
   .filter((f) => f.endsWith('.js') && !f.startsWith('_'))
   .map((f) => f.replace(/\.js$/, ''));
-const wanted = process.argv.slice(2);
+// Names first, then flags for them all: `npm run bench -- ws-fanout --sizes 10000`.
+const firstFlag = process.argv.slice(2).findIndex((a) => a.startsWith('--'));
+const wanted = firstFlag < 0 ? process.argv.slice(2) : process.argv.slice(2, 2 + firstFlag);
+const flags = firstFlag < 0 ? [] : process.argv.slice(2 + firstFlag);
 const unknown = wanted.filter((w) => !all.includes(w));
 if (unknown.length) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${all.join(', ')}`);
@@ -23,7 +26,7 @@ if (unknown.length) {
 let failed = 0;
 for (const name of wanted.length ? wanted : all) {
   console.log(`\n=== bench/${name} ===`);
-  const r = spawnSync(process.execPath, ['--expose-gc', `dist/bench/${name}.js`], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', `dist/bench/${name}.js`, ...flags], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -77,6 +77,34 @@ describe('realtime across two API instances on one Redis', () => {
     expect(resync).toMatchObject({ channel, headSeq: 600 });
   });
 
+  it('multicasts one message to many fan channels: each fan on either instance hears it once, in its own sequence, and nobody else does', async () => {
+    const [one, two, bystander, away] = await Promise.all(Array.from({ length: 4 }, () => signIn(a.url)));
+    const onA = await connect(a, one.accessToken);
+    const onB = await connect(b, two.accessToken);
+    const other = await connect(b, bystander.accessToken);
+    await onA.subscribe(`fan:${one.address}`);
+    await onB.subscribe(`fan:${two.address}`);
+    await other.subscribe(`fan:${bystander.address}`);
+    const rtA = a.app.get(RealtimeService);
+    await rtA.publish(`fan:${one.address}`, raw({ n: 1 }));
+    await onA.waitForMessages(`fan:${one.address}`, 1);
+    // `away` has no socket: its channel is numbered and kept all the same
+    await rtA.publishToMany([`fan:${one.address}`, `fan:${two.address}`, `fan:${away.address}`], raw({ n: 2 }));
+    const [, toOne] = await onA.waitForMessages(`fan:${one.address}`, 2);
+    const [toTwo] = await onB.waitForMessages(`fan:${two.address}`, 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(toOne).toMatchObject({ seq: 2, data: { n: 2 } });
+    expect(toTwo).toMatchObject({ seq: 1, data: { n: 2 }, at: toOne.at });
+    expect(onA.messages(`fan:${one.address}`)).toHaveLength(2);
+    expect(onB.messages(`fan:${two.address}`)).toHaveLength(1);
+    expect(other.frames.filter((f) => f.type === 'message')).toEqual([]);
+    // The replay buffer holds the frame the multicast delivered, field for field
+    const later = await connect(a, two.accessToken);
+    await later.subscribe(`fan:${two.address}`, 0);
+    expect(await later.waitForMessages(`fan:${two.address}`, 1)).toEqual([toTwo]);
+    expect(await rtA.channelLog.head(`fan:${away.address}`)).toBe(1);
+  });
+
   it('pushes an event status change to event and staff channels live', async () => {
     const staffToken = await a.tokenFor(staffPrincipal(DEMO_VENUE_ID));
     const adminToken = await a.tokenFor(adminPrincipal);

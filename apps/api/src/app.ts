@@ -4,7 +4,6 @@ import { extname, join, relative, sep } from 'node:path';
 import type { Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@fanmesh/config';
@@ -14,6 +13,7 @@ import { AppModule } from './app.module';
 import { operatorOnly } from './edge/operator-only';
 import { DOCS_PATH, securityHeaders } from './edge/security-headers';
 import { setUpOpenApi } from './openapi';
+import { GatewayWsAdapter } from './ws-adapter';
 
 const API_PREFIX = 'api/v1';
 const BULK_ROUTES = /^\/api\/v1\/(events\/[^/]+\/tickets(\/import)?|gates\/[^/]+\/offline-scans)$/;
@@ -30,7 +30,7 @@ export async function createApp(config: AppConfig, opts: { testProviders?: Provi
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(new GatewayWsAdapter(app));
   app.use(securityHeaders(config));
 
   // Bodies: JSON only, bounded; anything else on a write is a 415, not a confusing validation error.

@@ -27,8 +27,37 @@ export interface ChannelLog {
 
 export const frameTopic = (channel: string) => `rt:${channel}`;
 
-function frameOf(channel: string, seq: number, at: string, dataJson: string): string {
-  return `{"type":"message","channel":${JSON.stringify(channel)},"seq":${seq},"at":"${at}","data":${dataJson}}`;
+/**
+ * One bus message per `appendToMany` chunk, to every instance, instead of one per channel: each
+ * instance builds the frames of the channels it has sockets on and ignores the rest. The message is
+ * `<at>\n<data JSON>\n<seq> <channel JSON>\n…` (JSON never holds a raw newline).
+ */
+export const MULTICAST_TOPIC = 'rt-multicast';
+
+function frameOf(channelJson: string, seq: number | string, at: string, dataJson: string): string {
+  return `{"type":"message","channel":${channelJson},"seq":${seq},"at":"${at}","data":${dataJson}}`;
+}
+
+/** Calls `deliver` with the channel, frame and sequence number of each of a multicast's channels that `wanted` accepts. */
+export function readMulticast(raw: string, wanted: (channel: string) => boolean, deliver: (channel: string, frame: string, seq: number) => void): void {
+  const atEnd = raw.indexOf('\n');
+  const dataEnd = raw.indexOf('\n', atEnd + 1);
+  if (atEnd < 0 || dataEnd < 0) return;
+  const at = raw.slice(0, atEnd);
+  const dataJson = raw.slice(atEnd + 1, dataEnd);
+  for (let i = dataEnd + 1; i < raw.length;) {
+    let end = raw.indexOf('\n', i);
+    if (end < 0) end = raw.length;
+    const space = raw.indexOf(' ', i);
+    const channelJson = raw.slice(space + 1, end);
+    // Channel names rarely need escaping: skip JSON.parse when there is nothing to unescape.
+    const channel = channelJson.includes('\\') ? (JSON.parse(channelJson) as string) : channelJson.slice(1, -1);
+    if (wanted(channel)) {
+      const seq = raw.slice(i, space);
+      deliver(channel, frameOf(channelJson, seq, at, dataJson), Number(seq));
+    }
+    i = end + 1;
+  }
 }
 
 /** The frame's sequence number, read without parsing the whole frame (it is always at the same place). */
@@ -43,13 +72,18 @@ export class MemoryChannelLog implements ChannelLog {
   constructor(private readonly publish: (topic: string, frame: string) => Promise<void>) {}
 
   async append(channel: string, data: unknown): Promise<{ seq: number; frame: string }> {
+    const frame = this.keep(channel, new Date().toISOString(), JSON.stringify(data));
+    await this.publish(frameTopic(channel), frame.frame);
+    return frame;
+  }
+
+  private keep(channel: string, at: string, dataJson: string): { seq: number; frame: string } {
     const log = this.channels.get(channel) ?? { seq: 0, frames: [] };
     this.channels.set(channel, log);
     const seq = ++log.seq;
-    const frame = frameOf(channel, seq, new Date().toISOString(), JSON.stringify(data));
+    const frame = frameOf(JSON.stringify(channel), seq, at, dataJson);
     log.frames.push(frame);
     if (log.frames.length > REPLAY_DEPTH) log.frames.splice(0, log.frames.length - REPLAY_DEPTH);
-    await this.publish(frameTopic(channel), frame);
     return { seq, frame };
   }
 
@@ -66,7 +100,10 @@ export class MemoryChannelLog implements ChannelLog {
   }
 
   async appendToMany(channels: string[], data: unknown): Promise<void> {
-    await Promise.all(channels.map((c) => this.append(c, data)));
+    const at = new Date().toISOString();
+    const dataJson = JSON.stringify(data);
+    const lines = channels.map((c) => `${this.keep(c, at, dataJson).seq} ${JSON.stringify(c)}`);
+    await this.publish(MULTICAST_TOPIC, `${at}\n${dataJson}\n${lines.join('\n')}`);
   }
 }
 
@@ -80,15 +117,18 @@ redis.call('PUBLISH', ARGV[6], frame)
 return {seq, frame}
 `;
 
-// APPEND for many channels and one message: KEYS are seq/log pairs, ARGV[6..] the channels' JSON names.
+// APPEND for many channels and one message: KEYS are seq/log pairs, ARGV[6..] the channels' JSON names;
+// one PUBLISH of the chunk's multicast (MULTICAST_TOPIC) to ARGV[5], in the same atomic step.
 const APPEND_MANY = `
+local lines = {ARGV[1], ARGV[2]}
 for i = 6, #ARGV do
   local seq = redis.call('INCR', KEYS[(i - 5) * 2 - 1])
   local frame = '{"type":"message","channel":' .. ARGV[i] .. ',"seq":' .. seq .. ',"at":"' .. ARGV[1] .. '","data":' .. ARGV[2] .. '}'
   redis.call('XADD', KEYS[(i - 5) * 2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'f', frame)
   redis.call('EXPIRE', KEYS[(i - 5) * 2], ARGV[4])
-  redis.call('PUBLISH', ARGV[5] .. cjson.decode(ARGV[i]), frame)
+  lines[#lines + 1] = seq .. ' ' .. ARGV[i]
 end
+redis.call('PUBLISH', ARGV[5], table.concat(lines, '\\n'))
 return #ARGV - 5
 `;
 const APPEND_MANY_CHUNK = 500;
@@ -118,7 +158,7 @@ export class RedisChannelLog implements ChannelLog {
           json,
           REPLAY_DEPTH,
           STREAM_TTL_SECONDS,
-          this.topicPrefix + frameTopic(''),
+          this.topicPrefix + MULTICAST_TOPIC,
           ...chunk.map((c) => JSON.stringify(c)),
         ),
       );

@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { Audience, DomainError, Principal } from '@fanmesh/common';
 import { clientIp, RateLimiter, RateLimitPolicy, Revocation, Revocations, TokenService, VerifiedToken } from '@fanmesh/identity';
 import { Bus } from './bus';
 import { BUS } from './bus.module';
 import { CHANNEL_LOG, ChannelLog } from './channel-log.provider';
-import { frameTopic, seqOf } from './channel-log';
+import { frameTopic, MULTICAST_TOPIC, readMulticast, seqOf } from './channel-log';
 import { parseChannel } from '@fanmesh/protocol';
 import { maySubscribe } from './channels';
 
@@ -91,9 +91,14 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   private readonly logger = new Logger(RealtimeGateway.name);
   private readonly clients = new Map<WebSocket, Client>();
   private readonly listeners = new Map<string, { sockets: Set<WebSocket>; ready: Promise<() => Promise<void>> }>();
+  /** The one subscription to multicasts, taken with the first channel. */
+  private multicast?: Promise<() => Promise<void>>;
   /** Authenticated sockets by subject, for revocations. */
   private readonly bySubject = new Map<string, Set<WebSocket>>();
   private readonly offRevoked: () => void;
+  /** One listener for every socket (`this` is the socket), not a closure per connection: they cost more than the socket's own state. */
+  private readonly onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  private readonly onError: (this: WebSocket, err: Error) => void;
 
   constructor(
     private readonly tokens: TokenService,
@@ -103,6 +108,15 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     @Inject(CHANNEL_LOG) private readonly log: ChannelLog,
   ) {
     this.offRevoked = revocations.onRevoked((r) => this.revoked(r));
+    const received = (socket: WebSocket, data: RawData, isBinary: boolean) => {
+      const client = this.clients.get(socket);
+      if (client) this.enqueue(socket, client, () => this.onFrame(socket, client, data as Buffer, isBinary));
+    };
+    const logger = this.logger;
+    this.onMessage = function (data, isBinary) {
+      received(this, data, isBinary);
+    };
+    this.onError = (err) => logger.debug({ err: err.message }, 'socket error');
   }
 
   get connections(): number {
@@ -112,10 +126,13 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   handleConnection(socket: WebSocket, req?: IncomingMessage): void {
     const client: Client = { subs: new Map(), work: Promise.resolve(), queued: 0, ip: req ? clientIp(req) : '127.0.0.1' };
     this.clients.set(socket, client);
+    // Only what the checks need, not `req`: a closure over it would keep the whole request alive with the socket.
+    const limited = !!req;
+    const token = req?.url ? new URL(req.url, 'http://x').searchParams.get('access_token') : null;
     // First the connection's own checks, then each frame in turn: nothing is read before the token is.
-    this.enqueue(socket, client, () => this.opened(socket, client, req));
-    socket.on('message', (data, isBinary) => this.enqueue(socket, client, () => this.onFrame(socket, client, data as Buffer, isBinary)));
-    socket.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'));
+    this.enqueue(socket, client, () => this.opened(socket, client, limited, token));
+    socket.on('message', this.onMessage);
+    socket.on('error', this.onError);
   }
 
   handleDisconnect(socket: WebSocket): void {
@@ -138,8 +155,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       .finally(() => client.queued--);
   }
 
-  private async opened(socket: WebSocket, client: Client, req?: IncomingMessage): Promise<void> {
-    if (req) {
+  private async opened(socket: WebSocket, client: Client, limited: boolean, token: string | null): Promise<void> {
+    if (limited) {
       const refused = await this.limiter.take(WS_CONNECT_LIMIT.name!, WS_CONNECT_LIMIT, { ip: client.ip });
       if (refused) {
         this.send(socket, {
@@ -151,7 +168,6 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
         return this.close(socket, CLOSE.rateLimited, `rate_limited: retry in ${refused.retryAfterSeconds} s`);
       }
     }
-    const token = req?.url ? new URL(req.url, 'http://x').searchParams.get('access_token') : null;
     if (!token) return;
     const verified = await this.inspect(token);
     if (typeof verified === 'string') {
@@ -237,6 +253,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   async onModuleDestroy(): Promise<void> {
     this.offRevoked();
     for (const client of this.clients.values()) clearTimeout(client.expiry);
+    if (this.multicast) await (await this.multicast)();
     for (const [channel, l] of this.listeners) {
       this.listeners.delete(channel);
       await (
@@ -346,7 +363,15 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       this.listeners.set(channel, l);
     }
     l.sockets.add(socket);
-    await l.ready;
+    // A channel's frames come on its own topic (publish) or in a multicast (publishToMany): listen to both.
+    this.multicast ??= this.bus.subscribeRaw(MULTICAST_TOPIC, (raw) =>
+      readMulticast(
+        raw,
+        (c) => this.listeners.has(c),
+        (c, frame, seq) => this.broadcast(c, this.listeners.get(c)!.sockets, frame, seq),
+      ),
+    );
+    await Promise.all([l.ready, this.multicast]);
   }
 
   private detach(channel: string, socket: WebSocket): void {
@@ -360,8 +385,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   }
 
   /** One frame, serialized once, to every local socket on the channel. */
-  private broadcast(channel: string, sockets: Set<WebSocket>, frame: string): void {
-    const seq = seqOf(frame);
+  private broadcast(channel: string, sockets: Set<WebSocket>, frame: string, seq = seqOf(frame)): void {
     const bytes = Buffer.from(frame);
     for (const socket of sockets) {
       const sub = this.clients.get(socket)?.subs.get(channel);
