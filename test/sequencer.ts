@@ -3,8 +3,8 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Two workers share the suite, so it ends when the later of them ends: a long file started last
- * keeps one worker busy while the other idles. With durations from an earlier run (a local
+ * The workers share the suite, so it ends when the last of them ends: a long file started last
+ * keeps one worker busy while the others idle. With durations from an earlier run (a local
  * checkout) vitest's own order, longest first, is kept. A clean clone (CI) has none, and vitest
  * would go by file size, which puts the short but slow specs (a whole simulated season in 50
  * lines) at the end; so there the specs that start an app, a browser or a simulation go first,
