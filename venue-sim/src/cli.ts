@@ -38,7 +38,7 @@ flags:
   --scale F                     season: fans and hotspots as a share of full size (1; 0.1 plays 500 to 6,000 fans)
   --fraud id[,id] | none        season: the adversaries mixed in (${SEASON_FRAUD.join(', ')})
   --adversaries N               season: adversaries per match, taken in turn from --fraud (3)
-  --weekly                      season: move the embedded chain's clock a week after each match, so the emission schedule
+  --weekly                      season: move the embedded chain's clock a week between matches, so the emission schedule
                                 (EMISSION_WEEKLY_FAN on a fresh --data) releases a week's FAN per match
   --slo-p99 50 --slo-errors 0.01  load: the SLO (p99 admit ms, error share)
   --agents N                    demo: also run N real device agents (apps/agent) as child processes,

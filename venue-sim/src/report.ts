@@ -118,7 +118,7 @@ export function seasonText(r: SeasonReport): string {
     `played here as ${sizes((m) => m.fans)} fans and ${sizes((m) => m.hotspots)} hotspots, ${r.secondsPerMatch} s a match; one crowd of ${int(r.crowd)} fans (the same keys all season).`,
     `Per-unit pay, CoV, Gini and shares compare like with like at any scale; totals are the scaled season's.`,
     r.chainWeeks
-      ? `The chain's clock moved a week after each match (${r.chainWeeks} weeks): the emission schedule released a week's FAN per match, and the rate controller stepped against it.`
+      ? `The chain's clock moved a week between matches (${r.chainWeeks} weeks): the emission schedule released a week's FAN per match, and the rate controller stepped against it.`
       : `All matches within one chain week: the rate controller stepped against one week's release (run with --weekly on the embedded chain for a week per match).`,
     '',
     'Paid per match (FAN):',
@@ -133,8 +133,8 @@ export function seasonText(r: SeasonReport): string {
         s.seasonEmitted === null
           ? `n/a${endpoint}`
           : `${units(s.seasonEmitted)} FAN emitted in season ${s.id} (${s.seasonEvents} events), released ${s.released === null ? 'n/a (no schedule to read)' : `${units(s.released)} FAN: ${s.withinSchedule ? 'within the schedule' : 'ABOVE the schedule'}`}`,
-      'emission vs schedule at the last epoch':
-        s.scheduleShare === null ? 'n/a (no published epoch with a schedule to read)' : `${share(s.scheduleShare)} of the release (target within 1%): ${met(s.scheduleMet!)}`,
+      'emission / schedule (season)':
+        s.scheduleShare === null ? 'n/a (no schedule to read)' : `${share(s.scheduleShare)} of the release (target within 1%): ${met(s.scheduleMet!)}`,
       ...Object.fromEntries(s.perUnit.map((p) => [`${p.kind} per unit`, perUnitLine(p)])),
       'coverage per point, before (counterfactual)': `${before.meanPerPoint === null ? '-' : fan(before.meanPerPoint * 1000)} FAN per 1,000 points mean, CoV ${share(before.cov)} (now ${share(before.nowCov)}); would have paid ${units(before.paid)} FAN for coverage (now ${units(before.nowPaid)})`,
       'Gini rewards / contribution': s.gini

@@ -331,10 +331,7 @@ export interface SeasonReport {
     seasonEmitted: string | null;
     released: string | null;
     withinSchedule: boolean | null;
-    /**
-     * the cumulative total at the last published epoch as a share of what the schedule had released
-     * by its publishRoot (not counting a week begun after it that holds no match); target within 1% of 1
-     */
+    /** the season's emission as a share of what the schedule released over it (with --weekly, the weeks its matches were played); target within 1% of 1 */
     scheduleShare: number | null;
     scheduleMet: boolean | null;
     perUnit: PerUnitFigure[];
@@ -456,7 +453,8 @@ export async function runSeason(opts: SeasonOptions, onProgress: (p: Progress) =
       onProgress({ phase: label, clock: what, admitted: summary.admitted, total: p.fans, scansPerSecond: 0, messagesPerSecond: 0, errors: summary.errors });
     progress('settling the epoch');
     const epoch = await settleEpoch(op, summary.eventId);
-    if (opts.weekly) {
+    // the week after the last match holds no match: the season's release is the weeks it was played
+    if (opts.weekly && p.index < plan.length - 1) {
       progress('a week passes on the chain');
       await nextChainWeek(op);
       chainWeeks++;
@@ -546,12 +544,11 @@ async function fraudVerdicts(st: Stadium, ran: Ran[]): Promise<SeasonMatch['frau
  * itself; staff approve the manifest and the root is published. Epochs settle one at a time, so a
  * season that did not wait would pile up unclosed events.
  */
-/** The cumulative total at the last published epoch against what the schedule had released by then (target: within 1%). */
+/** The season's emission against what the schedule released over it, by the chain's clock (target: within 1%). */
 export const SCHEDULE_MARGIN = 0.01;
 function scheduleShare(e: EconomicsView | null | undefined): { scheduleShare: number | null; scheduleMet: boolean | null } {
-  const last = e?.epochs.filter((x) => x.status === 'published' && x.released !== null && x.cumulative !== null).at(-1);
-  if (!last || BigInt(last.released!) === 0n) return { scheduleShare: null, scheduleMet: null };
-  const share = asFan(BigInt(last.cumulative!)) / asFan(BigInt(last.released!));
+  if (!e || e.released === null || BigInt(e.released) === 0n) return { scheduleShare: null, scheduleMet: null };
+  const share = asFan(BigInt(e.emitted)) / asFan(BigInt(e.released));
   return { scheduleShare: share, scheduleMet: Math.abs(share - 1) <= SCHEDULE_MARGIN };
 }
 
