@@ -38,7 +38,23 @@ describe('moments and sponsor drops across the staff dashboard, the sponsor cons
     await console_.goto(api.url + '/sponsor');
     await console_.getByLabel('Your sponsor API key').fill(key);
     await console_.getByRole('button', { name: 'Open the console' }).click();
-    await console_.getByLabel('Match', { exact: true }).selectOption(eventId, { timeout: 15_000 });
+    // the console opens once the key's session is minted; on a loaded machine that can take a while, and if it does not, say what the page says
+    await console_
+      .getByRole('heading', { name: 'New drop' })
+      .waitFor({ timeout: 30_000 })
+      .catch(async (err: Error) => {
+        throw new Error(
+          `the sponsor console did not open: ${(
+            await console_
+              .locator('main')
+              .innerText()
+              .catch(() => '?')
+          ).slice(0, 500)}`,
+          { cause: err },
+        );
+      });
+    // not an exact label: once the matches load, the select's name includes its chosen option ("Match FanMesh FC vs …")
+    await console_.getByLabel(/^Match\b/).selectOption(eventId, { timeout: 30_000 });
     await console_.getByLabel('Title', { exact: true }).fill('GOAL! Half-price pint');
     await console_.getByLabel('Message', { exact: true }).fill('Show this code at any Lisbon Lager bar in the next 20 minutes.');
     await console_.getByLabel('Coupon codes, one per line').fill('PINT-001\nPINT-002\nPINT-003');
