@@ -35,9 +35,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: true,
-    // Three files at a time on two cores: most specs spend their time waiting on a chain's blocks, a
-    // browser or a timer, and two workers left the cores half idle (user+sys ≈ wall over a run).
-    maxWorkers: 3,
+    // Two files at a time on the two cores. Three took a clean clone's run to 12.5-13.7 minutes but
+    // kept the cores saturated (load average 8.6), and the camera spec then decoded no frame in time.
+    maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
     sequence: { sequencer: SlowFirstSequencer },
   },
