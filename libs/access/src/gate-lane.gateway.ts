@@ -105,12 +105,7 @@ export class GateLaneGateway implements OnGatewayConnection, OnGatewayDisconnect
     const onMessage = (data: unknown, isBinary: boolean) => this.onFrame(socket, lane, data as Buffer, isBinary);
     socket.on('message', onMessage);
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'lane socket error'));
-    // Right after this returns, Nest's WsAdapter adds its own listener, for @SubscribeMessage handlers
-    // this gateway has none of: it parses every frame a second time and throws on the missing handler
-    // (3.5% of the API's CPU at full pipelining, bench/gate-lane). Every frame is ours: drop it.
-    process.nextTick(() => {
-      for (const l of socket.listeners('message')) if (l !== onMessage) socket.off('message', l as (...args: unknown[]) => void);
-    });
+    // Nest's own message listener is never added (apps/api/src/ws-adapter.ts): every frame is ours.
   }
 
   handleDisconnect(socket: WebSocket): void {
