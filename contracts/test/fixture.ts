@@ -1,9 +1,12 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { Contract, ContractTransactionReceipt, ContractTransactionResponse, Interface, InterfaceAbi, JsonRpcProvider, Log, Wallet } from 'ethers';
+import { Contract, ContractTransactionResponse, Interface, InterfaceAbi, JsonRpcProvider, Log, TransactionReceipt, Wallet } from 'ethers';
 import { expect } from 'vitest';
 import { DeviceRegistry, FanToken, MomentAttestor, RewardDistributor } from '../artifacts';
 import { Anvil, startAnvil } from '../../libs/chain/src/anvil';
 import { deployAll, DeployOptions, Deployment } from '../../libs/chain/src/deploy';
+import { receiptOf } from '@fanmesh/chain';
+
+export { receiptOf };
 
 /**
  * One anvil per spec file with the four contracts deployed once; each test runs between an
@@ -93,7 +96,10 @@ export async function expectRevert(p: Promise<unknown>, name: string, args?: unk
   let decoded: DecodedRevert | undefined;
   try {
     const res = await p;
-    if (res && typeof (res as ContractTransactionResponse).wait === 'function') await (res as ContractTransactionResponse).wait();
+    if (res && typeof (res as ContractTransactionResponse).wait === 'function') {
+      const receipt = await receiptOf(res as ContractTransactionResponse);
+      if (receipt.status !== 1) throw Object.assign(new Error('transaction reverted'), { receipt });
+    }
   } catch (err) {
     decoded = decodeRevert(err);
     if (!decoded) throw new Error(`expected revert ${name}, got: ${(err as Error).message}`);
@@ -105,9 +111,9 @@ export async function expectRevert(p: Promise<unknown>, name: string, args?: unk
 }
 
 /** Sends and waits; throws if the transaction failed. */
-export async function mined(p: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-  const receipt = await (await p).wait();
-  if (!receipt || receipt.status !== 1) throw new Error('transaction failed');
+export async function mined(p: Promise<ContractTransactionResponse>): Promise<TransactionReceipt> {
+  const receipt = await receiptOf(await p);
+  if (receipt.status !== 1) throw new Error('transaction failed');
   return receipt;
 }
 

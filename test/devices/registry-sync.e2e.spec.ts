@@ -2,7 +2,7 @@ import { getBytes, SigningKey, Wallet, type BaseWallet, type Contract } from 'et
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import { ChainService, OutboxSender } from '@fanmesh/chain';
+import { ChainService, OutboxSender, receiptOf } from '@fanmesh/chain';
 import { JobRunner } from '@fanmesh/events';
 import { DEVICE_TRANSFER_TYPES, envelopeDigest } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
@@ -105,7 +105,7 @@ describe('devices and DeviceRegistry in step', () => {
   it('applies a transfer and a revoke done on the registry directly, once each, and relays nothing back', async () => {
     const { device, owner, address } = await paired();
     const next = await funded(Wallet.createRandom());
-    await (await registry(await funded(owner as Wallet)).transfer(address, next.address)).wait();
+    await receiptOf(await registry(await funded(owner as Wallet)).transfer(address, next.address));
     await sync();
     await sync(); // the same logs again change nothing
     expect((await mine(next)).map((d) => d.address)).toEqual([address]);
@@ -113,7 +113,7 @@ describe('devices and DeviceRegistry in step', () => {
     expect(await transfersOf(next)).toMatchObject([{ device: address, source: 'chain', status: 'confirmed' }]);
     expect(await transfersOf(next)).toHaveLength(1);
 
-    await (await registry(next).revoke(address)).wait();
+    await receiptOf(await registry(next).revoke(address));
     await sync();
     expect(await mine(next)).toMatchObject([{ address, status: 'revoked', revokedReason: `revoked on chain by ${next.address.toLowerCase()}` }]);
     const b = JSON.stringify({ type: 'heartbeat' });
@@ -163,7 +163,7 @@ describe('devices and DeviceRegistry in step', () => {
     const c = Wallet.createRandom();
     await chain.sender!.stop();
     expect((await transfer(address, owner, b.address)).status).toBe(200);
-    await (await registry(await funded(owner as Wallet)).transfer(address, c.address)).wait();
+    await receiptOf(await registry(await funded(owner as Wallet)).transfer(address, c.address));
     chain.sender!.start();
     await intent(`device-transfer:${address}:0`, 'failed');
     await sync();

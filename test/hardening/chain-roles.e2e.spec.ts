@@ -6,7 +6,7 @@ import { Contract, InterfaceAbi, JsonRpcProvider, parseEther, parseUnits, Wallet
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminPowersOf, Anvil, anvilDevKey, ARTIFACTS, ChainService, ROLES, startAnvil } from '@fanmesh/chain';
+import { adminPowersOf, Anvil, anvilDevKey, ARTIFACTS, ChainService, ROLES, startAnvil, receiptOf } from '@fanmesh/chain';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
 import { createTestDatabase } from '../support/databases';
@@ -27,7 +27,7 @@ async function keysOn(anvil: Anvil): Promise<{ hot: Wallet; admin: Wallet }> {
   const faucet = new Wallet(anvilDevKey(1), p);
   const hot = Wallet.createRandom().connect(p);
   const admin = Wallet.createRandom().connect(p);
-  for (const to of [hot.address, admin.address]) await (await faucet.sendTransaction({ to, value: parseEther('10') })).wait();
+  for (const to of [hot.address, admin.address]) await receiptOf(await faucet.sendTransaction({ to, value: parseEther('10') }));
   return { hot: new Wallet(hot.privateKey, p), admin: new Wallet(admin.privateKey, p) };
 }
 
@@ -112,10 +112,10 @@ describe('chain roles in production', () => {
 
       // the admin hands the distributor to the hot key: two steps, two days apart
       const distributor = contractOf(api, 'RewardDistributor', admin);
-      await (await distributor.beginDefaultAdminTransfer(hot.address)).wait();
+      await receiptOf(await distributor.beginDefaultAdminTransfer(hot.address));
       await p.send('evm_increaseTime', [2 * 86_400 + 1]);
       await p.send('evm_mine', []);
-      await (await (distributor.connect(hot) as Contract).acceptDefaultAdminTransfer()).wait();
+      await receiptOf(await (distributor.connect(hot) as Contract).acceptDefaultAdminTransfer());
     } finally {
       await api.close();
     }
@@ -137,7 +137,7 @@ describe('chain roles in production', () => {
     // the hot key signs the printed step one (here with the key itself, as its holder would elsewhere);
     // after the delay ADMIN_ADDRESS accepts with `npm run chain -- accept-admin`, and production starts
     const batch = JSON.parse((await chainCli([...args, '--json'])).stdout);
-    await (await hot.sendTransaction({ to: batch.transactions[0].to, data: batch.transactions[0].data })).wait();
+    await receiptOf(await hot.sendTransaction({ to: batch.transactions[0].to, data: batch.transactions[0].data }));
     const accept = ['accept-admin', '--rpc', anvil.rpcUrl, '--deployment', JSON.stringify({ RewardDistributor: deployment.RewardDistributor }), '--send'];
     const early = await chainCli(accept, { CHAIN_ADMIN_KEY: admin.privateKey });
     expect([early.code, early.stderr]).toEqual([2, expect.stringMatching(/can be accepted only after .*; run this again then/)]);
@@ -248,7 +248,7 @@ describe('funding and settlement on a real chain whose node estimates at the lat
     const { amount } = await waitingForFunding(epochId);
     // the root cannot be published while the hot key lacks OPERATOR_ROLE: the epoch fails
     const d = contractOf(api, 'RewardDistributor', admin);
-    await (await d.revokeRole(ROLES.OPERATOR_ROLE, hot.address)).wait();
+    await receiptOf(await d.revokeRole(ROLES.OPERATOR_ROLE, hot.address));
     expect((await cli(['fund', '--amount', amount, '--send'], { CHAIN_ADMIN_KEY: admin.privateKey })).code).toBe(0);
     const failed = await until(
       () => epochOf(epochId),
@@ -260,7 +260,7 @@ describe('funding and settlement on a real chain whose node estimates at the lat
     const fan = `Bearer ${await api.tokenFor({ subject: '0x00000000000000000000000000000000000000c3', kind: 'account', roles: ['fan'] })}`;
     await request(api.url).post(`/api/v1/epochs/${epochId}/retry`).set('authorization', fan).send({}).expect(403);
 
-    await (await d.grantRole(ROLES.OPERATOR_ROLE, hot.address)).wait();
+    await receiptOf(await d.grantRole(ROLES.OPERATOR_ROLE, hot.address));
     const retried = await request(api.url).post(`/api/v1/epochs/${epochId}/retry`).set('authorization', staff).send({}).expect(200);
     expect(['tree_built', 'publishing', 'published']).toContain(retried.body.status);
     const done = await until(

@@ -1,7 +1,7 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { BaseWallet, Contract, InterfaceAbi, JsonRpcProvider, parseEther, Wallet, ZeroHash } from 'ethers';
 import request from 'supertest';
-import { anvilDevKey, ARTIFACTS, ChainService, EMBEDDED_ADMIN_INDEX, ROLES } from '@fanmesh/chain';
+import { anvilDevKey, ARTIFACTS, ChainService, EMBEDDED_ADMIN_INDEX, ROLES, receiptOf } from '@fanmesh/chain';
 import { BALLOT_TYPES } from '@fanmesh/protocol';
 import type { RunningApp } from '../support/app';
 
@@ -57,7 +57,7 @@ export class TestChain {
     // the embedded chain's contract admin (the API's hot key, account 0, holds no admin role)
     const admin = new Wallet(anvilDevKey(EMBEDDED_ADMIN_INDEX), this.provider);
     const distributor = this.distributor.connect(admin) as Contract;
-    await (await distributor.grantRole(ROLES.OPERATOR_ROLE, this.operator.address)).wait();
+    await receiptOf(await distributor.grantRole(ROLES.OPERATOR_ROLE, this.operator.address));
   }
 
   /** Rewards each fan `amount` more FAN through a published epoch and a claim: the only way FanToken mints. */
@@ -66,17 +66,17 @@ export class TestChain {
     const entries = [...this.cumulative].map(([a, v]) => [a, v.toString()] as [string, string]);
     const tree = StandardMerkleTree.of(entries, ['address', 'uint256']);
     const total = [...this.cumulative.values()].reduce((a, b) => a + b, 0n);
-    await (await this.distributor.publishRoot(++this.epoch, tree.root, total, ZeroHash)).wait();
+    await receiptOf(await this.distributor.publishRoot(++this.epoch, tree.root, total, ZeroHash));
     for (const [i, [account, amount]] of tree.entries()) {
       if (!grants.some(([g]) => g === account)) continue;
-      await (await this.distributor.claim(account, amount, tree.getProof(i))).wait();
+      await receiptOf(await this.distributor.claim(account, amount, tree.getProof(i)));
     }
   }
 
   /** The fan moves tokens with their own key (gas from the faucet). */
   async transfer(from: BaseWallet, to: string, amount: bigint): Promise<number> {
-    await (await this.faucet.sendTransaction({ to: from.address, value: parseEther('0.01') })).wait();
-    const receipt = await (await (this.token.connect(from.connect(this.provider)) as Contract).transfer(to, amount)).wait();
+    await receiptOf(await this.faucet.sendTransaction({ to: from.address, value: parseEther('0.01') }));
+    const receipt = await receiptOf(await (this.token.connect(from.connect(this.provider)) as Contract).transfer(to, amount));
     return receipt.blockNumber;
   }
 

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { anvilDevKey, ARTIFACTS, ChainService, OutboxSender, signClaim } from '@fanmesh/chain';
+import { anvilDevKey, ARTIFACTS, ChainService, OutboxSender, signClaim, receiptOf } from '@fanmesh/chain';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { adminPrincipal, RunningApp, staffPrincipal, startApp } from '../support/app';
 import { createTestDatabase } from '../support/databases';
@@ -124,8 +124,8 @@ describe('epochs, settlement and claims on the embedded chain', () => {
     expect(c.proof).toEqual(oz.getProof([fan.address.toLowerCase(), c.cumulativeAmount]));
     // the fan pays gas: give them some, then send what the API says
     const faucet = new Wallet(anvilDevKey(1), provider);
-    await (await faucet.sendTransaction({ to: fan.address, value: parseEther('1') })).wait();
-    await (await fan.sendTransaction({ to: c.direct.contract, data: c.direct.data })).wait();
+    await receiptOf(await faucet.sendTransaction({ to: fan.address, value: parseEther('1') }));
+    await receiptOf(await fan.sendTransaction({ to: c.direct.contract, data: c.direct.data }));
     expect((await token.balanceOf(fan.address)).toString()).toBe(await balance(fans[0]));
     expect(await claim(fan.address)).toMatchObject({ claimed: c.cumulativeAmount, claimable: '0' });
     // a second claim in the same epoch pays nothing: the contract refuses it and so does the relay

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { BaseWallet, JsonRpcProvider, keccak256, Wallet } from 'ethers';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anvilDevKey, ChainService } from '@fanmesh/chain';
+import { anvilDevKey, ChainService, receiptOf } from '@fanmesh/chain';
 import type { EpochFile, PublishedEpochsView } from '@fanmesh/protocol';
 import { DEMO_VENUE_ID } from '@fanmesh/venues';
 import { verifyEpoch } from '../../verifier/src/epoch';
@@ -198,7 +198,7 @@ describe('the independent verifier on the embedded stack (settled epochs and a c
           .set('authorization', await fanAuth(w))
           .expect(200)
       ).body;
-      await (await sender.sendTransaction({ to: claim.direct.contract, data: claim.direct.data })).wait();
+      await receiptOf(await sender.sendTransaction({ to: claim.direct.contract, data: claim.direct.data }));
     }
     const poll = (
       await request(api.url)

@@ -2,6 +2,7 @@ import { Contract, ContractFactory, InterfaceAbi, Signer, TransactionReceipt, Tr
 import { DeviceRegistry, FanToken, MomentAttestor, PollAttestor, RewardDistributor } from '@fanmesh/contracts';
 import type { ContractKey, Deployment } from './deployment';
 import { emissionArgs, EmissionSchedule } from './emission';
+import { receiptOf } from './receipt';
 
 export type { ContractKey, Deployment } from './deployment';
 
@@ -107,8 +108,8 @@ export async function deployAll(signer: Signer, opts: DeployOptions = {}): Promi
   const polls = await deploy('PollAttestor', PollAttestor, [admin, operator]);
 
   for (const { label, tx } of sent) {
-    const receipt = await tx.wait();
-    if (!receipt || receipt.status !== 1) throw new Error(`deployment step failed: ${label} (tx ${tx.hash})`);
+    const receipt = await receiptOf(tx);
+    if (receipt.status !== 1) throw new Error(`deployment step failed: ${label} (tx ${tx.hash})`);
     opts.onReceipt?.(label, receipt);
   }
   return { FanToken: token, RewardDistributor: distributor, MomentAttestor: attestor, DeviceRegistry: registry, PollAttestor: polls };
@@ -126,7 +127,7 @@ export const STANDALONE = ['PollAttestor'] as const satisfies readonly ContractK
 export async function deployStandalone(signer: Signer, name: (typeof STANDALONE)[number], roles: { admin: string; operator: string }): Promise<string> {
   const artifact = { PollAttestor }[name] as Artifact;
   const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer).deploy(roles.admin, roles.operator);
-  const receipt = await contract.deploymentTransaction()!.wait();
-  if (!receipt || receipt.status !== 1) throw new Error(`deploying ${name} failed`);
+  const receipt = await receiptOf(contract.deploymentTransaction()!);
+  if (receipt.status !== 1) throw new Error(`deploying ${name} failed`);
   return contract.getAddress();
 }

@@ -8,3 +8,4 @@ export * from './merkle';
 export * from './emission';
 export { keccak256Long } from './keccak';
 export * from './roles';
+export * from './receipt';
