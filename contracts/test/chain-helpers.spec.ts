@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ANVIL_DEV_KEYS, anvilDevKey, freePort, startAnvil } from '../../libs/chain/src/anvil';
 import { connectContracts, momentCommitment, ROLES } from '../../libs/chain/src/contracts';
 import { DEFAULT_CAP, deployAll } from '../../libs/chain/src/deploy';
+import { receiptOf } from '@fanmesh/chain';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -127,6 +128,23 @@ describe('libs/chain deployAll', () => {
       expect(await c.MomentAttestor.commitment(m)).toBe(momentCommitment(m));
       const unfunded = connectContracts(await deployAll(new Wallet(anvil.privateKeys[0], provider)), provider);
       expect(await unfunded.RewardDistributor.funded()).toBe(0n);
+    } finally {
+      provider.destroy();
+      await anvil.stop();
+    }
+  });
+});
+
+describe('receiptOf', () => {
+  it('returns every receipt of a burst of sends, and says when a transaction is never mined', async () => {
+    const anvil = await startAnvil();
+    const provider = providerFor(anvil.rpcUrl, anvil.chainId);
+    try {
+      const sender = new NonceManager(new Wallet(anvil.privateKeys[0], provider));
+      const sent = await Promise.all(Array.from({ length: 50 }, () => sender.sendTransaction({ to: anvil.accounts[1], value: 1n })));
+      const receipts = await Promise.all(sent.map((tx) => receiptOf(tx)));
+      expect(receipts.map((r) => [r.hash, r.status])).toEqual(sent.map((tx) => [tx.hash, 1]));
+      await expect(receiptOf({ hash: keccak256(toUtf8Bytes('never sent')), provider }, 200)).rejects.toThrow(/was not mined within 0.2 s/);
     } finally {
       provider.destroy();
       await anvil.stop();
