@@ -1,4 +1,6 @@
 import { ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
@@ -81,3 +83,26 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
 
 export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** One target of the issue "Speed at stadium scale", as a benchmark measured it. */
+export interface TargetResult {
+  name: string;
+  measured: number;
+  target: string;
+  met: boolean | null;
+}
+
+/** A target checked against `measured`: `op` is how the measured value must compare with `limit`. */
+export const target = (name: string, measured: number, op: '<=' | '>=' | '<', limit: number): TargetResult => ({
+  name,
+  measured,
+  target: `${op} ${limit}`,
+  met: op === '<=' ? measured <= limit : op === '>=' ? measured >= limit : measured < limit,
+});
+
+/** Writes bench/results/<name>.json: when, the load it ran under, its figures and its targets. */
+export function writeResults(name: string, figures: Record<string, unknown>, targets: TargetResult[]): void {
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/${name}.json`, JSON.stringify({ at: new Date().toISOString(), loadavg: loadavg(), ...figures, targets }, null, 2));
+  console.log(`wrote bench/results/${name}.json (${targets.filter((t) => t.met).length} of ${targets.length} targets met)`);
+}

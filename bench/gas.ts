@@ -15,6 +15,7 @@ import { startAnvil } from '../libs/chain/src/anvil';
 import { MomentRecord, signClaim, signRegistration } from '../libs/chain/src/contracts';
 import { deployAll, Deployment } from '../libs/chain/src/deploy';
 import { buildFastTree, standardLeaf } from '../libs/chain/src/merkle';
+import { target, writeResults } from './_support';
 
 // the fast StandardMerkleTree(['address','uint256']) builder lives in libs/chain/src/merkle.ts (settlement uses it too)
 
@@ -186,6 +187,11 @@ async function main(): Promise<void> {
     );
     const missed = rows.filter((r) => r.target && r.gas > r.target);
     console.log(missed.length ? `\ntargets missed: ${missed.map((r) => r.what).join(', ')}` : '\nall targets met');
+    writeResults(
+      'gas',
+      { hardfork, leaves: N, rows },
+      rows.filter((r) => r.target).map((r) => target(`${r.what.trim()} (gas)`, r.gas, '<=', r.target!)),
+    );
   } finally {
     provider.destroy();
     await anvil.stop();

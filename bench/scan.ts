@@ -13,7 +13,7 @@ import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { decodeQr, encodeQr, qrDigest, qrMessageHash, windowAt } from '@fanmesh/protocol';
 import { recoverSigner } from '../libs/access/src';
 import { DEMO_VENUE_ID, demoGates } from '../libs/venues/src';
-import { BENCH_REDIS_URL, benchDatabase, fmt, onceMessage, startApi } from './_support';
+import { BENCH_REDIS_URL, benchDatabase, fmt, onceMessage, startApi, target, writeResults } from './_support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const secp = require('secp256k1') as {
@@ -253,6 +253,17 @@ async function main() {
       `\nratios: single scans / naive = ${(phaseA.rate / naiveRun.rate).toFixed(1)}x, batched / naive = ${(batchRate / naiveRun.rate).toFixed(1)}x (target >= 8x); batched / ethers recovery alone = ${(batchRate / ethersRecover.perSecond).toFixed(1)}x; ` +
         `duplicates admitted exactly once: ${phaseB.verdicts.admit === PHASE_B ? 'yes' : `NO (${phaseB.verdicts.admit})`}; ` +
         `targets: >= 5,000/s (single ${phaseA.rate >= 5000 ? 'met' : 'missed'}, batched ${batchRate >= 5000 ? 'met' : 'missed'}), p99 < 50 ms at 1,000/s (${phaseC.p99 < 50 ? 'met' : 'missed'})`,
+    );
+    writeResults(
+      'scan',
+      { phases: { single: phaseA, batched: { ...phaseBatch, rate: batchRate }, twice: phaseB, steady: phaseC }, naive: naiveRun.rate, rssMb: rss / 1024 / 1024 },
+      [
+        target('single scans over HTTP, scans/s', phaseA.rate, '>=', 5000),
+        target('batched scans over HTTP, scans/s', batchRate, '>=', 5000),
+        target('p99 ms at a steady 1,000 scans/s', phaseC.p99, '<', 50),
+        target('batched / naive', batchRate / naiveRun.rate, '>=', 8),
+        target('duplicate codes admitted more than once', PHASE_B - (phaseB.verdicts.admit ?? 0), '<=', 0),
+      ],
     );
   } finally {
     await api.stop();
