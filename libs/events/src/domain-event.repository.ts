@@ -41,14 +41,18 @@ export class DomainEventRepository {
   }
 
   /** Locks the consumer's cursor for this transaction; undefined when another instance holds it. */
-  async lockCursor(tx: Queryable, consumer: string): Promise<CursorRow | undefined> {
-    return row<CursorRow>(tx, `SELECT xid::text AS xid, id::text AS id, failures FROM domain_event_cursors WHERE consumer = $1 FOR UPDATE SKIP LOCKED`, [consumer]);
-  }
-
-  /** The oldest transaction still running: everything below it is final. */
-  async horizon(tx: Queryable): Promise<string> {
-    const r = await row<{ h: string }>(tx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`);
-    return r!.h;
+  /**
+   * Locks a consumer's cursor and reads the horizon in the same round trip: the oldest transaction
+   * still running, below which everything is final. Read in this statement's snapshot, it is never
+   * later than one read after it, so what lies below it is final for the batch read that follows.
+   */
+  async lockCursor(tx: Queryable, consumer: string): Promise<(CursorRow & { horizon: string }) | undefined> {
+    return row<CursorRow & { horizon: string }>(
+      tx,
+      `SELECT xid::text AS xid, id::text AS id, failures, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
+       FROM domain_event_cursors WHERE consumer = $1 FOR UPDATE SKIP LOCKED`,
+      [consumer],
+    );
   }
 
   /** The newest final event, whatever its name: the head consumers catch up to. */

@@ -194,7 +194,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
       const n = await this.ds.transaction(async (tx) => {
         const cursor = await this.repo.lockCursor(tx, c.name);
         if (!cursor) return 0;
-        const horizon = await this.repo.horizon(tx);
+        const { horizon } = cursor;
         batch = await this.repo.batch(tx, cursor, horizon, c.names, c.single ? 1 : c.batchSize);
         if (!batch.length) {
           // Nothing of ours below the horizon: skip past everything final, so the next read starts late.
