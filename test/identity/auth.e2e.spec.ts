@@ -1,5 +1,7 @@
 import { once } from 'node:events';
-import { Wallet } from 'ethers';
+import { getBytes, hexlify, toBeHex, toBigInt, Wallet } from 'ethers';
+
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 import { SiweMessage } from 'siwe';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +34,25 @@ describe('sign-in with Ethereum, sessions, roles and sponsor keys', () => {
     await request(api.url).post('/api/v1/auth/siwe').send({ message, signature }).expect(200);
     const again = await request(api.url).post('/api/v1/auth/siwe').send({ message, signature }).expect(401);
     expect(again.body.code).toBe('nonce_used');
+  });
+
+  it("refuses the high-s twin of a fan's signature (its malleated copy), and still takes the signature itself", async () => {
+    const wallet = Wallet.createRandom();
+    const message = await siweMessage(api.url, wallet);
+    const signature = getBytes(await wallet.signMessage(message));
+    // s -> n - s with v flipped: the same key's valid ECDSA signature, which no wallet emits
+    const twin = Uint8Array.from(signature);
+    twin.set(getBytes(toBeHex(SECP256K1_N - toBigInt(signature.subarray(32, 64)), 32)), 32);
+    twin[64] = twin[64] === 27 ? 28 : 27;
+    const refused = await request(api.url)
+      .post('/api/v1/auth/siwe')
+      .send({ message, signature: hexlify(twin) })
+      .expect(401);
+    expect(refused.body.code).toBe('bad_signature');
+    await request(api.url)
+      .post('/api/v1/auth/siwe')
+      .send({ message, signature: hexlify(signature) })
+      .expect(200);
   });
 
   it('refuses a signature by another key, a made-up nonce, another domain and an expired message', async () => {

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { computeAddress, getAddress, Wallet, verifyMessage } from 'ethers';
+import { computeAddress, getAddress, Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { APP_CONFIG, AppConfig } from '@fanmesh/config';
 import { localSecret, Principal } from '@fanmesh/common';
+import { recoverPersonalSigner } from '@fanmesh/crypto';
 import type { SponsorView } from '@fanmesh/protocol';
 import { IdentityError } from './identity.error';
 import { GrantRow, IdentityRepository } from './identity.repository';
@@ -86,7 +87,8 @@ export class IdentityService {
     if (siwe.notBefore && Date.parse(siwe.notBefore) > now) throw new IdentityError('message_expired', 'The sign-in message is not valid yet.');
     let signer: string;
     try {
-      signer = verifyMessage(message, signature);
+      // libsecp256k1 through libs/crypto: ethers' pure-JS recovery was 3.7% of the API's CPU in a 60,000-fan match
+      signer = recoverPersonalSigner(message, signature);
     } catch {
       throw new IdentityError('bad_signature', 'The signature is malformed.');
     }
