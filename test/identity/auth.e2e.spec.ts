@@ -10,6 +10,7 @@ import { RunningApp, startApp } from '../support/app';
 import { signIn, siweMessage } from '../support/fans';
 import { WsClient } from '../support/ws-client';
 import { TokenService } from '@fanmesh/identity';
+import { DataSource } from 'typeorm';
 
 describe('sign-in with Ethereum, sessions, roles and sponsor keys', () => {
   let api: RunningApp;
@@ -34,6 +35,18 @@ describe('sign-in with Ethereum, sessions, roles and sponsor keys', () => {
     await request(api.url).post('/api/v1/auth/siwe').send({ message, signature }).expect(200);
     const again = await request(api.url).post('/api/v1/auth/siwe').send({ message, signature }).expect(401);
     expect(again.body.code).toBe('nonce_used');
+  });
+
+  it('clears nonces that expired over an hour ago whenever it hands out a new one, and keeps the rest', async () => {
+    const db = api.app.get(DataSource);
+    await db.query(
+      `INSERT INTO auth_nonces (nonce, expires_at) VALUES ('stale-nonce-for-test', now() - interval '2 hours'), ('recent-nonce-for-test', now() - interval '10 minutes')`,
+    );
+    const { body } = await request(api.url).post('/api/v1/auth/nonce').expect(200);
+    const left = (await db.query(`SELECT nonce FROM auth_nonces WHERE nonce = ANY($1::text[]) ORDER BY nonce`, [
+      ['stale-nonce-for-test', 'recent-nonce-for-test', body.nonce],
+    ])) as { nonce: string }[];
+    expect(left.map((r) => r.nonce).sort()).toEqual([body.nonce, 'recent-nonce-for-test'].sort());
   });
 
   it("refuses the high-s twin of a fan's signature (its malleated copy), and still takes the signature itself", async () => {

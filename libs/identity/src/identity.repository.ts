@@ -30,9 +30,13 @@ export class IdentityRepository {
   constructor(private readonly ds: DataSource) {}
 
   async createNonce(nonce: string, expiresAt: Date): Promise<void> {
-    await exec(this.ds, 'INSERT INTO auth_nonces (nonce, expires_at) VALUES ($1, $2)', [nonce, expiresAt]);
-    // Opportunistic clean-up keeps the table small without a scheduler.
-    await exec(this.ds, `DELETE FROM auth_nonces WHERE expires_at < now() - interval '1 hour'`);
+    // Opportunistic clean-up keeps the table small without a scheduler, in the same round trip.
+    await exec(
+      this.ds,
+      `WITH stale AS (DELETE FROM auth_nonces WHERE expires_at < now() - interval '1 hour')
+       INSERT INTO auth_nonces (nonce, expires_at) VALUES ($1, $2)`,
+      [nonce, expiresAt],
+    );
   }
 
   /** Marks a nonce used exactly once; tells why when it cannot be. */
