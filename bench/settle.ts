@@ -1,6 +1,6 @@
 // bench/settle: settle a 100,000-account reward epoch through the real settlement service: the
 // cumulative totals from the ledger (Postgres), the Merkle tree and every proof, the proofs stored
-// (batched unnest), the root published through the outbox and confirmed on the embedded chain.
+// (binary COPY), the root published through the outbox and confirmed on the embedded chain.
 // Beside it, in the same run: @openzeppelin/merkle-tree building the same tree and all its proofs,
 // and a check that its root and every one of its proofs equal what settlement stored.
 //
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       ['cumulative totals per kind from the ledger (SQL)', secs(s.cumulative ?? 0)],
       ['tree build + all proofs (fast builder)', secs(s.tree ?? 0)],
       ['public epoch file (JSON of every leaf with its kinds, keccak256)', secs(s.file ?? 0)],
-      ['proofs and file stored (batched unnest, one transaction)', secs(s.stored ?? 0)],
+      ['proofs and file stored (binary COPY, one transaction)', secs(s.stored ?? 0)],
       ['fund check + publishRoot queued in the outbox', secs(builtMs - (s.cumulative ?? 0) - (s.tree ?? 0) - (s.stored ?? 0) - (s.file ?? 0))],
       ['root confirmed on chain (outbox send + receipt)', secs(confirmedMs - builtMs)],
       ['whole settlement', secs(totalMs)],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { exec, Queryable, row, rows } from '@fanmesh/db';
+import { copyClient, copyIn, encodeField, exec, Queryable, row, rows } from '@fanmesh/db';
 
 export type EpochStatus = 'pending_approval' | 'approved' | 'rejected' | 'tree_built' | 'publishing' | 'published' | 'failed';
 
@@ -218,8 +218,8 @@ export class EpochRepository {
   // ------------------------------------------------------------------ the tree
 
   /**
-   * Stores the tree of an approved epoch: every account's cumulative amount and proof (batched
-   * unnest), the root and total, the public file, and the status, in one transaction. A crash before
+   * Stores the tree of an approved epoch: every account's cumulative amount and proof (binary
+   * COPY; batched unnest on PGlite), the root and total, the public file, and the status, in one transaction. A crash before
    * the commit leaves the epoch `approved` with nothing stored; `build` runs inside, under a row lock,
    * so two instances never build the same epoch at once. Returns false when the epoch was not (or no longer) approved.
    */
@@ -233,22 +233,36 @@ export class EpochRepository {
       // it flushes this earlier commit too, so nothing is ever published on proofs that were lost.
       await exec(m, `SET LOCAL synchronous_commit = off`);
       const { bytes, offsets } = tree.proofs;
-      // Proofs travel as one binary parameter per chunk (no hex round trip) and are cut apart in SQL.
       // No ON CONFLICT: under the epoch's row lock, in `approved`, nothing can be stored for it yet
-      // (a build that crashed rolled back whole), and a plain insert is a third faster.
-      for (let i = 0; i < tree.accounts.length; i += chunk) {
-        const end = Math.min(tree.accounts.length, i + chunk);
-        const base = offsets[i];
-        const blob = Buffer.from(bytes.buffer, bytes.byteOffset + base, offsets[end] - base);
-        const starts = Array.from(offsets.subarray(i, end), (o) => o - base);
-        const lengths = Array.from({ length: end - i }, (_, k) => offsets[i + k + 1] - offsets[i + k]);
-        await exec(
-          m,
-          `INSERT INTO reward_epoch_accounts (epoch_id, account, cumulative, proof)
-           SELECT $1, u.account, u.amount, substring($4::bytea FROM u.start + 1 FOR u.len)
-           FROM unnest($2::text[], $3::numeric[], $5::int[], $6::int[]) AS u(account, amount, start, len)`,
-          [id, tree.accounts.slice(i, end), tree.amounts.slice(i, end), blob, starts, lengths],
+      // (a build that crashed rolled back whole), and a plain insert is a third faster. So the rows go
+      // straight in by binary COPY, in this transaction; a row that did exist would fail it whole.
+      const client = await copyClient(m);
+      if (client) {
+        const epoch = encodeField('int8', id);
+        await copyIn(client, 'reward_epoch_accounts', ['epoch_id', 'account', 'cumulative', 'proof'], tree.accounts.length, (w, i) =>
+          w
+            .field(epoch)
+            .text(tree.accounts[i])
+            .numeric(tree.amounts[i])
+            .bytea(bytes.subarray(offsets[i], offsets[i + 1])),
         );
+      } else {
+        // The embedded PGlite has no COPY: proofs travel as one binary parameter per chunk (no hex
+        // round trip) and are cut apart in SQL.
+        for (let i = 0; i < tree.accounts.length; i += chunk) {
+          const end = Math.min(tree.accounts.length, i + chunk);
+          const base = offsets[i];
+          const blob = Buffer.from(bytes.buffer, bytes.byteOffset + base, offsets[end] - base);
+          const starts = Array.from(offsets.subarray(i, end), (o) => o - base);
+          const lengths = Array.from({ length: end - i }, (_, k) => offsets[i + k + 1] - offsets[i + k]);
+          await exec(
+            m,
+            `INSERT INTO reward_epoch_accounts (epoch_id, account, cumulative, proof)
+             SELECT $1, u.account, u.amount, substring($4::bytea FROM u.start + 1 FOR u.len)
+             FROM unnest($2::text[], $3::numeric[], $5::int[], $6::int[]) AS u(account, amount, start, len)`,
+            [id, tree.accounts.slice(i, end), tree.amounts.slice(i, end), blob, starts, lengths],
+          );
+        }
       }
       await exec(m, `INSERT INTO reward_epoch_files (epoch_id, hash, body) VALUES ($1, $2, $3)`, [id, tree.file.hash, tree.file.body]);
       await exec(m, `UPDATE reward_epochs SET status = 'tree_built', root = $2, total = $3, accounts = $4, file_hash = $5 WHERE id = $1`, [
