@@ -15,10 +15,11 @@ import { ChainService, OutboxSender, proofFromBytes } from '../libs/chain/src';
 import { loadConfig } from '../libs/config/src';
 import { EpochsService, SettlementService } from '../libs/rewards/src';
 import { DEMO_EVENT_ID, DEMO_VENUE_ID } from '../libs/venues/src';
-import { benchDatabase, BENCH_REDIS_URL, fmt } from './_support';
+import { benchDatabase, BENCH_REDIS_URL, fmt, target, writeResults } from './_support';
 
 const N = Number(process.env.ACCOUNTS ?? 100_000);
-const TARGET_S = 3;
+/** The issue "Speed at stadium scale": settle 100,000 accounts, root and every proof identical. */
+const TARGET_S = 1.2;
 const ADMIN = { subject: '0x00000000000000000000000000000000000000a1', kind: 'account' as const, roles: ['admin'] };
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -122,7 +123,16 @@ async function main(): Promise<void> {
     console.log(`\nroot ${epoch.root} = @openzeppelin/merkle-tree's, and all ${fmt(rows.length)} stored proofs equal its proofs; on chain: confirmed`);
     console.log(`tree + proofs: ${(ozMs / (s.tree ?? 1)).toFixed(1)}x faster than @openzeppelin/merkle-tree`);
     console.log(totalMs <= TARGET_S * 1000 ? `target met: whole settlement ${secs(totalMs)} <= ${TARGET_S} s` : `target MISSED: whole settlement ${secs(totalMs)} > ${TARGET_S} s`);
-    if (totalMs > TARGET_S * 1000) process.exitCode = 1;
+    writeResults(
+      'settle',
+      {
+        accounts: epoch.accounts,
+        stagesMs: { ...s, queued: builtMs - (s.cumulative ?? 0) - (s.tree ?? 0) - (s.stored ?? 0) - (s.file ?? 0), onChain: confirmedMs - builtMs },
+        totalMs,
+        openZeppelinMs: ozMs,
+      },
+      [target('whole settlement of 100,000 accounts, s', totalMs / 1000, '<=', TARGET_S), target('stored proofs that differ from @openzeppelin/merkle-tree', mismatched, '<=', 0)],
+    );
   } finally {
     await app.close();
     await db.drop();
