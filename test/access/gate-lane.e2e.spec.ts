@@ -10,7 +10,7 @@ import type { GateLaneFrameId, GateLaneServerFrame, ScanResult } from '@fanmesh/
 import { adminPrincipal, fanPrincipal, RunningApp, startApp } from '../support/app';
 import { createTestDatabase } from '../support/databases';
 import { signIn } from '../support/fans';
-import { createEvent, IssuedTicket, issueTickets, openGates, qrFor } from '../support/tickets';
+import { clearOfWindowEdge, createEvent, IssuedTicket, issueTickets, openGates, qrFor } from '../support/tickets';
 
 type Answer = Extract<GateLaneServerFrame, { type: 'verdict' | 'error' | 'welcome' }>;
 
@@ -188,6 +188,7 @@ describe('the gate lane: scans pipelined over one websocket, judged as the HTTP 
 
     it('takes the previous window but not older (expired_code) nor windows ahead (future_code)', async () => {
       const [t1, t2] = [tickets[2], tickets[4]];
+      await clearOfWindowEdge();
       expect((await onA.scan(qrFor(t1, t1.wallet, -1))).decision).toBe('admit');
       expect(await both(onA, a, 'N-A', qrFor(t2, t2.wallet, -2))).toMatchObject({ decision: 'deny', reason: 'expired_code' });
       expect(await both(onA, a, 'N-A', qrFor(t2, t2.wallet, +3))).toMatchObject({ decision: 'deny', reason: 'future_code' });

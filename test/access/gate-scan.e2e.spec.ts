@@ -6,7 +6,7 @@ import { DENY_REASONS } from '@fanmesh/access';
 import { decodeQr, encodeQr, TICKET_DOMAIN, TICKET_TYPES, ticketHash, ticketTypedValue } from '@fanmesh/protocol';
 import { adminPrincipal, RunningApp, startApp } from '../support/app';
 import { createTestDatabase } from '../support/databases';
-import { createEvent, IssuedTicket, issueTickets, openGates, qrFor } from '../support/tickets';
+import { clearOfWindowEdge, createEvent, IssuedTicket, issueTickets, openGates, qrFor } from '../support/tickets';
 
 describe('tickets, rotating codes and gate scans', () => {
   let a: RunningApp;
@@ -73,6 +73,7 @@ describe('tickets, rotating codes and gate scans', () => {
 
   it('accepts the previous window (clock skew) but not older: a screenshot expires; a code from windows ahead is refused', async () => {
     const [t1, t2] = [tickets[2], tickets[4]];
+    await clearOfWindowEdge();
     expect((await scan(a, 'N-A', qrFor(t1, t1.wallet, -1))).decision).toBe('admit');
     expect(await scan(a, 'N-A', qrFor(t2, t2.wallet, -2))).toMatchObject({ decision: 'deny', reason: 'expired_code' });
     expect(await scan(a, 'N-A', qrFor(t2, t2.wallet, +3))).toMatchObject({ decision: 'deny', reason: 'future_code' });

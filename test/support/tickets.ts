@@ -1,6 +1,6 @@
 import { BaseWallet, getBytes, Wallet } from 'ethers';
 import request from 'supertest';
-import { encodeQr, qrDigest, windowAt } from '@fanmesh/protocol';
+import { encodeQr, qrDigest, QR_WINDOW_SECONDS, windowAt } from '@fanmesh/protocol';
 
 export interface IssuedTicket {
   id: string;
@@ -12,6 +12,17 @@ export interface IssuedTicket {
   version: number;
   issuerSignature: string;
   wallet: BaseWallet;
+}
+
+/**
+ * Waits, when needed, until at least `marginMs` are left in the current code window. A test that
+ * makes a previous-window code and expects it taken would otherwise lose to a rotation between
+ * making it and the server judging it: the code would then be two windows old (expired_code).
+ */
+export async function clearOfWindowEdge(marginMs = 3_000): Promise<void> {
+  const windowMs = QR_WINDOW_SECONDS * 1000;
+  const left = (windowAt(Date.now()) + 1) * windowMs - Date.now();
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
 }
 
 /** The rotating code a fan's phone shows: the holder's signature over ticket, version and window. */
