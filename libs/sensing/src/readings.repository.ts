@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { copyClient, copyIn, encodeField, exec, rows } from '@fanmesh/db';
+import { exec, rows } from '@fanmesh/db';
 import type { SignedEnvelope, StoredReading } from '@fanmesh/directory';
 import type { ReadingKind } from '@fanmesh/protocol';
 
@@ -20,8 +20,6 @@ export interface ReadingBatch {
   values: number[];
   labels: (string | null)[];
 }
-
-const READING_COLUMNS = ['device', 'seq', 'idx', 'event_id', 'section_code', 'kind', 'at', 'value', 'label'];
 
 interface ReadingRow {
   device: string;
@@ -50,35 +48,10 @@ export class ReadingsRepository {
   constructor(private readonly ds: DataSource) {}
 
   /**
-   * The envelope and all its readings, in the caller's transaction: a retry of the same (device, seq)
-   * adds nothing. On Postgres the envelope goes first (ON CONFLICT DO NOTHING); when it is new, no
-   * reading of it can exist (readings are written only here, with their envelope, in one transaction,
-   * and a concurrent insert of the same envelope waits on its key until this one ends), so the readings
-   * go straight in by binary COPY. A replayed envelope, and PGlite (no COPY), take the one-statement
-   * unnest insert, which skips whatever is there.
+   * The envelope and all its readings in one statement (arrays, not one row per parameter set):
+   * a retry of the same (device, seq) adds nothing.
    */
   async insert(tx: EntityManager, b: ReadingBatch): Promise<void> {
-    const client = await copyClient(tx);
-    if (!client) return this.insertByUnnest(tx, b);
-    const fresh = await exec<{ ok: number }>(
-      tx,
-      `INSERT INTO sensor_envelopes (device, seq, event_id, sent_at, body, signature) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1 AS ok`,
-      [b.device, b.seq, b.eventId, b.sentAt, b.body, b.signature],
-    );
-    if (!fresh.length) return this.insertByUnnest(tx, b);
-    const device = encodeField('text', b.device);
-    const seq = encodeField('int8', b.seq);
-    const event = encodeField('uuid', b.eventId);
-    const section = encodeField('text', b.sectionCode);
-    const kinds = new Map<string, Buffer>();
-    const kind = (k: string) => kinds.get(k) ?? kinds.set(k, encodeField('text', k)).get(k)!;
-    await copyIn(client, 'sensor_readings', READING_COLUMNS, b.kinds.length, (w, i) =>
-      w.field(device).field(seq).int4(i).field(event).field(section).field(kind(b.kinds[i])).timestamptz(b.ats[i]).float8(b.values[i]).text(b.labels[i]),
-    );
-  }
-
-  /** The envelope and all its readings in one statement (arrays, not one row per parameter set). */
-  private async insertByUnnest(tx: EntityManager, b: ReadingBatch): Promise<void> {
     await exec(
       tx,
       `WITH env AS (
