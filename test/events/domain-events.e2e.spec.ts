@@ -72,6 +72,39 @@ describe('domain events', () => {
     expect(by.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('pumps a consumer when its events arrive from another instance, and moves it past what it does not consume', async () => {
+    const url = await createTestDatabase('events-selective');
+    const producer = await instance(url, 'producer', { dispatch: false });
+    const consumer = await instance(url, 'consumer');
+    const ds = producer.get(DataSource);
+    const events = producer.get(DomainEvents);
+    const cursor = async () => (await ds.query(`SELECT id::text AS id FROM domain_event_cursors WHERE consumer = 'test.status'`))[0].id as string;
+    const until = async (what: string, ok: () => Promise<boolean>) => {
+      const deadline = Date.now() + 15_000;
+      while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    await ds.transaction((tx) =>
+      events.emitMany(
+        tx,
+        'access.admitted',
+        Array.from({ length: 100 }, (_, i) => admitted(`skip-${i}`)),
+      ),
+    );
+    const [{ last }] = await ds.query(`SELECT max(id)::text AS last FROM domain_events`);
+    // nothing of its own arrived, yet its cursor moves past the others' events (within a skip-ahead)
+    await until('the status consumer to skip ahead', async () => BigInt(await cursor()) >= BigInt(last));
+    expect(await ds.query(`SELECT * FROM test_deliveries WHERE consumer = 'status'`)).toEqual([]);
+    const at = new Date().toISOString();
+    await ds.transaction((tx) => events.emit(tx, 'venues.event_status_changed', { eventId: 'e', venueId: 'v', from: 'scheduled', to: 'gates_open', version: 2, at }));
+    await until('the status event to be delivered', async () => (await ds.query(`SELECT 1 FROM test_deliveries WHERE consumer = 'status'`)).length > 0);
+    expect(await ds.query(`SELECT admission, instance FROM test_deliveries WHERE consumer = 'status'`)).toEqual([{ admission: 'gates_open', instance: 'consumer' }]);
+    await consumer.get(EventDispatcher).drain();
+    expect((await ds.query(`SELECT count(*)::int AS n FROM test_deliveries WHERE consumer = 'ledger'`))[0].n).toBe(100);
+  });
+
   it('delivers in commit order: an event whose transaction commits after a later one is delivered, never skipped', async () => {
     const url = await createTestDatabase('events-order');
     const app = await instance(url, 'solo', { dispatch: false });

@@ -65,6 +65,16 @@ export class DomainEventRepository {
     );
   }
 
+  /** The names of the events after `after`, up to and including `upTo` (both final positions). */
+  async namesBetween(db: Queryable, after: { xid: string; id: string }, upTo: { xid: string; id: string }): Promise<string[]> {
+    const found = await rows<{ name: string }>(
+      db,
+      `SELECT DISTINCT e.name FROM domain_events e WHERE (e.xid, e.id) > ($1::xid8, $2::bigint) AND (e.xid, e.id) <= ($3::xid8, $4::bigint)`,
+      [after.xid, after.id, upTo.xid, upTo.id],
+    );
+    return found.map((r) => r.name);
+  }
+
   async batch(tx: Queryable, after: CursorRow, horizon: string, names: string[], limit: number): Promise<StoredEvent[]> {
     const found = await rows<EventRow>(
       tx,

@@ -29,9 +29,17 @@ interface Consumer {
   /** A pump loop is running for this consumer; `again` asks it for one more pass. */
   pumping: boolean;
   again: boolean;
+  /** When a poll last pumped it (Date.now()). */
+  pumpedAt: number;
 }
 
 const MAX_FAILURES = 5;
+/**
+ * A poll pumps only the consumers of the event names that arrived since the last one, and every
+ * other consumer at most this often: that pass moves its cursor past what it does not consume,
+ * so its reads stay short.
+ */
+const SKIP_AHEAD_MS = 2_000;
 
 /**
  * Delivers domain events to their consumers. Every instance runs this; the cursor row lock
@@ -45,6 +53,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   private timer?: NodeJS.Timeout;
   private running = false;
   private lastHead = '';
+  private lastHeadAt?: { xid: string; id: string };
   private tick?: Promise<void>;
   private readonly inflight = new Set<Promise<void>>();
 
@@ -75,6 +84,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
         busy: false,
         pumping: false,
         again: false,
+        pumpedAt: 0,
       });
     }
     await this.repo.ensureCursors(this.consumers.map((c) => c.name));
@@ -141,8 +151,19 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
         for (const c of this.consumers) if (c.retryAt && Date.now() >= c.retryAt) this.pump(c);
         return;
       }
+      const since = this.lastHeadAt;
       this.lastHead = key;
-      for (const c of this.consumers) this.pump(c);
+      this.lastHeadAt = head;
+      // Everything up to the head is final, and nothing final can appear below the previous head,
+      // so the names between the two are all that arrived.
+      const arrived = since && head ? new Set(await this.repo.namesBetween(this.ds, since, head)) : undefined;
+      const now = Date.now();
+      for (const c of this.consumers) {
+        const due = !arrived || c.names.some((n) => arrived.has(n)) || now - c.pumpedAt >= SKIP_AHEAD_MS || (c.retryAt > 0 && now >= c.retryAt);
+        if (!due) continue;
+        c.pumpedAt = now;
+        this.pump(c);
+      }
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'domain event delivery tick failed');
     }
