@@ -108,7 +108,11 @@ export class EpochsService {
    * cumulative total with this epoch.
    */
   private async stepRates(tx: EntityManager, epochId: string, release: ScheduleRelease | undefined): Promise<void> {
-    const [factors, emitted, cumulative] = await Promise.all([this.rates.factors(tx), this.rates.emittedByKind(tx, epochId), this.rates.cumulativeEmitted(tx)]);
+    // One after another: they share the transaction's one connection, which runs one query at a time
+    // anyway (pg only queued them, with a deprecation warning, and pg@9 will refuse).
+    const factors = await this.rates.factors(tx);
+    const emitted = await this.rates.emittedByKind(tx, epochId);
+    const cumulative = await this.rates.cumulativeEmitted(tx);
     const budget = epochBudget(release && { weekly: release.weekly, carry: release.released - cumulative });
     const demand = demandAtDefault(emitted, factors);
     const target = targetFactor(demand, budget);
