@@ -15,6 +15,7 @@ import { startAnvil } from '../libs/chain/src/anvil';
 import { MomentRecord, signClaim, signRegistration } from '../libs/chain/src/contracts';
 import { deployAll, Deployment } from '../libs/chain/src/deploy';
 import { buildFastTree, standardLeaf } from '../libs/chain/src/merkle';
+import { receiptOf } from '@fanmesh/chain';
 import { target, writeResults } from './_support';
 
 // the fast StandardMerkleTree(['address','uint256']) builder lives in libs/chain/src/merkle.ts (settlement uses it too)
@@ -92,8 +93,8 @@ async function main(): Promise<void> {
   const relayer = new Wallet(anvil.privateKeys[1], provider);
   const rows: Row[] = [];
   const gasOf = async (p: Promise<unknown>): Promise<number> => {
-    const receipt = await (p as Promise<{ wait(): Promise<{ gasUsed: bigint; status: number } | null> }>).then((tx) => tx.wait());
-    if (!receipt || receipt.status !== 1) throw new Error('transaction failed');
+    const receipt = await receiptOf(await (p as Promise<ContractTransactionResponse>));
+    if (receipt.status !== 1) throw new Error('transaction failed');
     return Number(receipt.gasUsed);
   };
   try {

@@ -5,7 +5,7 @@ import { PollAttestor } from '../artifacts';
 import { BALLOT_TYPES, DOMAIN_NAMES, eip712Domain } from '@fanmesh/protocol';
 import { ROLES } from '../../libs/chain/src/contracts';
 import { shouldExposeEip712Domain, shouldGuardWithRole, shouldReportVersion } from './access.behavior';
-import { deployFixture, expectRevert, Fixture, mined, snapshot } from './fixture';
+import { deployFixture, expectRevert, Fixture, mined, minedIfSent, snapshot } from './fixture';
 
 let f: Fixture;
 let restore: () => Promise<void>;
@@ -39,8 +39,7 @@ function attestedEvents(receipt: { logs: readonly { address: string; topics: rea
 /** Reverts decoded with this contract's ABI (its errors are declared in PollAttestor.sol, not Common.sol). */
 async function expectPollRevert(p: Promise<unknown>, name: string, args: unknown[]): Promise<void> {
   try {
-    const res = await p;
-    if (res && typeof (res as { wait?: unknown }).wait === 'function') await (res as { wait: () => Promise<unknown> }).wait();
+    await minedIfSent(await p);
   } catch (err) {
     const e = err as { data?: string; info?: { error?: { data?: string } } };
     const data = e.data ?? e.info?.error?.data;

@@ -3,9 +3,9 @@ import { Contract, ContractFactory, ContractTransactionResponse, id, InterfaceAb
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FanToken, RewardDistributor } from '../artifacts';
 import { processProof, rewardLeaf, ROLES, signClaim } from '../../libs/chain/src/contracts';
-import { deployAll, EMISSION_WEEK_SECONDS, emissionAllowanceAt, emissionArgs, EmissionSchedule, earliestScheduleChange } from '@fanmesh/chain';
+import { deployAll, EMISSION_WEEK_SECONDS, emissionAllowanceAt, emissionArgs, EmissionSchedule, earliestScheduleChange, receiptOf } from '@fanmesh/chain';
 import { shouldExposeEip712Domain, shouldGuardWithRole, shouldReportVersion } from './access.behavior';
-import { Balances, deployFixture, expectEvents, expectRevert, Fixture, mined, proofOf, receiptOf, rewardTree, snapshot, sum } from './fixture';
+import { Balances, deployFixture, expectEvents, expectRevert, Fixture, mined, proofOf, rewardTree, snapshot, sum } from './fixture';
 
 const CAP = 10n ** 24n;
 let f: Fixture;

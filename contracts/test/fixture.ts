@@ -6,8 +6,6 @@ import { Anvil, startAnvil } from '../../libs/chain/src/anvil';
 import { deployAll, DeployOptions, Deployment } from '../../libs/chain/src/deploy';
 import { receiptOf } from '@fanmesh/chain';
 
-export { receiptOf };
-
 /**
  * One anvil per spec file with the four contracts deployed once; each test runs between an
  * evm_snapshot and an evm_revert, so tests never see each other's state.
@@ -91,15 +89,18 @@ function decodeRevert(err: unknown): DecodedRevert | undefined {
   return parsed ? { name: parsed.name, args: [...parsed.args] } : { name: `unknown(${data.slice(0, 10)})`, args: [] };
 }
 
+/** When `res` is a sent transaction, waits until it is mined and throws if it reverted (a call's result passes). */
+export async function minedIfSent(res: unknown): Promise<void> {
+  if (!res || typeof (res as ContractTransactionResponse).wait !== 'function') return;
+  const receipt = await receiptOf(res as ContractTransactionResponse);
+  if (receipt.status !== 1) throw Object.assign(new Error('transaction reverted'), { receipt });
+}
+
 /** Awaits a transaction (or call) that must revert with the custom error `name` (and `args`, when given). */
 export async function expectRevert(p: Promise<unknown>, name: string, args?: unknown[]): Promise<DecodedRevert> {
   let decoded: DecodedRevert | undefined;
   try {
-    const res = await p;
-    if (res && typeof (res as ContractTransactionResponse).wait === 'function') {
-      const receipt = await receiptOf(res as ContractTransactionResponse);
-      if (receipt.status !== 1) throw Object.assign(new Error('transaction reverted'), { receipt });
-    }
+    await minedIfSent(await p);
   } catch (err) {
     decoded = decodeRevert(err);
     if (!decoded) throw new Error(`expected revert ${name}, got: ${(err as Error).message}`);
