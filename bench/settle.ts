@@ -106,12 +106,13 @@ async function main(): Promise<void> {
     if (mismatched) throw new Error(`${mismatched} stored proofs differ from @openzeppelin/merkle-tree's`);
 
     console.log(`\nsettle one epoch of ${fmt(epoch.accounts)} accounts (Postgres + embedded anvil, this machine)\n`);
+    const queuedMs = builtMs - (s.cumulative ?? 0) - (s.tree ?? 0) - (s.stored ?? 0) - (s.file ?? 0);
     const table: [string, string][] = [
       ['cumulative totals per kind from the ledger (SQL)', secs(s.cumulative ?? 0)],
       ['tree build + all proofs (fast builder)', secs(s.tree ?? 0)],
       ['public epoch file (JSON of every leaf with its kinds, keccak256)', secs(s.file ?? 0)],
       ['proofs and file stored (binary COPY, one transaction)', secs(s.stored ?? 0)],
-      ['fund check + publishRoot queued in the outbox', secs(builtMs - (s.cumulative ?? 0) - (s.tree ?? 0) - (s.stored ?? 0) - (s.file ?? 0))],
+      ['fund check + publishRoot queued in the outbox', secs(queuedMs)],
       ['root confirmed on chain (outbox send + receipt)', secs(confirmedMs - builtMs)],
       ['whole settlement', secs(totalMs)],
       ['', ''],
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
       'settle',
       {
         accounts: epoch.accounts,
-        stagesMs: { ...s, queued: builtMs - (s.cumulative ?? 0) - (s.tree ?? 0) - (s.stored ?? 0) - (s.file ?? 0), onChain: confirmedMs - builtMs },
+        stagesMs: { ...s, queued: queuedMs, onChain: confirmedMs - builtMs },
         totalMs,
         openZeppelinMs: ozMs,
       },

@@ -40,9 +40,9 @@ export class DomainEventRepository {
     await this.ds.query(`INSERT INTO domain_event_cursors (consumer) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [consumers]);
   }
 
-  /** Locks the consumer's cursor for this transaction; undefined when another instance holds it. */
   /**
-   * Locks a consumer's cursor and reads the horizon in the same round trip: the oldest transaction
+   * Locks the consumer's cursor for this transaction (undefined when another instance holds it) and
+   * reads the horizon in the same round trip: the oldest transaction
    * still running, below which everything is final. Read in this statement's snapshot, it is never
    * later than one read after it, so what lies below it is final for the batch read that follows.
    */
